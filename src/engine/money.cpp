@@ -46,6 +46,7 @@ MoneyParse parse_money(std::string_view t, bool allow_negative) {
         cents = cents * 10 + (c - '0');
     }
     if (digits == 1) cents *= 10;
+    if (yuan == kMaxAbs && cents > INT64_MAX % 100) return {{}, ParseStatus::out_of_range};  // would overflow
     const std::int64_t fen = yuan * 100 + cents;
     if (neg && fen != 0 && !allow_negative) return {{}, ParseStatus::negative};
     return {Money::from_fen(neg ? -fen : fen), ParseStatus::ok};

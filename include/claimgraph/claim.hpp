@@ -1,0 +1,88 @@
+// A decoded claim: values laid out by the policy's schema, ready to settle.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "claimgraph/money.hpp"
+#include "claimgraph/schema.hpp"
+
+namespace claimgraph {
+
+// A calendar date as days since 1970-01-01, with its civil parts.
+struct Date {
+    std::int32_t days = 0;
+    static Date from_ymd(int y, unsigned m, unsigned d);
+    int year() const;
+    unsigned month() const;
+    unsigned day() const;
+    std::string str() const;  // YYYY-MM-DD
+    friend auto operator<=>(Date, Date) = default;
+};
+// Parses YYYY-MM-DD strictly (real calendar dates only).
+bool parse_date(std::string_view text, Date& out);
+
+// Field values are stored as int64 in the field's own unit: money in fen, ratio
+// in bp, enum as the value's index, tags as a bit mask, bool 0/1, date in days.
+struct Claim {
+    std::string claim_id;
+    std::string member_id;
+    Date date;
+    std::vector<std::int64_t> fields;   // by Schema::claim_fields index
+    std::vector<std::uint8_t> present;  // 1 when the field was given (or defaulted)
+    std::vector<std::string> texts;     // string fields, by field index
+    std::size_t item_count = 0;
+    std::vector<std::int64_t> items;    // item_count × item_fields.size()
+    std::vector<std::uint8_t> item_present;
+    std::vector<std::string> item_texts;
+    std::size_t line = 0;               // input line, for error rows (0 when not from a file)
+
+    // Empty claim, buffers kept (no allocation when the sizes are unchanged).
+    // The date is left unset (days == INT32_MIN) until given; finish_claim
+    // rejects a claim whose date was never set.
+    void reset(const Schema& s);
+};
+
+// Builds a Claim in code by field name, with the same checks as the decoders.
+// Throws ClaimError naming the field on a wrong name, type or value.
+class ClaimBuilder {
+public:
+    explicit ClaimBuilder(const Schema& schema);
+    ClaimBuilder& id(std::string claim_id, std::string member_id, std::string_view date);
+    ClaimBuilder& set(std::string_view field, std::string_view value);  // enum label, "true", "1234.56", ...
+    ClaimBuilder& set(std::string_view field, Money value);
+    ClaimBuilder& set(std::string_view field, std::int64_t value);      // count, bool, ratio in bp
+    ClaimBuilder& set_tags(std::string_view field, const std::vector<std::string>& tags);
+    ClaimBuilder& add_item();  // following item_set calls fill this line
+    ClaimBuilder& item_set(std::string_view field, std::string_view value);
+    ClaimBuilder& item_set(std::string_view field, Money value);
+    ClaimBuilder& item_set(std::string_view field, std::int64_t value);
+    Claim build();  // applies defaults, checks required fields
+
+private:
+    const Schema* schema_;
+    Claim claim_;
+};
+
+// Helpers shared by the builder and the decoders: set one value from its text.
+// They throw ClaimError(field, message); the field is the claim field's name or
+// `items[i].name` (0-based i) for an item field.
+// `text` is the raw JSON token for numbers and booleans (quoted = false) or the
+// unescaped string contents (quoted = true). Money must be unquoted (at most two
+// decimals, not negative), ratio an unquoted integer 0..10000 bp, count an
+// unquoted integer >= 0 (and >= min_value), bool unquoted true/false, date a
+// quoted YYYY-MM-DD, string quoted; an enum label may be quoted or not (hosp_lv
+// is written as the number 2). Setting a field twice is a "duplicate field".
+// A tags field is started with set_claim_value(s, c, field, "", true), which
+// marks it present with no tags (so an empty list counts as given); then one
+// add_claim_tag per tag. add_claim_tag alone also marks the field present.
+void set_claim_value(const Schema& s, Claim& c, int field, std::string_view text, bool quoted);
+void set_item_value(const Schema& s, Claim& c, std::size_t item, int field, std::string_view text, bool quoted);
+void add_claim_tag(const Schema& s, Claim& c, int field, std::string_view tag);
+void start_item(const Schema& s, Claim& c);
+// Fills defaults and rejects missing required fields.
+void finish_claim(const Schema& s, Claim& c);
+
+}  // namespace claimgraph

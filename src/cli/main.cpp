@@ -1,0 +1,256 @@
+// claimgraph: check policies and settle claim files from the command line.
+//
+//   claimgraph check POLICY.yaml [more.yaml ...]
+//   claimgraph settle --policy P.yaml --claims C.jsonl [--out R.jsonl]
+//
+// Exit codes: 0 success; 1 policy, usage or I/O error; 2 settled with error rows.
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <iostream>
+#include <iterator>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+
+#include "claimgraph/claimgraph.hpp"
+
+#ifndef CLAIMGRAPH_VERSION
+#define CLAIMGRAPH_VERSION "0.1.0"
+#endif
+
+namespace po = boost::program_options;
+using namespace claimgraph;
+
+namespace {
+
+constexpr int kOk = 0;
+constexpr int kFail = 1;
+constexpr int kErrorRows = 2;
+
+constexpr std::string_view kUsage =
+    "usage: claimgraph <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  check POLICY.yaml [more.yaml ...]   compile policies and report every error\n"
+    "  settle --policy P.yaml --claims C.jsonl [--out R.jsonl]\n"
+    "                                      settle a JSON Lines claim file\n"
+    "  help [command]                      show this help, or a command's options\n"
+    "\n"
+    "options:\n"
+    "  -h, --help                          show this help\n"
+    "  --version                           show the version\n"
+    "\n"
+    "exit status: 0 success, 1 policy/usage/I/O error, 2 some claims could not be settled\n";
+
+// Raised for a command line we cannot run; main prints it with the usage hint.
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Writes all of `text` to `f`; throws with `what` on a short write.
+void write_all(std::FILE* f, std::string_view text, const std::string& what) {
+    if (!text.empty() && std::fwrite(text.data(), 1, text.size(), f) != text.size())
+        throw std::runtime_error(fmt::format("cannot write {}: {}", what, std::strerror(errno)));
+}
+
+void print_diagnostics(const CompileError& e) {
+    if (e.diagnostics().empty()) {
+        fmt::print(stderr, "{}\n", e.what());
+        return;
+    }
+    for (const auto& d : e.diagnostics()) fmt::print(stderr, "{}\n", d.str());
+}
+
+// ---------------------------------------------------------------------------
+// check
+
+po::options_description check_options() {
+    po::options_description opts("claimgraph check POLICY.yaml [more.yaml ...]");
+    opts.add_options()("help,h", "show this help");
+    return opts;
+}
+
+int cmd_check(const std::vector<std::string>& args) {
+    po::options_description visible = check_options();
+    po::options_description all;
+    all.add(visible).add_options()("policy", po::value<std::vector<std::string>>(), "policy file");
+    po::positional_options_description pos;
+    pos.add("policy", -1);
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+    if (vm.count("help")) {
+        std::cout << visible;
+        return kOk;
+    }
+    if (!vm.count("policy")) throw UsageError("check: expected at least one policy file");
+
+    int rc = kOk;
+    for (const auto& file : vm["policy"].as<std::vector<std::string>>()) {
+        try {
+            const Graph g = compile_policy_file(file);
+            fmt::print("{}: ok ({} nodes, {} outputs)\n", file, g.node_count(), g.output_names().size());
+        } catch (const CompileError& e) {
+            print_diagnostics(e);
+            rc = kFail;
+        } catch (const std::exception& e) {
+            fmt::print(stderr, "{}: error: {}\n", file, e.what());
+            rc = kFail;
+        }
+    }
+    std::fflush(stdout);
+    return rc;
+}
+
+// ---------------------------------------------------------------------------
+// settle
+
+po::options_description settle_options() {
+    po::options_description opts("claimgraph settle --policy P.yaml --claims C.jsonl [--out R.jsonl]");
+    opts.add_options()
+        ("policy,p", po::value<std::string>()->value_name("P.yaml"), "the policy to settle under")
+        ("claims,c", po::value<std::string>()->value_name("C.jsonl"), "claims, one JSON object per line ('-' for stdin)")
+        ("out,o", po::value<std::string>()->value_name("R.jsonl"), "results file (default: standard output)")
+        ("help,h", "show this help");
+    return opts;
+}
+
+// Writes the results to `path` through `path.tmp` and a rename, so that a
+// partial file is never left under the final name.
+void write_results_file(const std::string& path, std::string_view text) {
+    const std::string tmp = path + ".tmp";
+    std::FILE* f = std::fopen(tmp.c_str(), "wb");
+    if (!f) throw std::runtime_error(fmt::format("cannot create {}: {}", tmp, std::strerror(errno)));
+    try {
+        write_all(f, text, tmp);
+        if (std::fflush(f) != 0) throw std::runtime_error(fmt::format("cannot write {}: {}", tmp, std::strerror(errno)));
+    } catch (...) {
+        std::fclose(f);
+        std::remove(tmp.c_str());
+        throw;
+    }
+    if (std::fclose(f) != 0) {
+        const int err = errno;
+        std::remove(tmp.c_str());
+        throw std::runtime_error(fmt::format("cannot write {}: {}", tmp, std::strerror(err)));
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) {
+        std::remove(tmp.c_str());
+        throw std::runtime_error(fmt::format("cannot rename {} to {}: {}", tmp, path, ec.message()));
+    }
+}
+
+std::vector<ClaimRecord> read_claims(const Graph& g, const std::string& path) {
+    if (path != "-") return read_claims_jsonl_file(g, path);
+    std::string text{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
+    if (std::cin.bad()) throw std::runtime_error("cannot read claims from standard input");
+    return read_claims_jsonl(g, text);
+}
+
+int cmd_settle(const std::vector<std::string>& args) {
+    const po::options_description opts = settle_options();
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(opts).run(), vm);
+    po::notify(vm);
+    if (vm.count("help")) {
+        std::cout << opts;
+        return kOk;
+    }
+    if (!vm.count("policy")) throw UsageError("settle: --policy is required");
+    if (!vm.count("claims")) throw UsageError("settle: --claims is required");
+    const auto policy = vm["policy"].as<std::string>();
+    const auto claims = vm["claims"].as<std::string>();
+
+    std::optional<Graph> graph;
+    try {
+        graph.emplace(compile_policy_file(policy));
+    } catch (const CompileError& e) {
+        print_diagnostics(e);
+        fmt::print(stderr, "claimgraph: policy {} has errors; nothing settled\n", policy);
+        return kFail;
+    }
+    const Graph& g = *graph;
+
+    const std::vector<ClaimRecord> records = read_claims(g, claims);
+    MemoryLedger ledger;
+    BatchCounts counts;
+    const std::string results = settle_records_jsonl(g, records, ledger, counts);
+
+    if (vm.count("out")) {
+        write_results_file(vm["out"].as<std::string>(), results);
+    } else {
+        write_all(stdout, results, "standard output");
+        if (std::fflush(stdout) != 0)
+            throw std::runtime_error(fmt::format("cannot write standard output: {}", std::strerror(errno)));
+    }
+    fmt::print(stderr, "settled {} claims, {} rejected, {} errors\n", counts.settled, counts.rejected, counts.errors);
+    return counts.errors > 0 ? kErrorRows : kOk;
+}
+
+// ---------------------------------------------------------------------------
+
+int run(int argc, char** argv) {
+    if (argc < 2) {
+        fmt::print(stderr, "{}", kUsage);
+        return kFail;
+    }
+    const std::string_view cmd = argv[1];
+    const std::vector<std::string> rest(argv + 2, argv + argc);
+    if (cmd == "--help" || cmd == "-h") {
+        fmt::print("{}", kUsage);
+        return kOk;
+    }
+    if (cmd == "help") {
+        if (rest.empty()) {
+            fmt::print("{}", kUsage);
+        } else if (rest[0] == "check") {
+            std::cout << check_options();
+        } else if (rest[0] == "settle") {
+            std::cout << settle_options();
+        } else {
+            fmt::print(stderr, "claimgraph: unknown command '{}'\n\n{}", rest[0], kUsage);
+            return kFail;
+        }
+        return kOk;
+    }
+    if (cmd == "--version" || cmd == "version") {
+        fmt::print("claimgraph {}\n", CLAIMGRAPH_VERSION);
+        return kOk;
+    }
+    try {
+        if (cmd == "check") return cmd_check(rest);
+        if (cmd == "settle") return cmd_settle(rest);
+    } catch (const po::error& e) {
+        fmt::print(stderr, "claimgraph {}: {}\n(see: claimgraph help {})\n", cmd, e.what(), cmd);
+        return kFail;
+    } catch (const UsageError& e) {
+        fmt::print(stderr, "claimgraph {}\n(see: claimgraph help {})\n", e.what(), cmd);
+        return kFail;
+    }
+    fmt::print(stderr, "claimgraph: unknown command '{}'\n\n{}", cmd, kUsage);
+    return kFail;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "claimgraph: error: {}\n", e.what());
+    } catch (...) {
+        fmt::print(stderr, "claimgraph: error: unknown failure\n");
+    }
+    return kFail;
+}

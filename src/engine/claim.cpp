@@ -1,0 +1,419 @@
+#include "claimgraph/claim.hpp"
+
+#include <chrono>
+#include <climits>
+#include <fmt/format.h>
+
+#include "claimgraph/error.hpp"
+
+namespace claimgraph {
+
+// ---------------------------------------------------------------------------
+// Date
+
+namespace {
+constexpr std::int32_t kNoDate = INT32_MIN;  // Claim::reset leaves the date unset
+
+std::chrono::year_month_day to_ymd(Date d) {
+    return std::chrono::year_month_day{std::chrono::sys_days{std::chrono::days{d.days}}};
+}
+}  // namespace
+
+Date Date::from_ymd(int y, unsigned m, unsigned d) {
+    const std::chrono::sys_days sd{std::chrono::year{y} / std::chrono::month{m} / std::chrono::day{d}};
+    return Date{static_cast<std::int32_t>(sd.time_since_epoch().count())};
+}
+
+int Date::year() const { return static_cast<int>(to_ymd(*this).year()); }
+unsigned Date::month() const { return static_cast<unsigned>(to_ymd(*this).month()); }
+unsigned Date::day() const { return static_cast<unsigned>(to_ymd(*this).day()); }
+
+std::string Date::str() const {
+    const auto ymd = to_ymd(*this);
+    return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                       static_cast<unsigned>(ymd.day()));
+}
+
+bool parse_date(std::string_view t, Date& out) {
+    if (t.size() != 10 || t[4] != '-' || t[7] != '-') return false;
+    int parts[3] = {0, 0, 0};
+    const std::size_t starts[3] = {0, 5, 8}, lens[3] = {4, 2, 2};
+    for (int p = 0; p < 3; ++p) {
+        for (std::size_t i = starts[p]; i < starts[p] + lens[p]; ++i) {
+            if (t[i] < '0' || t[i] > '9') return false;
+            parts[p] = parts[p] * 10 + (t[i] - '0');
+        }
+    }
+    const std::chrono::year_month_day ymd{std::chrono::year{parts[0]}, std::chrono::month{static_cast<unsigned>(parts[1])},
+                                          std::chrono::day{static_cast<unsigned>(parts[2])}};
+    if (!ymd.ok()) return false;
+    out.days = static_cast<std::int32_t>(std::chrono::sys_days{ymd}.time_since_epoch().count());
+    return true;
+}
+
+// ---------------------------------------------------------------------------
+// Claim
+
+void Claim::reset(const Schema& s) {
+    claim_id.clear();
+    member_id.clear();
+    date.days = kNoDate;
+    const std::size_t n = s.claim_fields.size();
+    fields.assign(n, 0);
+    present.assign(n, 0);
+    texts.resize(n);
+    for (auto& t : texts) t.clear();
+    item_count = 0;
+    items.clear();
+    item_present.clear();
+    item_texts.clear();
+    line = 0;
+}
+
+// ---------------------------------------------------------------------------
+// Setting values
+
+namespace {
+
+// How a value was found, for "expected ..., found ..." messages.
+std::string found(std::string_view text, bool quoted) {
+    if (text.empty() && !quoted) return "nothing";
+    constexpr std::size_t kMax = 40;
+    std::string shown(text.substr(0, kMax));
+    if (text.size() > kMax) shown += "...";
+    return quoted ? fmt::format("\"{}\"", shown) : shown;
+}
+
+std::string allowed_values(const EnumType& e) {
+    std::string out;
+    for (std::size_t i = 0; i < e.values.size(); ++i) {
+        if (i > 0) out += i + 1 == e.values.size() ? " or " : ", ";
+        out += e.values[i];
+    }
+    return out;
+}
+
+// Names a field for errors; the item name is formatted only when an error is thrown.
+struct FieldRef {
+    const std::string& name;
+    std::size_t item = 0;
+    bool is_item = false;
+    operator std::string() const { return is_item ? fmt::format("items[{}].{}", item, name) : name; }
+};
+
+const EnumType& enum_of(const Schema& s, const FieldSpec& f, const FieldRef& field_name) {
+    if (f.enum_type < 0 || static_cast<std::size_t>(f.enum_type) >= s.enums.size())
+        throw ClaimError(field_name, fmt::format("schema error: field has no {} values", field_type_name(f.type)));
+    return s.enums[static_cast<std::size_t>(f.enum_type)];
+}
+
+void check_min(const FieldSpec& f, const FieldRef& name, std::int64_t v, std::string_view text, bool quoted) {
+    if (f.min_value && v < *f.min_value) {
+        const std::string lo = f.type == FieldType::money ? format_money(Money::from_fen(*f.min_value))
+                                                          : std::to_string(*f.min_value);
+        throw ClaimError(name, fmt::format("expected at least {}, found {}", lo, found(text, quoted)));
+    }
+}
+
+// Where one value goes: a claim field or an item field.
+struct Slot {
+    std::int64_t& value;
+    std::uint8_t& present;
+    std::string& text;
+};
+
+void set_value(const Schema& s, const FieldSpec& f, const FieldRef& name, Slot slot, std::string_view text,
+               bool quoted) {
+    if (slot.present) throw ClaimError(name, "duplicate field");
+    std::int64_t v = 0;
+    switch (f.type) {
+        case FieldType::money: {
+            if (quoted)
+                throw ClaimError(name, fmt::format("expected an amount as a number such as 1234.56, found {}",
+                                                   found(text, quoted)));
+            const MoneyParse p = parse_money(text);
+            switch (p.status) {
+                case ParseStatus::ok: break;
+                case ParseStatus::too_many_decimals:
+                    throw ClaimError(name, fmt::format("expected an amount with at most two decimals, found {}",
+                                                       found(text, quoted)));
+                case ParseStatus::negative:
+                    throw ClaimError(name,
+                                     fmt::format("expected a non-negative amount, found {}", found(text, quoted)));
+                case ParseStatus::out_of_range:
+                    throw ClaimError(name, fmt::format("expected an amount below {}, found {}",
+                                                       format_money(Money::from_fen(INT64_MAX)), found(text, quoted)));
+                default:
+                    throw ClaimError(name, fmt::format("expected an amount such as 1234.56, found {}",
+                                                       found(text, quoted)));
+            }
+            v = p.value.fen();
+            check_min(f, name, v, text, quoted);
+            break;
+        }
+        case FieldType::ratio: {
+            const IntParse p = quoted ? IntParse{0, ParseStatus::not_a_number} : parse_int(text, true);
+            if (!p || p.value < 0 || p.value > 10000)
+                throw ClaimError(name, fmt::format("expected a ratio in basis points from 0 to 10000, found {}",
+                                                   found(text, quoted)));
+            v = p.value;
+            check_min(f, name, v, text, quoted);
+            break;
+        }
+        case FieldType::count: {
+            const IntParse p = quoted ? IntParse{0, ParseStatus::not_a_number} : parse_int(text, true);
+            if (!p || p.value < 0)
+                throw ClaimError(name,
+                                 fmt::format("expected a whole number of at least {}, found {}",
+                                             f.min_value && *f.min_value > 0 ? *f.min_value : 0, found(text, quoted)));
+            v = p.value;
+            check_min(f, name, v, text, quoted);
+            break;
+        }
+        case FieldType::boolean:
+            if (!quoted && text == "true")
+                v = 1;
+            else if (!quoted && text == "false")
+                v = 0;
+            else
+                throw ClaimError(name, fmt::format("expected true or false, found {}", found(text, quoted)));
+            break;
+        case FieldType::date: {
+            Date d;
+            if (!quoted || !parse_date(text, d))
+                throw ClaimError(name, fmt::format("expected a date \"YYYY-MM-DD\", found {}", found(text, quoted)));
+            v = d.days;
+            break;
+        }
+        case FieldType::string:
+            if (!quoted) throw ClaimError(name, fmt::format("expected a string, found {}", found(text, quoted)));
+            slot.text.assign(text);
+            break;
+        case FieldType::enumeration: {
+            const EnumType& e = enum_of(s, f, name);
+            const auto idx = e.index_of(text);
+            if (!idx)
+                throw ClaimError(name,
+                                 fmt::format("expected one of {}, found {}", allowed_values(e), found(text, quoted)));
+            v = static_cast<std::int64_t>(*idx);
+            break;
+        }
+        case FieldType::tags:
+            // An empty quoted text starts the list: the field is present with no tags.
+            if (!quoted || !text.empty())
+                throw ClaimError(name, fmt::format("expected a list of tags, found {}", found(text, quoted)));
+            v = 0;
+            break;
+    }
+    slot.value = v;
+    slot.present = 1;
+}
+
+void add_tag(const Schema& s, const FieldSpec& f, const FieldRef& name, Slot slot, std::string_view tag) {
+    if (f.type != FieldType::tags)
+        throw ClaimError(name, fmt::format("expected a {} value, found a list", field_type_name(f.type)));
+    const EnumType& e = enum_of(s, f, name);
+    const auto idx = e.index_of(tag);
+    if (!idx) throw ClaimError(name, fmt::format("expected tags among {}, found {}", allowed_values(e), found(tag, true)));
+    if (*idx >= 63) throw ClaimError(name, "schema error: a tags field holds at most 63 values");
+    slot.value |= std::int64_t{1} << *idx;
+    slot.present = 1;
+}
+
+std::string item_field_name(const Schema& s, std::size_t item, int field) {
+    return fmt::format("items[{}].{}", item, s.item_fields[static_cast<std::size_t>(field)].name);
+}
+
+const FieldSpec& claim_spec(const Schema& s, const Claim& c, int field) {
+    if (field < 0 || static_cast<std::size_t>(field) >= s.claim_fields.size())
+        throw ClaimError(fmt::format("#{}", field), "unknown field");
+    if (c.fields.size() != s.claim_fields.size())
+        throw ClaimError(s.claim_fields[static_cast<std::size_t>(field)].name, "claim not reset for this schema");
+    return s.claim_fields[static_cast<std::size_t>(field)];
+}
+
+Slot item_slot(const Schema& s, Claim& c, std::size_t item, int field) {
+    if (field < 0 || static_cast<std::size_t>(field) >= s.item_fields.size())
+        throw ClaimError(fmt::format("items[{}].#{}", item, field), "unknown field");
+    if (item >= c.item_count) throw ClaimError(fmt::format("items[{}]", item), "no such item");
+    const std::size_t k = item * s.item_fields.size() + static_cast<std::size_t>(field);
+    return Slot{c.items[k], c.item_present[k], c.item_texts[k]};
+}
+
+}  // namespace
+
+void set_claim_value(const Schema& s, Claim& c, int field, std::string_view text, bool quoted) {
+    const FieldSpec& f = claim_spec(s, c, field);
+    const auto k = static_cast<std::size_t>(field);
+    set_value(s, f, FieldRef{f.name}, Slot{c.fields[k], c.present[k], c.texts[k]}, text, quoted);
+}
+
+void set_item_value(const Schema& s, Claim& c, std::size_t item, int field, std::string_view text, bool quoted) {
+    Slot slot = item_slot(s, c, item, field);
+    const FieldSpec& f = s.item_fields[static_cast<std::size_t>(field)];
+    set_value(s, f, FieldRef{f.name, item, true}, slot, text, quoted);
+}
+
+void add_claim_tag(const Schema& s, Claim& c, int field, std::string_view tag) {
+    const FieldSpec& f = claim_spec(s, c, field);
+    const auto k = static_cast<std::size_t>(field);
+    add_tag(s, f, FieldRef{f.name}, Slot{c.fields[k], c.present[k], c.texts[k]}, tag);
+}
+
+void start_item(const Schema& s, Claim& c) {
+    ++c.item_count;
+    const std::size_t n = c.item_count * s.item_fields.size();
+    c.items.resize(n, 0);
+    c.item_present.resize(n, 0);
+    c.item_texts.resize(n);
+}
+
+void finish_claim(const Schema& s, Claim& c) {
+    if (c.claim_id.empty()) throw ClaimError("claim_id", "missing required field");
+    if (c.member_id.empty()) throw ClaimError("member_id", "missing required field");
+    if (c.date.days == kNoDate) throw ClaimError("date", "missing required field");
+    for (std::size_t k = 0; k < s.claim_fields.size(); ++k) {
+        if (c.present[k]) continue;
+        const FieldSpec& f = s.claim_fields[k];
+        if (f.default_value) {
+            c.fields[k] = *f.default_value;
+            c.present[k] = 1;
+        } else if (!f.optional) {
+            throw ClaimError(f.name, "missing required field");
+        }
+    }
+    const std::size_t n = s.item_fields.size();
+    for (std::size_t i = 0; i < c.item_count; ++i) {
+        for (std::size_t k = 0; k < n; ++k) {
+            const std::size_t at = i * n + k;
+            if (c.item_present[at]) continue;
+            const FieldSpec& f = s.item_fields[k];
+            if (f.default_value) {
+                c.items[at] = *f.default_value;
+                c.item_present[at] = 1;
+            } else if (!f.optional) {
+                throw ClaimError(item_field_name(s, i, static_cast<int>(k)), "missing required field");
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// ClaimBuilder
+
+namespace {
+
+bool quoted_type(FieldType t) {
+    return t == FieldType::string || t == FieldType::enumeration || t == FieldType::date;
+}
+
+int builder_claim_field(const Schema& s, std::string_view name) {
+    const int k = s.claim_field(name);
+    if (k < 0) throw ClaimError(std::string(name), "unknown field");
+    return k;
+}
+
+int builder_item_field(const Schema& s, const Claim& c, std::string_view name) {
+    if (c.item_count == 0) throw ClaimError(fmt::format("items.{}", name), "no item: call add_item() first");
+    const int k = s.item_field(name);
+    if (k < 0) throw ClaimError(fmt::format("items[{}].{}", c.item_count - 1, name), "unknown field");
+    return k;
+}
+
+// The text form of a Money or integer argument, checked against the field's type.
+std::string money_text(const FieldSpec& f, const std::string& name, Money m) {
+    if (f.type != FieldType::money)
+        throw ClaimError(name, fmt::format("expected a {} value, found an amount", field_type_name(f.type)));
+    return format_money(m);
+}
+
+std::string int_text(const FieldSpec& f, const std::string& name, std::int64_t v) {
+    switch (f.type) {
+        case FieldType::count:
+        case FieldType::ratio:
+        case FieldType::enumeration: return std::to_string(v);
+        case FieldType::boolean:
+            if (v == 0) return "false";
+            if (v == 1) return "true";
+            throw ClaimError(name, fmt::format("expected true or false (1 or 0), found {}", v));
+        case FieldType::money:
+            throw ClaimError(name, fmt::format("expected an amount (Money), found the integer {}", v));
+        default: throw ClaimError(name, fmt::format("expected a {} value, found the integer {}", field_type_name(f.type), v));
+    }
+}
+
+}  // namespace
+
+ClaimBuilder::ClaimBuilder(const Schema& schema) : schema_(&schema) { claim_.reset(schema); }
+
+ClaimBuilder& ClaimBuilder::id(std::string claim_id, std::string member_id, std::string_view date) {
+    Date d;
+    if (!parse_date(date, d)) throw ClaimError("date", fmt::format("expected a date \"YYYY-MM-DD\", found {}", found(date, true)));
+    claim_.claim_id = std::move(claim_id);
+    claim_.member_id = std::move(member_id);
+    claim_.date = d;
+    return *this;
+}
+
+ClaimBuilder& ClaimBuilder::set(std::string_view field, std::string_view value) {
+    const int k = builder_claim_field(*schema_, field);
+    const FieldSpec& f = schema_->claim_fields[static_cast<std::size_t>(k)];
+    set_claim_value(*schema_, claim_, k, value, quoted_type(f.type));
+    return *this;
+}
+
+ClaimBuilder& ClaimBuilder::set(std::string_view field, Money value) {
+    const int k = builder_claim_field(*schema_, field);
+    const FieldSpec& f = schema_->claim_fields[static_cast<std::size_t>(k)];
+    set_claim_value(*schema_, claim_, k, money_text(f, f.name, value), false);
+    return *this;
+}
+
+ClaimBuilder& ClaimBuilder::set(std::string_view field, std::int64_t value) {
+    const int k = builder_claim_field(*schema_, field);
+    const FieldSpec& f = schema_->claim_fields[static_cast<std::size_t>(k)];
+    set_claim_value(*schema_, claim_, k, int_text(f, f.name, value), false);
+    return *this;
+}
+
+ClaimBuilder& ClaimBuilder::set_tags(std::string_view field, const std::vector<std::string>& tags) {
+    const int k = builder_claim_field(*schema_, field);
+    set_claim_value(*schema_, claim_, k, {}, true);  // present, no tags yet (checks the type and duplicates)
+    for (const auto& t : tags) add_claim_tag(*schema_, claim_, k, t);
+    return *this;
+}
+
+ClaimBuilder& ClaimBuilder::add_item() {
+    start_item(*schema_, claim_);
+    return *this;
+}
+
+ClaimBuilder& ClaimBuilder::item_set(std::string_view field, std::string_view value) {
+    const int k = builder_item_field(*schema_, claim_, field);
+    const FieldSpec& f = schema_->item_fields[static_cast<std::size_t>(k)];
+    set_item_value(*schema_, claim_, claim_.item_count - 1, k, value, quoted_type(f.type));
+    return *this;
+}
+
+ClaimBuilder& ClaimBuilder::item_set(std::string_view field, Money value) {
+    const int k = builder_item_field(*schema_, claim_, field);
+    const FieldSpec& f = schema_->item_fields[static_cast<std::size_t>(k)];
+    const std::string name = item_field_name(*schema_, claim_.item_count - 1, k);
+    set_item_value(*schema_, claim_, claim_.item_count - 1, k, money_text(f, name, value), false);
+    return *this;
+}
+
+ClaimBuilder& ClaimBuilder::item_set(std::string_view field, std::int64_t value) {
+    const int k = builder_item_field(*schema_, claim_, field);
+    const FieldSpec& f = schema_->item_fields[static_cast<std::size_t>(k)];
+    const std::string name = item_field_name(*schema_, claim_.item_count - 1, k);
+    set_item_value(*schema_, claim_, claim_.item_count - 1, k, int_text(f, name, value), false);
+    return *this;
+}
+
+Claim ClaimBuilder::build() {
+    finish_claim(*schema_, claim_);
+    return claim_;
+}
+
+}  // namespace claimgraph

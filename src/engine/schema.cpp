@@ -1,0 +1,36 @@
+#include "claimgraph/schema.hpp"
+
+namespace claimgraph {
+
+const char* field_type_name(FieldType t) {
+    switch (t) {
+        case FieldType::money: return "money";
+        case FieldType::ratio: return "ratio";
+        case FieldType::count: return "count";
+        case FieldType::boolean: return "bool";
+        case FieldType::date: return "date";
+        case FieldType::string: return "string";
+        case FieldType::enumeration: return "enum";
+        case FieldType::tags: return "tags";
+    }
+    return "unknown";
+}
+
+std::optional<std::size_t> EnumType::index_of(std::string_view label) const {
+    for (std::size_t i = 0; i < values.size(); ++i)
+        if (values[i] == label) return i;
+    return std::nullopt;
+}
+
+namespace {
+int find_field(const std::vector<FieldSpec>& fields, std::string_view name) {
+    for (std::size_t i = 0; i < fields.size(); ++i)
+        if (fields[i].name == name) return static_cast<int>(i);
+    return -1;
+}
+}  // namespace
+
+int Schema::claim_field(std::string_view name) const { return find_field(claim_fields, name); }
+int Schema::item_field(std::string_view name) const { return find_field(item_fields, name); }
+
+}  // namespace claimgraph

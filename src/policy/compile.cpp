@@ -1,0 +1,34 @@
+// The compiler's front door: load → check → lower.
+#include <fmt/format.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "claimgraph/graph.hpp"
+#include "policy/check.hpp"
+#include "policy/load.hpp"
+#include "policy/lower.hpp"
+
+namespace claimgraph {
+
+Graph compile_policy_text(std::string_view yaml, const std::string& file_name) {
+    std::vector<Diagnostic> diags;
+    ast::Policy tree = load_policy(yaml, file_name, diags);
+    if (!diags.empty()) throw CompileError(std::move(diags));
+    ir::Policy checked = check_policy(tree, diags);
+    if (!diags.empty()) throw CompileError(std::move(diags));
+    return Graph(std::make_shared<const detail::Program>(lower_policy(checked)));
+}
+
+Graph compile_policy_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw CompileError({Diagnostic{SourcePos{std::make_shared<const std::string>(path.string()), 0, 0},
+                                       "cannot read the policy file"}});
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return compile_policy_text(ss.str(), path.string());
+}
+
+}  // namespace claimgraph
