@@ -1,0 +1,106 @@
+// The golden set: every field of every claim, to the fen, through the same
+// path the CLI takes (JSON Lines in, JSON Lines out).
+#include <catch2/catch.hpp>
+#include <simdjson.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "claimgraph/claimgraph.hpp"
+
+using namespace claimgraph;
+
+namespace {
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    REQUIRE(in);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// Each line as claim_id → (field → value), values kept as their text.
+std::vector<std::pair<std::string, std::map<std::string, std::string>>> parse_lines(const std::string& text) {
+    std::vector<std::pair<std::string, std::map<std::string, std::string>>> out;
+    simdjson::ondemand::parser parser;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.empty()) continue;
+        simdjson::padded_string padded(line);
+        auto doc = parser.iterate(padded);
+        std::map<std::string, std::string> fields;
+        std::string id;
+        for (auto field : doc.get_object()) {
+            std::string key(std::string_view(field.unescaped_key()));
+            auto v = field.value();
+            std::string value;
+            if (v.type() == simdjson::ondemand::json_type::string) value = std::string(std::string_view(v.get_string()));
+            else value = std::string(std::string_view(v.raw_json_token()));
+            if (key == "claim_id") id = value;
+            else fields[key] = value;
+        }
+        out.emplace_back(id, fields);
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("Demo City 2026 golden set: every field of every claim to the fen", "[golden]") {
+    const std::string dir = std::string(CLAIMGRAPH_SOURCE_DIR) + "/tests/golden/demo-city-2026/";
+    const Graph g = compile_policy_file(std::string(CLAIMGRAPH_SOURCE_DIR) + "/rules/demo-city-2026.yaml");
+    const auto records = read_claims_jsonl(g, slurp(dir + "claims.jsonl"));
+    for (const auto& r : records) {
+        INFO(r.error_field << ": " << r.error_message);
+        REQUIRE(r.ok);
+    }
+
+    MemoryLedger ledger;
+    std::size_t errors = 0;
+    const auto got = parse_lines(settle_records_jsonl(g, records, ledger, &errors));
+    const auto want = parse_lines(slurp(dir + "expected.jsonl"));
+    CHECK(errors == 0);
+    REQUIRE(got.size() == want.size());
+    REQUIRE(want.size() == 53);
+    std::size_t compared = 0;
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        INFO("claim " << want[i].first);
+        REQUIRE(got[i].first == want[i].first);
+        for (const auto& [field, value] : want[i].second) {
+            INFO("field " << field);
+            REQUIRE(got[i].second.count(field) == 1);
+            CHECK(got[i].second.at(field) == value);
+            ++compared;
+        }
+        CHECK(got[i].second.size() == want[i].second.size());
+    }
+    CHECK(compared == 53 * 12);
+}
+
+TEST_CASE("Golden claims settle the same whatever the input order", "[golden]") {
+    const std::string dir = std::string(CLAIMGRAPH_SOURCE_DIR) + "/tests/golden/demo-city-2026/";
+    const Graph g = compile_policy_file(std::string(CLAIMGRAPH_SOURCE_DIR) + "/rules/demo-city-2026.yaml");
+    std::vector<std::string> lines;
+    {
+        std::istringstream in(slurp(dir + "claims.jsonl"));
+        std::string l;
+        while (std::getline(in, l)) lines.push_back(l);
+    }
+    std::vector<std::string> reversed(lines.rbegin(), lines.rend());
+    std::string text;
+    for (const auto& l : reversed) text += l + "\n";
+    MemoryLedger ledger;
+    const auto got = parse_lines(settle_records_jsonl(g, read_claims_jsonl(g, text), ledger));
+    const auto want = parse_lines(slurp(dir + "expected.jsonl"));
+    std::map<std::string, std::map<std::string, std::string>> by_id(want.begin(), want.end());
+    REQUIRE(got.size() == want.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        INFO("claim " << got[i].first);
+        CHECK(got[i].second == by_id.at(got[i].first));
+    }
+    // Output order is input order: the first line is the last golden claim.
+    CHECK(got.front().first == want.back().first);
+}
