@@ -321,6 +321,10 @@ TEST_CASE("writer: exact result format", "[io]") {
         out.clear();
         write_result_json(g, r, out);
         CHECK(out == R"({"claim_id":"Q\"1\\","error":{"field":"items[0].amount","message":"overflow"}})");
+        r.message = "cut \xE4\xBD|\xFF|\xC0\x80|\xF0\x9F\x98\x80";  // half a 住, stray bytes, an overlong, then 😀
+        out.clear();
+        write_result_json(g, r, out);
+        CHECK_THAT(out, Contains("\"message\":\"cut \\ufffd\\ufffd|\\ufffd|\\ufffd\\ufffd|\xF0\x9F\x98\x80\"}"));
     }
     SECTION("bad records") {
         ClaimRecord rec;

@@ -9,3 +9,4 @@
 #include "claimgraph/money.hpp"
 #include "claimgraph/schema.hpp"
 #include "claimgraph/settle.hpp"
+#include "claimgraph/trace.hpp"

@@ -11,6 +11,7 @@
 #include "claimgraph/ledger.hpp"
 #include "claimgraph/money.hpp"
 #include "claimgraph/schema.hpp"
+#include "claimgraph/trace.hpp"
 
 namespace claimgraph {
 
@@ -49,6 +50,8 @@ public:
     // this claim's updates to the ledger (only when it settles).
     Settlement settle(const Claim& claim, Ledger& ledger) const;
     void settle(const Claim& claim, Ledger& ledger, Settlement& out) const;  // reuses out's buffers
+    // The same, recording how every amount was reached into `trace`.
+    void settle(const Claim& claim, Ledger& ledger, Settlement& out, Trace& trace) const;
 
     // The ledger cells this claim touches, in accumulator order.
     std::int32_t period_of(const Claim& claim, std::size_t accumulator) const;

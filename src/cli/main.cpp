@@ -22,6 +22,7 @@
 #include <fmt/format.h>
 
 #include "claimgraph/claimgraph.hpp"
+#include "claimgraph/policy_test.hpp"
 
 #ifndef CLAIMGRAPH_VERSION
 #define CLAIMGRAPH_VERSION "0.1.0"
@@ -43,6 +44,7 @@ constexpr std::string_view kUsage =
     "  check POLICY.yaml [more.yaml ...]   compile policies and report every error\n"
     "  settle --policy P.yaml --claims C.jsonl [--out R.jsonl]\n"
     "                                      settle a JSON Lines claim file\n"
+    "  test PATH [PATH ...]                run policy test files (*.test.yaml; directories recursively)\n"
     "  help [command]                      show this help, or a command's options\n"
     "\n"
     "options:\n"
@@ -199,6 +201,55 @@ int cmd_settle(const std::vector<std::string>& args) {
 }
 
 // ---------------------------------------------------------------------------
+// test
+
+po::options_description test_options() {
+    po::options_description opts("claimgraph test PATH [PATH ...]  (a *.test.yaml file, or a directory searched recursively)");
+    opts.add_options()("help,h", "show this help");
+    return opts;
+}
+
+// Prints a FAIL block per failing case and "N passed, M failed"; exit 0 iff
+// every case passed and at least one ran.
+int cmd_test(const std::vector<std::string>& args) {
+    po::options_description visible = test_options();
+    po::options_description all;
+    all.add(visible).add_options()("path", po::value<std::vector<std::string>>(), "test file or directory");
+    po::positional_options_description pos;
+    pos.add("path", -1);
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+    if (vm.count("help")) {
+        std::cout << visible;
+        return kOk;
+    }
+    if (!vm.count("path")) throw UsageError("test: expected at least one test file or directory");
+    const auto files = find_policy_test_files(vm["path"].as<std::vector<std::string>>());
+    std::size_t passed = 0, failed = 0, broken = 0;
+    for (const auto& file : files) {
+        try {
+            const PolicyTestFileResult r = run_policy_test_file(file);
+            for (const auto& c : r.cases)
+                if (!c.passed) fmt::print("{}", format_policy_test_failure(r, c));
+            passed += r.passed();
+            failed += r.failed();
+        } catch (const CompileError& e) {
+            print_diagnostics(e);
+            ++broken;
+        } catch (const std::exception& e) {
+            fmt::print(stderr, "{}: error: {}\n", file.string(), e.what());
+            ++broken;
+        }
+    }
+    if (files.empty()) fmt::print(stderr, "claimgraph test: no *.test.yaml files found\n");
+    if (broken > 0) fmt::print("{} passed, {} failed, {} test files with errors\n", passed, failed, broken);
+    else fmt::print("{} passed, {} failed\n", passed, failed);
+    std::fflush(stdout);
+    return failed == 0 && broken == 0 && passed > 0 ? kOk : kFail;
+}
+
+// ---------------------------------------------------------------------------
 
 int run(int argc, char** argv) {
     if (argc < 2) {
@@ -218,6 +269,8 @@ int run(int argc, char** argv) {
             std::cout << check_options();
         } else if (rest[0] == "settle") {
             std::cout << settle_options();
+        } else if (rest[0] == "test") {
+            std::cout << test_options();
         } else {
             fmt::print(stderr, "claimgraph: unknown command '{}'\n\n{}", rest[0], kUsage);
             return kFail;
@@ -231,6 +284,7 @@ int run(int argc, char** argv) {
     try {
         if (cmd == "check") return cmd_check(rest);
         if (cmd == "settle") return cmd_settle(rest);
+        if (cmd == "test") return cmd_test(rest);
     } catch (const po::error& e) {
         fmt::print(stderr, "claimgraph {}: {}\n(see: claimgraph help {})\n", cmd, e.what(), cmd);
         return kFail;

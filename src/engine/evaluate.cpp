@@ -131,7 +131,10 @@ Settlement Graph::settle(const Claim& claim, Ledger& ledger) const {
 
 namespace {
 
-void run_lines(const Program& p, const Claim& c, std::int64_t* s) {
+// Runs the per-item program. With Tracing, each line's values are recorded;
+// without it the branch disappears at compile time.
+template <bool Tracing>
+void run_lines(const Program& p, const Claim& c, std::int64_t* s, Trace* trace) {
     const std::size_t nf = p.schema.item_fields.size();
     for (std::size_t i = 0; i < c.item_count; ++i) {
         const std::int64_t* v = c.items.data() + i * nf;
@@ -142,6 +145,7 @@ void run_lines(const Program& p, const Claim& c, std::int64_t* s) {
         }
         for (const auto& op : p.line_ops) detail::exec_op(p, op, s);
         for (const auto& sum : p.line_sums) s[sum.claim_slot] = detail::checked_add(s[sum.claim_slot], s[sum.line_slot]);
+        if constexpr (Tracing) detail::trace_line(p, c, i, s, *trace);
     }
 }
 
@@ -151,10 +155,8 @@ std::string where(const Program& p, std::int32_t node) {
     return fmt::format(" ({}{}{})", n.rule, n.pos.file ? " at " : "", n.pos.file ? n.pos.str() : "");
 }
 
-}  // namespace
-
-void Graph::settle(const Claim& c, Ledger& ledger, Settlement& out) const {
-    const Program& p = *p_;
+template <bool Tracing>
+void settle_impl(const Program& p, const Graph& g, const Claim& c, Ledger& ledger, Settlement& out, Trace* trace) {
     out.claim_id = c.claim_id;
     out.status = SettleStatus::settled;
     out.code.clear();
@@ -162,12 +164,14 @@ void Graph::settle(const Claim& c, Ledger& ledger, Settlement& out) const {
     out.field.clear();
     out.outputs.assign(p.outputs.size(), Money{});
     out.stages.assign(p.stages.size(), StageResult{});
+    if constexpr (Tracing) detail::trace_begin(p, c, *trace);
 
     const std::size_t nf = p.schema.claim_fields.size();
     if (c.fields.size() != nf || c.present.size() != nf ||
         c.items.size() != c.item_count * p.schema.item_fields.size() || c.item_present.size() != c.items.size()) {
         out.status = SettleStatus::error;
         out.message = "the claim was not built for this policy's schema";
+        if constexpr (Tracing) detail::trace_end(p, nullptr, out, {}, {}, *trace);
         return;
     }
 
@@ -193,7 +197,7 @@ void Graph::settle(const Claim& c, Ledger& ledger, Settlement& out) const {
             key = f.type == FieldType::string ? std::string_view(c.texts[a.key_field])
                                               : std::string_view(p.schema.enums[f.enum_type].values[c.fields[a.key_field]]);
         }
-        cells[i] = Cell{c.member_id, static_cast<std::uint32_t>(i), period_of(c, i), key};
+        cells[i] = Cell{c.member_id, static_cast<std::uint32_t>(i), g.period_of(c, i), key};
     }
     ledger.read(cells, accv);
     for (std::size_t i = 0; i < na; ++i) s[p.accumulators[i].slot] = accv[i];
@@ -202,16 +206,18 @@ void Graph::settle(const Claim& c, Ledger& ledger, Settlement& out) const {
     try {
         for (const auto& op : p.ops) {
             at = op.node;
-            if (op.code == detail::OpCode::lines) run_lines(p, c, s);
+            if (op.code == detail::OpCode::lines) run_lines<Tracing>(p, c, s, trace);
             else detail::exec_op(p, op, s);
         }
     } catch (const detail::EvalFailure& f) {
         out.status = SettleStatus::error;
         out.message = f.message + where(p, f.node);
-        return;
     } catch (const OverflowError& e) {
         out.status = SettleStatus::error;
         out.message = fmt::format("{}{}: amounts too large to settle exactly", e.what(), where(p, at));
+    }
+    if (out.status == SettleStatus::error) {
+        if constexpr (Tracing) detail::trace_end(p, nullptr, out, accv, {}, *trace);
         return;
     }
 
@@ -220,6 +226,7 @@ void Graph::settle(const Claim& c, Ledger& ledger, Settlement& out) const {
             out.status = SettleStatus::rejected;
             out.code = r.code;
             out.message = r.message.empty() ? r.label : r.message;
+            if constexpr (Tracing) detail::trace_end(p, s, out, accv, {}, *trace);
             return;
         }
     }
@@ -239,17 +246,31 @@ void Graph::settle(const Claim& c, Ledger& ledger, Settlement& out) const {
                 break;
             }
     }
+    thread_local std::vector<std::int64_t> deltas;
+    deltas.resize(na);
     for (std::size_t i = 0; i < na; ++i) {
-        accv[i] = s[p.accumulators[i].delta];
-        if (accv[i] < 0) {
+        deltas[i] = s[p.accumulators[i].delta];
+        if (deltas[i] < 0) {
             out.status = SettleStatus::error;
             out.field = p.accumulators[i].name;
             out.message = fmt::format("the update of accumulator '{}' is negative ({}): accumulators only grow",
-                                      p.accumulators[i].name, accv[i]);
+                                      p.accumulators[i].name, deltas[i]);
+            if constexpr (Tracing) detail::trace_end(p, s, out, accv, {}, *trace);
             return;
         }
     }
-    ledger.add(cells, accv);
+    if constexpr (Tracing) detail::trace_end(p, s, out, accv, deltas, *trace);
+    ledger.add(cells, deltas);
+}
+
+}  // namespace
+
+void Graph::settle(const Claim& c, Ledger& ledger, Settlement& out) const {
+    settle_impl<false>(*p_, *this, c, ledger, out, nullptr);
+}
+
+void Graph::settle(const Claim& c, Ledger& ledger, Settlement& out, Trace& trace) const {
+    settle_impl<true>(*p_, *this, c, ledger, out, &trace);
 }
 
 }  // namespace claimgraph

@@ -10,6 +10,10 @@
 #include "claimgraph/error.hpp"
 #include "claimgraph/money.hpp"
 #include "claimgraph/schema.hpp"
+#include "claimgraph/claim.hpp"
+#include "claimgraph/graph.hpp"
+#include "claimgraph/trace.hpp"
+#include <span>
 
 namespace claimgraph::detail {
 
@@ -55,10 +59,51 @@ struct NodeInfo {
 
 struct StageInfo {
     std::string id, label;
+    SourcePos pos;
     std::int32_t applies = 0, base = 0, deductible = 0, raw = 0, pay = 0;
     struct Reject { std::string code, message; std::int32_t cond; };
     std::vector<Reject> rejects;
     std::int32_t node = -1;
+
+    // What explain() needs to write the arithmetic out; all slots.
+    std::string base_text, deductible_text;
+    bool has_deductible = false;
+    std::string deductible_label;
+    SourcePos deductible_pos;
+    std::int32_t nominal = 0;          // deductible before multipliers
+    int nominal_table = -1;            // when it is a table lookup: which table, and its key slots
+    std::vector<std::int32_t> nominal_keys;
+    struct Multiplier { std::string label; SourcePos pos; std::int32_t cond, ratio; };
+    std::vector<Multiplier> multipliers;
+    std::int32_t threshold = 0;        // deductible after multipliers
+    int cumulative_acc = -1;
+    std::uint8_t method = 0;
+    struct Band { std::int64_t from, to; std::int32_t base_ratio, ratio; };
+    struct Choice { std::int32_t when; std::vector<Band> bands; };
+    std::vector<Choice> choices;
+    struct Adjustment { std::string label; SourcePos pos; std::int32_t cond, value; bool replaces; };
+    std::vector<Adjustment> adjustments;
+    std::int32_t exact = 0;
+    Rounding rounding;
+    struct Cap { std::string label; SourcePos pos; std::int32_t amount, used, applies, room, pay_after; };
+    std::vector<Cap> caps;
+    struct Update { int acc; std::int32_t value; };
+    std::vector<Update> updates;
+
+    template <class F>
+    void for_each_slot(F&& f) const {
+        for (auto s : {applies, base, deductible, raw, pay, nominal, threshold, exact}) f(s);
+        for (auto s : nominal_keys) f(s);
+        for (const auto& r : rejects) f(r.cond);
+        for (const auto& m : multipliers) f(m.cond), f(m.ratio);
+        for (const auto& c : choices) {
+            f(c.when);
+            for (const auto& b : c.bands) f(b.base_ratio), f(b.ratio);
+        }
+        for (const auto& a : adjustments) f(a.cond), f(a.value);
+        for (const auto& c : caps) f(c.amount), f(c.used), f(c.applies), f(c.room), f(c.pay_after);
+        for (const auto& u : updates) f(u.value);
+    }
 };
 
 struct RejectionInfo {
@@ -78,6 +123,8 @@ struct AccumulatorInfo {
 struct OutputInfo {
     std::string name;
     std::int32_t slot = 0;
+    std::string text;  // the expression as written
+    SourcePos pos;
 };
 
 struct LineSum {
@@ -91,6 +138,10 @@ struct Program {
 
     std::vector<Op> ops;
     std::vector<Op> line_ops;
+    std::vector<std::int32_t> line_value_slots;  // the policy's `lines`, per item
+    std::vector<std::string> line_value_names;
+    std::vector<std::string> table_names;
+    std::vector<std::vector<int>> table_key_enums;
     std::vector<LineSum> line_sums;
     std::vector<std::int32_t> args;
     std::vector<std::int64_t> table_data;
@@ -123,6 +174,13 @@ struct EvalFailure {
 // Operand slots an op reads (not `lines`, which reads the item region).
 template <class F>
 void for_each_input(const Program& p, const Op& op, F&& f);
+
+// Trace recording (trace.cpp), called by the evaluator only when tracing.
+void trace_begin(const Program& p, const Claim& c, Trace& t);
+void trace_line(const Program& p, const Claim& c, std::size_t item, const std::int64_t* slots, Trace& t);
+// slots is null when evaluation failed before producing values.
+void trace_end(const Program& p, const std::int64_t* slots, const Settlement& out, std::span<const std::int64_t> before,
+               std::span<const std::int64_t> deltas, Trace& t);
 
 // Executes one op; shared by the evaluator and the constant folder.
 // Throws OverflowError on overflow.

@@ -74,6 +74,15 @@ std::string_view trim_right(std::string_view t) {
     return t;
 }
 
+// At most kShown bytes of input text for a message, cut at a character boundary.
+constexpr std::size_t kShown = 40;
+std::string_view clip(std::string_view t) {
+    if (t.size() <= kShown) return t;
+    std::size_t n = kShown;
+    while (n > 0 && (static_cast<unsigned char>(t[n]) & 0xC0) == 0x80) --n;  // t[n] continues a character
+    return t.substr(0, n);
+}
+
 // The JSON number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
 // On-Demand does not validate a token it is not asked to convert, so we do.
 bool is_json_number(std::string_view t) {
@@ -110,7 +119,7 @@ void read_scalar(od::value v, const Schema& s, const FieldSpec& spec, Name&& nam
     auto invalid = [&](std::string_view raw, const char* what) {
         raw = trim_right(raw);
         return ClaimError(name(), fmt::format("expected {}, found invalid JSON {}{}{}", expected_name(s, spec), what,
-                                              raw.substr(0, 40), raw.size() > 40 ? "..." : ""));
+                                              clip(raw), raw.size() > kShown ? "..." : ""));
     };
     od::json_type t;
     if (auto e = v.type().get(t)) {
@@ -189,7 +198,7 @@ private:
             std::string_view text = trim_right(std::string_view(p, len));
             while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
             throw ClaimError("json", fmt::format("expected a claim object {{...}}, found {}{}",
-                                                 text.substr(0, 40), text.size() > 40 ? "..." : ""));
+                                                 clip(text), text.size() > kShown ? "..." : ""));
         }
         od::object obj;
         if (auto e = doc.get_object().get(obj)) json_fail(e);
@@ -217,7 +226,8 @@ private:
                 once(seen_date, "date");
                 const std::string_view d = read_key_string(v, "date", "a date \"YYYY-MM-DD\"");
                 if (!parse_date(d, c.date))
-                    throw ClaimError("date", fmt::format("expected a date \"YYYY-MM-DD\", found \"{}\"", d.substr(0, 40)));
+                    throw ClaimError("date", fmt::format("expected a date \"YYYY-MM-DD\", found \"{}{}\"", clip(d),
+                                                         d.size() > kShown ? "..." : ""));
             } else if (key == "items") {
                 once(seen_items, "items");
                 read_items(v, c);

@@ -68,12 +68,15 @@ public:
         accumulators();
         tables();
         for (std::size_t i = 0; i < src_.defines.size(); ++i) define_index_[src_.defines[i].name] = static_cast<int>(i);
+        // Stage ids are known up front so definitions can read stage results;
+        // scopes decide which stages a given place may read.
+        for (std::size_t i = 0; i < src_.stages.size(); ++i) stage_index_.try_emplace(src_.stages[i].id, static_cast<int>(i));
         defines_.resize(src_.defines.size());
         define_state_.assign(src_.defines.size(), 0);
         lines();
         for (std::size_t i = 0; i < src_.defines.size(); ++i) define(static_cast<int>(i), src_.defines[i].pos);
-        rejections();
         stages();
+        rejections();
         outputs();
         accumulator_usage();
         return std::move(out_);
@@ -316,11 +319,6 @@ private:
             if (head == "item") return item_ref(e, tail, sc, false);
             if (head == "acc") return acc_ref(e, tail);
             if (auto it = stage_index_.find(head); it != stage_index_.end()) return stage_ref(e, it->second, tail, sc);
-            if (std::any_of(src_.stages.begin(), src_.stages.end(), [&](const auto& s) { return s.id == head; })) {
-                error(e.pos, fmt::format("stage '{}' is settled after {}: a stage can read only earlier stages", head,
-                                         sc.where));
-                return bad(e.pos);
-            }
             error(e.pos, fmt::format("unknown name '{}': expected claim.<field>, item.<field>, acc.<accumulator> or "
                                      "<stage>.pay|base|deductible|raw|applies",
                                      t));
@@ -336,10 +334,7 @@ private:
             }
             if (sc.stage >= 0 && d->max_stage >= sc.stage) {
                 error(e.pos, fmt::format("'{}' reads stage '{}', which is not settled before {}", t,
-                                         out_.stages.size() > static_cast<std::size_t>(d->max_stage)
-                                             ? src_.stages[d->max_stage].id
-                                             : src_.stages[d->max_stage].id,
-                                         sc.where));
+                                         src_.stages[d->max_stage].id, sc.where));
                 return bad(e.pos);
             }
             return d;
@@ -846,6 +841,7 @@ private:
     void period(const ast::Scalar& period, const ast::Scalar& starts, unsigned& m, unsigned& d) {
         if (!period.present || period.text == "calendar_year") {
             if (starts.present) error(starts.pos, "'starts' belongs to period: policy_year");
+            if (period.present) m = 1, d = 1;  // an accumulator's own calendar year overrides a policy year
             return;
         }
         if (period.text == "policy_year") {
@@ -1137,14 +1133,16 @@ private:
             st.label = s.label;
             st.pos = s.pos;
             st.rounding = rounding(s.rounding, out_.rounding);
-            if (stage_index_.count(s.id) || define_index_.count(s.id) || s.id == "claim" || s.id == "item" ||
-                s.id == "acc")
+            if (stage_index_.at(s.id) != static_cast<int>(si) || define_index_.count(s.id) || s.id == "claim" ||
+                s.id == "item" || s.id == "acc")
                 error(s.pos, fmt::format("stage id '{}' is already used", s.id));
             Scope sc;
             sc.stage = static_cast<int>(si);
             sc.where = fmt::format("stage '{}'", s.id);
             if (s.when.src.present) st.when = expr(s.when, sc, boolean(), "the stage's condition");
             st.base = to_fen(expr(s.base, sc, money(), "the stage's base"), st.rounding);
+            st.base_text = s.base.src.text;
+            st.deductible_text = s.deductible.amount.src.text;
             if (s.deductible.present) {
                 st.deductible = to_fen(expr(s.deductible.amount, sc, money(), "the deductible"), st.rounding);
                 st.deductible_label = s.deductible.label;
@@ -1212,7 +1210,6 @@ private:
                     error(v->pos, "an accumulator update adds to the year's total: it cannot be negative");
                 st.updates.push_back({it->second, v});
             }
-            stage_index_[s.id] = static_cast<int>(si);
             out_.stages.push_back(std::move(st));
         }
     }
@@ -1276,7 +1273,7 @@ private:
         for (const auto& o : src_.outputs) {
             if (o.name == "claim_id") error(o.pos, "'claim_id' is always emitted first; choose another name");
             NodePtr v = expr(o.value, sc, money(), fmt::format("output '{}'", o.name));
-            out_.outputs.push_back({o.name, o.pos, to_fen(v, out_.rounding)});
+            out_.outputs.push_back({o.name, o.pos, to_fen(v, out_.rounding), o.value.src.text});
         }
         if (src_.outputs.empty()) error(src_.pos, "expected at least one output");
     }

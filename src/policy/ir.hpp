@@ -90,6 +90,7 @@ struct Stage {
     SourcePos pos;
     Rounding rounding;
     NodePtr when, base;
+    std::string base_text, deductible_text;  // as written, for explanations
     NodePtr deductible;          // before multipliers; null: none (0)
     std::string deductible_label;
     SourcePos deductible_pos;
@@ -133,6 +134,7 @@ struct Output {
     std::string name;
     SourcePos pos;
     NodePtr value;
+    std::string text;
 };
 
 struct Policy {

@@ -29,15 +29,16 @@ public:
         p_.rounding = src_.rounding;
         layout();
         lines();
+        for (std::size_t i = 0; i < src_.stages.size(); ++i) stage(i);
+        // Rejections are decided after evaluation, so they may read stage results.
         for (const auto& r : src_.rejections) {
             rule_ = "rejection " + r.code;
             p_.rejections.push_back({r.code, r.label, r.message, slot(r.cond)});
         }
-        for (std::size_t i = 0; i < src_.stages.size(); ++i) stage(i);
         accumulator_deltas();
         for (const auto& o : src_.outputs) {
             rule_ = "output " + o.name;
-            p_.outputs.push_back({o.name, slot(o.value)});
+            p_.outputs.push_back({o.name, slot(o.value), o.text, o.pos});
             p_.output_names.push_back(o.name);
         }
         prune();
@@ -56,6 +57,7 @@ private:
     std::vector<std::int32_t> stage_slots_[5];
     std::vector<std::vector<std::int32_t>> acc_contrib_;
     std::string rule_;
+    SourcePos cur_pos_;
 
     std::int32_t new_slot(bool line = false) {
         p_.slot_init.push_back(0);
@@ -118,7 +120,7 @@ private:
             for (std::int32_t i = 0; i < op.n; ++i) key.push_back(p_.args[op.extra + op.n + i]);
         if (auto it = cse_.find(key); it != cse_.end() && op.code != OpCode::bands && op.code != OpCode::fail_if)
             return it->second;
-        op.node = node;
+        op.node = node >= 0 ? node : node_info(cur_pos_);
         if (all_const && op.code != OpCode::bands && op.code != OpCode::fail_if) {
             op.dst = new_slot();
             detail::exec_op(p_, op, p_.slot_init.data());
@@ -165,6 +167,7 @@ private:
 
     std::int32_t lower(const Node& n) {
         using ir::Op;
+        cur_pos_ = n.pos;
         const auto node = [&] { return node_info(n.pos); };
         switch (n.op) {
             case Op::konst: return konst(n.value);
@@ -246,6 +249,12 @@ private:
         for (const auto& l : src_.lines) {
             rule_ = "lines." + l.name;
             line_value_slots_.push_back(slot(l.value));
+            p_.line_value_names.push_back(l.name);
+        }
+        p_.line_value_slots = line_value_slots_;
+        for (const auto& t : src_.tables) {
+            p_.table_names.push_back(t.name);
+            p_.table_key_enums.push_back(t.key_enums);
         }
         // Every sum() anywhere in the policy is a line program output.
         for (const auto& r : src_.rejections) collect_sums(r.cond);
@@ -288,8 +297,7 @@ private:
 
     // ---- stages
 
-    std::int32_t ratio_after_adjustments(const ir::Stage& s, const NodePtr& r0, std::int32_t lo, std::int32_t hi) {
-        std::int32_t r = slot(r0);
+    std::int32_t ratio_after_adjustments(const ir::Stage& s, std::int32_t r, std::int32_t lo, std::int32_t hi) {
         for (const auto& a : s.adjustments) {
             const std::int32_t w = slot(a.when);
             if (a.add) r = select(w, binop(OpCode::add, r, slot(a.add)), r);
@@ -304,6 +312,10 @@ private:
         detail::StageInfo info;
         info.id = s.id;
         info.label = s.label;
+        info.pos = s.pos;
+        info.rounding = s.rounding;
+        info.method = s.method;
+        info.cumulative_acc = s.cumulative_acc;
         info.node = node_info(s.pos, s.label);
         const std::int32_t when = slot(s.when);
         std::int32_t applies = when;
@@ -319,9 +331,22 @@ private:
 
         rule_ = "stages." + s.id + ".deductible";
         std::int32_t d = s.deductible ? slot(s.deductible) : zero;
+        info.has_deductible = s.deductible != nullptr;
+        info.base_text = s.base_text;
+        info.deductible_text = s.deductible_text;
+        info.deductible_label = s.deductible_label;
+        info.deductible_pos = s.deductible_pos;
+        info.nominal = d;
+        if (s.deductible && s.deductible->op == ir::Op::table) {
+            info.nominal_table = static_cast<int>(s.deductible->value);
+            for (const auto& k : s.deductible->args) info.nominal_keys.push_back(slot(k));
+        }
         if (!s.multipliers.empty()) {
             std::vector<std::int32_t> factors;
-            for (const auto& m : s.multipliers) factors.push_back(select(slot(m.when), slot(m.ratio), konst(10000)));
+            for (const auto& m : s.multipliers) {
+                info.multipliers.push_back({m.label, m.pos, slot(m.when), slot(m.ratio)});
+                factors.push_back(select(slot(m.when), slot(m.ratio), konst(10000)));
+            }
             Op op = make(OpCode::product_round, d);
             op.n = static_cast<std::int32_t>(factors.size());
             op.extra = static_cast<std::int32_t>(p_.args.size());
@@ -331,6 +356,9 @@ private:
             op.mode = static_cast<std::uint8_t>(s.rounding.mode);
             d = emit(op, node_info(s.deductible_pos, s.deductible_label));
         }
+        info.threshold = d;
+        for (const auto& a : s.adjustments)
+            info.adjustments.push_back({a.label, a.pos, slot(a.when), slot(a.add ? a.add : a.set), a.add == nullptr});
         const std::int32_t p0 = s.cumulative_acc >= 0 ? p_.accumulators[s.cumulative_acc].slot : zero;
 
         rule_ = "stages." + s.id + ".bands";
@@ -342,11 +370,16 @@ private:
             op.mode = s.method;
             op.n = static_cast<std::int32_t>(ch.bands.size());
             std::vector<std::int32_t> a{p0, d, x};
+            detail::StageInfo::Choice tc{slot(ch.when), {}};
             for (const auto& b : ch.bands) {
+                const std::int32_t r0 = slot(b.ratio);
+                const std::int32_t r = ratio_after_adjustments(s, r0, lo, hi);
                 a.push_back(konst(b.from_fen));
                 a.push_back(b.to_fen >= 0 ? konst(b.to_fen) : konst(kUnlimited));
-                a.push_back(ratio_after_adjustments(s, b.ratio, lo, hi));
+                a.push_back(r);
+                tc.bands.push_back({b.from_fen, b.to_fen >= 0 ? b.to_fen : kUnlimited, r0, r});
             }
+            info.choices.push_back(std::move(tc));
             op.extra = static_cast<std::int32_t>(p_.args.size());
             p_.args.insert(p_.args.end(), a.begin(), a.end());
             op.c = new_slot();
@@ -364,6 +397,7 @@ private:
         }
         if (deducted < 0) deducted = zero;
         info.deductible = deducted;
+        info.exact = exact;
 
         rule_ = "stages." + s.id + ".round";
         Op round = make(OpCode::round, exact, 0, 0, detail::pow10(6 - static_cast<int>(s.rounding.unit)));
@@ -375,10 +409,14 @@ private:
         std::int32_t pay = raw;
         for (const auto& c : s.caps) {
             rule_ = "stages." + s.id + ".caps";
-            std::int32_t room = slot(c.amount);
-            if (c.used) room = binop(OpCode::max, binop(OpCode::sub, room, slot(c.used), node_info(c.pos, c.label)), zero);
-            if (c.applies) room = select(slot(c.applies), room, konst(kUnlimited));
+            const std::int32_t amount = slot(c.amount);
+            const std::int32_t used = c.used ? slot(c.used) : -1;
+            const std::int32_t when = c.applies ? slot(c.applies) : -1;
+            std::int32_t room = amount;
+            if (c.used) room = binop(OpCode::max, binop(OpCode::sub, room, used, node_info(c.pos, c.label)), zero);
+            if (c.applies) room = select(when, room, konst(kUnlimited));
             pay = binop(OpCode::min, pay, room);
+            info.caps.push_back({c.label, c.pos, amount, used, when, room, pay});
         }
         info.pay = pay;
 
@@ -386,7 +424,9 @@ private:
         for (int f = 0; f < 5; ++f) stage_slots_[f].push_back(vals[f]);
         for (const auto& u : s.updates) {
             rule_ = "stages." + s.id + ".update." + src_.accumulators[u.acc].name;
-            acc_contrib_[u.acc].push_back(select(applies, slot(u.value), zero));
+            const std::int32_t v = slot(u.value);
+            info.updates.push_back({u.acc, v});
+            acc_contrib_[u.acc].push_back(select(applies, v, zero));
         }
         p_.stages.push_back(std::move(info));
         p_.stage_ids.push_back(s.id);
@@ -408,10 +448,9 @@ private:
             if (s >= 0) live[s] = 1;
         };
         for (const auto& o : p_.outputs) mark(o.slot);
-        for (const auto& st : p_.stages) {
-            for (auto s : {st.applies, st.base, st.deductible, st.raw, st.pay}) mark(s);
-            for (const auto& r : st.rejects) mark(r.cond);
-        }
+        // Everything explain() reads stays live: tracing must not change the graph.
+        for (const auto& st : p_.stages) st.for_each_slot(mark);
+        for (auto s : p_.line_value_slots) mark(s);
         for (const auto& r : p_.rejections) mark(r.cond);
         for (const auto& a : p_.accumulators) mark(a.delta);
         // Line ops are kept whole (they are cheap and run per item); what they
