@@ -227,10 +227,17 @@ TEST_CASE("bad policies: the compiler never crashes on mutated policies", "[bad]
     const std::string reference = read_file(kSourceDir / "rules" / "demo-city-2026.yaml");
     const auto lines = split_lines(reference);
     REQUIRE(lines.size() > 50);
-    std::mt19937 rng(20260101u);
+#ifndef CLAIMGRAPH_FUZZ_SEED
+#define CLAIMGRAPH_FUZZ_SEED 20260101u
+#endif
+#ifndef CLAIMGRAPH_FUZZ_ITERATIONS
+#define CLAIMGRAPH_FUZZ_ITERATIONS 2000
+#endif
+    std::mt19937 rng(CLAIMGRAPH_FUZZ_SEED);
+    const int iterations = CLAIMGRAPH_FUZZ_ITERATIONS;
     int compiled = 0, rejected = 0;
     std::vector<std::string> problems;
-    for (int iteration = 0; iteration < 2000; ++iteration) {
+    for (int iteration = 0; iteration < iterations; ++iteration) {
         const std::string text = mutate(lines, rng);
         try {
             compile_policy_text(text, "mutant.yaml");
@@ -251,15 +258,15 @@ TEST_CASE("bad policies: the compiler never crashes on mutated policies", "[bad]
     }
     for (std::size_t i = 0; i < problems.size() && i < 5; ++i) UNSCOPED_INFO(problems[i]);
     CHECK(problems.empty());
-    CHECK(compiled + rejected == 2000);
-    CHECK(rejected > 1000);  // most mutations break something
+    CHECK(compiled + rejected == iterations);
+    CHECK(rejected > iterations / 2);  // most mutations break something
     CHECK(compiled > 0);     // some survive (a duplicated comment, a swapped label)
 }
 
 // Reported bug: an empty document (or one with only comments) is reported at
 // line 0, column 0: yaml-cpp gives a null node no mark.
 TEST_CASE("bad policies: an empty policy is reported at a real position", "[bad][!mayfail]") {
-    for (const std::string text : {std::string(""), std::string("# only a comment\n"), std::string("\n\n")}) {
+    for (const char* text : {"", "# only a comment\n", "\n\n"}) {
         INFO("policy text: '" << text << "'");
         try {
             compile_policy_text(text, "empty.yaml");

@@ -20,7 +20,7 @@ using Catch::Matchers::StartsWith;
 namespace {
 
 const std::string kRoot = CLAIMGRAPH_SOURCE_DIR;
-const std::string kGolden = "/work/shared/golden/demo-city-2026";
+const std::string kGolden = kRoot + "/tests/golden/demo-city-2026";
 
 const Graph& demo() {
     static const Graph g = compile_policy_file(kRoot + "/rules/demo-city-2026.yaml");

@@ -86,8 +86,7 @@ void stage_text(Writer& w, const StageTrace& s) {
             d += fmt::format(" × {} ({})", pct(m.ratio), name_of(m.label, "multiplier"));
             multiplied = true;
         }
-        if (multiplied) d += fmt::format(" = {} (rounded {} to the {})", g(s.deductible), mode_name(s.rounding.mode),
-                                         unit_name(s.rounding.unit));
+        if (multiplied) d += fmt::format(" = {} (rounded once)", g(s.deductible));
         if (s.deductible_pos.file) d += fmt::format("  [{}]", where(s.deductible_pos));
         w.line(d);
         if (s.cumulative) {

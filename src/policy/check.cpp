@@ -427,8 +427,12 @@ private:
             {"deductible", ir::StageField::deductible}, {"raw", ir::StageField::raw}, {"pay", ir::StageField::pay}};
         const bool own = sc.stage_locals && stage == sc.stage;
         if (!own && sc.stage >= 0 && stage >= sc.stage) {
-            error(e.pos, fmt::format("stage '{}' is not settled before {}: a stage can read only earlier stages",
-                                     src_.stages[stage].id, sc.where));
+            if (stage == sc.stage)
+                error(e.pos, fmt::format("{} reads its own result '{}': only its `update` may do that", sc.where,
+                                         src_.stages[stage].id + "." + field));
+            else
+                error(e.pos, fmt::format("stage '{}' is settled after {}: a stage can read only earlier stages",
+                                         src_.stages[stage].id, sc.where));
             return bad(e.pos);
         }
         if (sc.line) {
@@ -1140,11 +1144,13 @@ private:
             sc.stage = static_cast<int>(si);
             sc.where = fmt::format("stage '{}'", s.id);
             if (s.when.src.present) st.when = expr(s.when, sc, boolean(), "the stage's condition");
-            st.base = to_fen(expr(s.base, sc, money(), "the stage's base"), st.rounding);
+            // The stage's own rounding is for its payment; the amounts it works
+            // on (base, deductible, caps, updates) keep the policy's rounding.
+            st.base = to_fen(expr(s.base, sc, money(), "the stage's base"), out_.rounding);
             st.base_text = s.base.src.text;
             st.deductible_text = s.deductible.amount.src.text;
             if (s.deductible.present) {
-                st.deductible = to_fen(expr(s.deductible.amount, sc, money(), "the deductible"), st.rounding);
+                st.deductible = to_fen(expr(s.deductible.amount, sc, money(), "the deductible"), out_.rounding);
                 st.deductible_label = s.deductible.label;
                 st.deductible_pos = s.deductible.pos;
                 for (const auto& m : s.deductible.multipliers) {
@@ -1184,8 +1190,8 @@ private:
                 ir::Cap cap;
                 cap.label = c.label;
                 cap.pos = c.pos;
-                cap.amount = to_fen(expr(c.amount, sc, money(), "the cap"), st.rounding);
-                if (c.used.src.present) cap.used = to_fen(expr(c.used, sc, money(), "the amount already used"), st.rounding);
+                cap.amount = to_fen(expr(c.amount, sc, money(), "the cap"), out_.rounding);
+                if (c.used.src.present) cap.used = to_fen(expr(c.used, sc, money(), "the amount already used"), out_.rounding);
                 NodePtr w = c.when.src.present ? expr(c.when, sc, boolean(), "the cap's condition") : nullptr;
                 NodePtr u = c.unless.src.present ? expr(c.unless, sc, boolean(), "the cap's 'unless'") : nullptr;
                 if (u) u = make(Op::not_, boolean(), u->pos, {u});
@@ -1205,7 +1211,7 @@ private:
                 acc_written_[it->second] = true;
                 const Type t = out_.accumulators[it->second].type == FieldType::count ? count() : money();
                 NodePtr v = expr(u.value, usc, t, fmt::format("the update of '{}'", u.acc));
-                if (t.kind == Kind::money) v = to_fen(v, st.rounding);
+                if (t.kind == Kind::money) v = to_fen(v, out_.rounding);
                 if (v->op == Op::konst && v->value < 0)
                     error(v->pos, "an accumulator update adds to the year's total: it cannot be negative");
                 st.updates.push_back({it->second, v});

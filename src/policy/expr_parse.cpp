@@ -30,8 +30,9 @@ struct Token {
 
 class Parser {
 public:
-    Parser(std::string_view src, const SourcePos& origin, std::vector<Diagnostic>& diags)
-        : src_(src), origin_(origin), diags_(diags) {
+    Parser(std::string_view src, const SourcePos& origin, const std::vector<TextSegment>* segments,
+           std::vector<Diagnostic>& diags)
+        : src_(src), origin_(origin), segments_(segments), diags_(diags) {
         advance();
     }
 
@@ -48,6 +49,7 @@ public:
 private:
     std::string_view src_;
     SourcePos origin_;
+    const std::vector<TextSegment>* segments_;
     std::vector<Diagnostic>& diags_;
     std::size_t at_ = 0;
     Token tok_;
@@ -55,7 +57,16 @@ private:
 
     SourcePos pos_at(std::size_t offset) const {
         SourcePos p = origin_;
-        for (std::size_t i = 0; i < offset && i < src_.size(); ++i) {
+        std::size_t from = 0;
+        if (segments_ && !segments_->empty()) {
+            for (const auto& seg : *segments_) {
+                if (seg.offset > offset) break;
+                from = seg.offset;
+                p.line = seg.line;
+                p.col = seg.col;
+            }
+        }
+        for (std::size_t i = from; i < offset && i < src_.size(); ++i) {
             if (src_[i] == '\n') {
                 ++p.line;
                 p.col = 1;
@@ -379,7 +390,13 @@ private:
 }  // namespace
 
 ast::ExprPtr parse_expr(std::string_view text, const SourcePos& origin, std::vector<Diagnostic>& diags) {
-    Parser p(text, origin, diags);
+    Parser p(text, origin, nullptr, diags);
+    return p.parse();
+}
+
+ast::ExprPtr parse_expr(std::string_view text, const SourcePos& origin, const std::vector<TextSegment>& segments,
+                        std::vector<Diagnostic>& diags) {
+    Parser p(text, origin, &segments, diags);
     return p.parse();
 }
 

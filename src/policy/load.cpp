@@ -19,11 +19,65 @@ using ast::Scalar;
 
 class Loader {
 public:
-    Loader(std::shared_ptr<const std::string> file, std::vector<Diagnostic>& diags) : file_(std::move(file)), diags_(diags) {}
+    Loader(std::shared_ptr<const std::string> file, std::string_view text, std::vector<Diagnostic>& diags)
+        : file_(std::move(file)), diags_(diags) {
+        std::size_t start = 0;
+        while (start <= text.size()) {
+            const auto nl = text.find('\n', start);
+            lines_.push_back(text.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start));
+            if (nl == std::string_view::npos) break;
+            start = nl + 1;
+        }
+    }
 
     SourcePos pos(const YAML::Node& n) const {
         const YAML::Mark m = n.Mark();
-        return SourcePos{file_, m.line + 1, m.column + 1};
+        return SourcePos{file_, std::max(1, m.line + 1), std::max(1, m.column + 1)};
+    }
+
+    static int indent_of(std::string_view l) {
+        const auto i = l.find_first_not_of(' ');
+        return i == std::string_view::npos ? -1 : static_cast<int>(i);
+    }
+
+    // Maps the scalar's text back onto the file's lines. Block scalars (| and >)
+    // start on the line after their indicator; quoted and plain scalars may
+    // continue on following lines, where folding turns each line break into
+    // one character of the text.
+    std::vector<TextSegment> segments(const Scalar& s) const {
+        std::vector<TextSegment> segs;
+        const int l0 = s.pos.line - 1, c0 = s.pos.col - 1;
+        if (l0 < 0 || l0 >= static_cast<int>(lines_.size())) return segs;
+        const std::string_view first = lines_[l0];
+        const char ind = c0 < static_cast<int>(first.size()) ? first[c0] : ' ';
+        std::size_t offset = 0;
+        if (ind == '|' || ind == '>') {
+            int indent = -1;
+            for (int l = l0 + 1; l < static_cast<int>(lines_.size()); ++l) {
+                const int in = indent_of(lines_[l]);
+                if (in < 0) {
+                    offset += 1;
+                    continue;
+                }
+                if (indent < 0) indent = in;
+                if (in < indent) break;
+                segs.push_back({offset, l + 1, indent + 1});
+                offset += lines_[l].size() - static_cast<std::size_t>(indent) + 1;
+            }
+            return segs;
+        }
+        const int start_col = (ind == '\'' || ind == '"') ? c0 + 1 : c0;
+        segs.push_back({0, l0 + 1, start_col + 1});
+        offset = first.size() > static_cast<std::size_t>(start_col) ? first.size() - start_col : 0;
+        // Continuation lines exist only when the text is longer than its first line.
+        for (int l = l0 + 1; l < static_cast<int>(lines_.size()) && offset < s.text.size(); ++l) {
+            const int in = indent_of(lines_[l]);
+            if (in < 0) continue;
+            offset += 1;
+            segs.push_back({offset, l + 1, in + 1});
+            offset += lines_[l].size() - static_cast<std::size_t>(in);
+        }
+        return segs;
     }
 
     void error(const SourcePos& p, std::string msg) { diags_.push_back({p, std::move(msg)}); }
@@ -116,7 +170,7 @@ public:
         }
         SourcePos origin = e.src.pos;
         if (e.src.quoted) origin.col += 1;
-        e.expr = parse_expr(e.src.text, origin, diags_);
+        e.expr = parse_expr(e.src.text, origin, segments(e.src), diags_);
         return e;
     }
 
@@ -161,8 +215,9 @@ public:
             ast::EnumDecl e;
             e.name = it->first.Scalar();
             e.pos = pos(it->first);
-            if (expect_list(it->second, "the enum's values")) {
-                for (const auto& v : it->second) e.values.push_back(scalar(v, "an enum value"));
+            const YAML::Node values = it->second;  // it-> yields a proxy: keep the node, not a reference into it
+            if (expect_list(values, "the enum's values")) {
+                for (const auto& v : values) e.values.push_back(scalar(v, "an enum value"));
             }
             p.enums.push_back(std::move(e));
         }
@@ -521,6 +576,7 @@ public:
 private:
     std::shared_ptr<const std::string> file_;
     std::vector<Diagnostic>& diags_;
+    std::vector<std::string_view> lines_;
 };
 
 }  // namespace
@@ -536,7 +592,7 @@ ast::Policy load_policy(std::string_view text, const std::string& file_name, std
                          fmt::format("expected valid YAML: {}", e.msg)});
         return p;
     }
-    Loader l(file, diags);
+    Loader l(file, text, diags);
     try {
         l.load(root, p);
     } catch (const YAML::Exception& e) {

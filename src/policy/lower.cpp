@@ -351,9 +351,10 @@ private:
             op.n = static_cast<std::int32_t>(factors.size());
             op.extra = static_cast<std::int32_t>(p_.args.size());
             for (auto f : factors) p_.args.push_back(f);
-            op.imm = detail::pow10(4 * static_cast<int>(factors.size()) + 2 - static_cast<int>(s.rounding.unit));
-            op.imm2 = detail::pow10(2 - static_cast<int>(s.rounding.unit));
-            op.mode = static_cast<std::uint8_t>(s.rounding.mode);
+            // A deductible times its multipliers is rounded once, with the policy's rounding.
+            op.imm = detail::pow10(4 * static_cast<int>(factors.size()) + 2 - static_cast<int>(src_.rounding.unit));
+            op.imm2 = detail::pow10(2 - static_cast<int>(src_.rounding.unit));
+            op.mode = static_cast<std::uint8_t>(src_.rounding.mode);
             d = emit(op, node_info(s.deductible_pos, s.deductible_label));
         }
         info.threshold = d;
