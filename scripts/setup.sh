@@ -23,7 +23,8 @@ say() { printf '==> %s\n' "$*"; }
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   # dpkg -s also succeeds for removed-but-configured packages; check the status.
-  if ! dpkg -s "$pkg" 2>/dev/null | grep -q "^Status: install ok installed$"; then
+  status=$(dpkg -s "$pkg" 2>/dev/null || true)
+  if ! grep -qx 'Status: install ok installed' <<<"$status"; then
     missing+=("$pkg")
   fi
 done

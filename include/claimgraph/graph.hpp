@@ -44,6 +44,11 @@ public:
     const std::vector<std::string>& output_names() const;
     const std::vector<std::string>& stage_ids() const;
     const std::vector<std::string>& accumulator_names() const;
+    // Per output, in output_names() order: its display label and its FHIR
+    // ExplanationOfBenefit adjudication category ("" when the policy gives none).
+    const std::string& output_label(std::size_t i) const;
+    const std::string& output_category(std::size_t i) const;
+    const std::string& stage_label(std::size_t i) const;
     std::size_t node_count() const;
 
     // Settles one claim: reads the member's accumulators, evaluates, and adds

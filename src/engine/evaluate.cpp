@@ -114,6 +114,9 @@ const std::string& Graph::policy_id() const { return p_->policy_id; }
 const std::vector<std::string>& Graph::output_names() const { return p_->output_names; }
 const std::vector<std::string>& Graph::stage_ids() const { return p_->stage_ids; }
 const std::vector<std::string>& Graph::accumulator_names() const { return p_->accumulator_names; }
+const std::string& Graph::output_label(std::size_t i) const { return p_->outputs.at(i).label; }
+const std::string& Graph::output_category(std::size_t i) const { return p_->outputs.at(i).category; }
+const std::string& Graph::stage_label(std::size_t i) const { return p_->stages.at(i).label; }
 std::size_t Graph::node_count() const { return p_->ops.size() + p_->line_ops.size(); }
 
 std::int32_t Graph::period_of(const Claim& c, std::size_t accumulator) const {

@@ -125,6 +125,7 @@ struct OutputInfo {
     std::int32_t slot = 0;
     std::string text;  // the expression as written
     SourcePos pos;
+    std::string label, category;
 };
 
 struct LineSum {

@@ -182,9 +182,10 @@ struct LineValue {
 };
 
 struct Output {
-    std::string name;
+    std::string name, label;
     SourcePos pos;
     ExprSrc value;
+    Scalar category;  // FHIR ExplanationOfBenefit adjudication category
 };
 
 struct Policy {

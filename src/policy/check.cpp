@@ -1279,7 +1279,13 @@ private:
         for (const auto& o : src_.outputs) {
             if (o.name == "claim_id") error(o.pos, "'claim_id' is always emitted first; choose another name");
             NodePtr v = expr(o.value, sc, money(), fmt::format("output '{}'", o.name));
-            out_.outputs.push_back({o.name, o.pos, to_fen(v, out_.rounding), o.value.src.text});
+            static const char* categories[] = {"submitted", "eligible", "deductible", "benefit", "copay", "noncovered"};
+            if (o.category.present &&
+                std::none_of(std::begin(categories), std::end(categories), [&](const char* c) { return o.category.text == c; }))
+                error(o.category.pos, fmt::format("expected an adjudication category (submitted, eligible, deductible, "
+                                                  "benefit, copay or noncovered), found '{}'",
+                                                  o.category.text));
+            out_.outputs.push_back({o.name, o.pos, to_fen(v, out_.rounding), o.value.src.text, o.label, o.category.text});
         }
         if (src_.outputs.empty()) error(src_.pos, "expected at least one output");
     }

@@ -135,6 +135,7 @@ struct Output {
     SourcePos pos;
     NodePtr value;
     std::string text;
+    std::string label, category;
 };
 
 struct Policy {

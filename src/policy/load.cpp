@@ -533,7 +533,15 @@ public:
             ast::Output o;
             o.name = it->first.Scalar();
             o.pos = pos(it->first);
-            o.value = expr(it->second, "the output's value");
+            const YAML::Node v = it->second;
+            if (v.IsMap()) {
+                check_keys(v, {"value", "label", "category"}, "an output");
+                o.value = require_expr(v, "value", "the output's value", "the output");
+                o.label = text(v, "label", "a label");
+                o.category = get(v, "category", "an adjudication category");
+            } else {
+                o.value = expr(v, "the output's value");
+            }
             p.outputs.push_back(std::move(o));
         }
     }

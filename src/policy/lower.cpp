@@ -38,7 +38,7 @@ public:
         accumulator_deltas();
         for (const auto& o : src_.outputs) {
             rule_ = "output " + o.name;
-            p_.outputs.push_back({o.name, slot(o.value), o.text, o.pos});
+            p_.outputs.push_back({o.name, slot(o.value), o.text, o.pos, o.label, o.category});
             p_.output_names.push_back(o.name);
         }
         prune();
