@@ -44,6 +44,8 @@ constexpr std::string_view kUsage =
     "  check POLICY.yaml [more.yaml ...]   compile policies and report every error\n"
     "  settle --policy P.yaml --claims C.jsonl [--out R.jsonl]\n"
     "                                      settle a JSON Lines claim file\n"
+    "  explain --policy P.yaml --claims C.jsonl --claim ID [--format text|json|markdown]\n"
+    "                                      show how one claim's amounts were reached\n"
     "  test PATH [PATH ...]                run policy test files (*.test.yaml; directories recursively)\n"
     "  help [command]                      show this help, or a command's options\n"
     "\n"
@@ -201,6 +203,80 @@ int cmd_settle(const std::vector<std::string>& args) {
 }
 
 // ---------------------------------------------------------------------------
+// explain
+
+po::options_description explain_options() {
+    po::options_description opts("claimgraph explain --policy P.yaml --claims C.jsonl --claim ID [--format text|json|markdown]");
+    opts.add_options()
+        ("policy,p", po::value<std::string>()->value_name("P.yaml"), "the policy")
+        ("claims,c", po::value<std::string>()->value_name("C.jsonl"), "the claim file holding the member's history")
+        ("claim", po::value<std::string>()->value_name("ID"), "the claim to explain")
+        ("format,f", po::value<std::string>()->default_value("text")->value_name("FORMAT"), "text, json or markdown")
+        ("help,h", "show this help");
+    return opts;
+}
+
+// Settles the member's earlier claims (in settlement order) to rebuild the
+// accumulators, then settles the claim with tracing on.
+int cmd_explain(const std::vector<std::string>& args) {
+    const po::options_description opts = explain_options();
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(opts).run(), vm);
+    po::notify(vm);
+    if (vm.count("help")) {
+        std::cout << opts;
+        return kOk;
+    }
+    for (const char* k : {"policy", "claims", "claim"})
+        if (!vm.count(k)) throw UsageError(fmt::format("explain: --{} is required", k));
+    const std::string fmt_name = vm["format"].as<std::string>();
+    ExplainFormat format;
+    if (fmt_name == "text") format = ExplainFormat::text;
+    else if (fmt_name == "json") format = ExplainFormat::json;
+    else if (fmt_name == "markdown" || fmt_name == "md") format = ExplainFormat::markdown;
+    else throw UsageError(fmt::format("explain: --format must be text, json or markdown, not '{}'", fmt_name));
+
+    std::optional<Graph> graph;
+    try {
+        graph.emplace(compile_policy_file(vm["policy"].as<std::string>()));
+    } catch (const CompileError& e) {
+        print_diagnostics(e);
+        return kFail;
+    }
+    const Graph& g = *graph;
+    const std::vector<ClaimRecord> records = read_claims(g, vm["claims"].as<std::string>());
+    const std::string id = vm["claim"].as<std::string>();
+    const ClaimRecord* target = nullptr;
+    for (const auto& r : records)
+        if (r.claim.claim_id == id) target = &r;
+    if (!target) {
+        fmt::print(stderr, "claimgraph explain: no claim '{}' in {}\n", id, vm["claims"].as<std::string>());
+        return kFail;
+    }
+    if (!target->ok) {
+        fmt::print(stderr, "claimgraph explain: claim '{}' cannot be read: {}: {}\n", id, target->error_field,
+                   target->error_message);
+        return kErrorRows;
+    }
+    std::vector<Claim> history;
+    for (const auto& r : records)
+        if (r.ok && r.claim.member_id == target->claim.member_id) history.push_back(r.claim);
+    MemoryLedger ledger;
+    Settlement s;
+    Trace trace;
+    for (std::uint32_t i : settlement_order(history)) {
+        if (history[i].claim_id == id) {
+            g.settle(history[i], ledger, s, trace);
+            break;
+        }
+        g.settle(history[i], ledger, s);
+    }
+    write_all(stdout, explain(trace, format), "standard output");
+    std::fflush(stdout);
+    return s.status == SettleStatus::error ? kErrorRows : kOk;
+}
+
+// ---------------------------------------------------------------------------
 // test
 
 po::options_description test_options() {
@@ -269,6 +345,8 @@ int run(int argc, char** argv) {
             std::cout << check_options();
         } else if (rest[0] == "settle") {
             std::cout << settle_options();
+        } else if (rest[0] == "explain") {
+            std::cout << explain_options();
         } else if (rest[0] == "test") {
             std::cout << test_options();
         } else {
@@ -285,6 +363,7 @@ int run(int argc, char** argv) {
         if (cmd == "check") return cmd_check(rest);
         if (cmd == "settle") return cmd_settle(rest);
         if (cmd == "test") return cmd_test(rest);
+        if (cmd == "explain") return cmd_explain(rest);
     } catch (const po::error& e) {
         fmt::print(stderr, "claimgraph {}: {}\n(see: claimgraph help {})\n", cmd, e.what(), cmd);
         return kFail;
