@@ -1382,9 +1382,10 @@ outputs:
         b.add_item().item_set("amount", "90000000000000000");
         Settlement s;
         REQUIRE_NOTHROW(s = g.settle(b.build(), ledger));
-        // 9e18 fen × 10000 bp does not fit the exact int64 fen·bp accumulator: an error, never a wrapped payment
-        if (s.status == SettleStatus::settled) CHECK(s.outputs[0].fen() == fen("90000000000000000"));
-        else CHECK(s.status == SettleStatus::error);
+        // 9e18 fen × 10000 bp does not fit the exact fen·bp product: an error, never a wrapped payment
+        CHECK(s.status == SettleStatus::error);
+        CHECK_THAT(s.message, Catch::Matchers::Contains("overflow"));
+        CHECK(ledger.member_count() == 0);
     }
     SECTION("settle_batch also reports an error row") {
         ClaimBuilder b(g.schema());

@@ -33,6 +33,28 @@ std::vector<ClaimRecord> read_claims_jsonl_file(const Graph& g, const std::strin
 void write_result_json(const Graph& g, const Settlement& s, std::string& out);
 void write_error_json(const ClaimRecord& r, std::string& out);
 
+// How settlement results are written (claimgraph settle --format, --detail).
+//   jsonl: one JSON object per record (write_result_json); with detail, a
+//          settled row also carries "detail":{"adjudication":[…],"stages":[…]}.
+//   csv:   RFC 4180, UTF-8, '\n' line ends; a header row
+//          claim_id,status,<outputs…>,code,error_field,message
+//          then one row per record; with detail, per stage id S the columns
+//          S.applied,S.eligible,S.deductible,S.benefit,S.copay,S.rejection
+//          follow. See docs/output-formats.md.
+struct ResultFormat {
+    enum class Kind : std::uint8_t { jsonl, csv };
+    Kind kind = Kind::jsonl;
+    bool detail = false;  // per-output FHIR adjudication and per-stage breakdown
+};
+
+// Appends the format's header (the CSV header line, with its '\n'); nothing for
+// JSON Lines.
+void write_header(const Graph& g, const ResultFormat& f, std::string& out);
+// Append one result row (no newline) in format `f`. JSON Lines without detail
+// is exactly write_result_json / write_error_json.
+void write_result(const Graph& g, const Settlement& s, const ResultFormat& f, std::string& out);
+void write_error(const Graph& g, const ClaimRecord& r, const ResultFormat& f, std::string& out);
+
 struct BatchCounts {
     std::size_t settled = 0, rejected = 0, errors = 0;  // errors: bad records and settlement errors
 };
@@ -45,5 +67,9 @@ std::string settle_records_jsonl(const Graph& g, const std::vector<ClaimRecord>&
 // The same; `errors` counts error rows.
 std::string settle_records_jsonl(const Graph& g, const std::vector<ClaimRecord>& records, Ledger& ledger,
                                  std::size_t* errors = nullptr);
+// The same in any result format: header (if any), then one row and '\n' per
+// record, in input order. settle_records_jsonl is the jsonl, no-detail case.
+std::string settle_records(const Graph& g, const std::vector<ClaimRecord>& records, Ledger& ledger,
+                           BatchCounts& counts, const ResultFormat& format);
 
 }  // namespace claimgraph

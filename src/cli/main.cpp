@@ -1,7 +1,7 @@
 // claimgraph: check policies and settle claim files from the command line.
 //
 //   claimgraph check POLICY.yaml [more.yaml ...]
-//   claimgraph settle --policy P.yaml --claims C.jsonl [--out R.jsonl]
+//   claimgraph settle --policy P.yaml --claims C.jsonl [--out R] [--format jsonl|csv] [--detail]
 //
 // Exit codes: 0 success; 1 policy, usage or I/O error; 2 settled with error rows.
 
@@ -42,7 +42,7 @@ constexpr std::string_view kUsage =
     "\n"
     "commands:\n"
     "  check POLICY.yaml [more.yaml ...]   compile policies and report every error\n"
-    "  settle --policy P.yaml --claims C.jsonl [--out R.jsonl]\n"
+    "  settle --policy P.yaml --claims C.jsonl [--out R] [--format jsonl|csv] [--detail]\n"
     "                                      settle a JSON Lines claim file\n"
     "  explain --policy P.yaml --claims C.jsonl --claim ID [--format text|json|markdown]\n"
     "                                      show how one claim's amounts were reached\n"
@@ -119,11 +119,15 @@ int cmd_check(const std::vector<std::string>& args) {
 // settle
 
 po::options_description settle_options() {
-    po::options_description opts("claimgraph settle --policy P.yaml --claims C.jsonl [--out R.jsonl]");
+    po::options_description opts(
+        "claimgraph settle --policy P.yaml --claims C.jsonl [--out R] [--format jsonl|csv] [--detail]");
     opts.add_options()
         ("policy,p", po::value<std::string>()->value_name("P.yaml"), "the policy to settle under")
         ("claims,c", po::value<std::string>()->value_name("C.jsonl"), "claims, one JSON object per line ('-' for stdin)")
-        ("out,o", po::value<std::string>()->value_name("R.jsonl"), "results file (default: standard output)")
+        ("out,o", po::value<std::string>()->value_name("R"), "results file (default: standard output)")
+        ("format", po::value<std::string>()->value_name("jsonl|csv")->default_value("jsonl"),
+         "results as JSON Lines, or CSV with a header row")
+        ("detail", "add the per-stage breakdown and FHIR adjudication categories")
         ("help,h", "show this help");
     return opts;
 }
@@ -175,6 +179,10 @@ int cmd_settle(const std::vector<std::string>& args) {
     if (!vm.count("claims")) throw UsageError("settle: --claims is required");
     const auto policy = vm["policy"].as<std::string>();
     const auto claims = vm["claims"].as<std::string>();
+    ResultFormat format;
+    if (const auto& f = vm["format"].as<std::string>(); f == "csv") format.kind = ResultFormat::Kind::csv;
+    else if (f != "jsonl") throw UsageError(fmt::format("settle: --format must be jsonl or csv, not '{}'", f));
+    format.detail = vm.count("detail") > 0;
 
     std::optional<Graph> graph;
     try {
@@ -189,7 +197,7 @@ int cmd_settle(const std::vector<std::string>& args) {
     const std::vector<ClaimRecord> records = read_claims(g, claims);
     MemoryLedger ledger;
     BatchCounts counts;
-    const std::string results = settle_records_jsonl(g, records, ledger, counts);
+    const std::string results = settle_records(g, records, ledger, counts, format);
 
     if (vm.count("out")) {
         write_results_file(vm["out"].as<std::string>(), results);

@@ -110,8 +110,8 @@ std::vector<Settlement> settle_batch(const Graph& g, const std::vector<Claim>& c
     return results;
 }
 
-std::string settle_records_jsonl(const Graph& g, const std::vector<ClaimRecord>& records, Ledger& ledger,
-                                 BatchCounts& counts) {
+std::string settle_records(const Graph& g, const std::vector<ClaimRecord>& records, Ledger& ledger,
+                           BatchCounts& counts, const ResultFormat& format) {
     counts = {};
     const std::size_t n = records.size();
     auto get = [&](std::size_t i) -> const Claim* { return records[i].ok ? &records[i].claim : nullptr; };
@@ -121,7 +121,7 @@ std::string settle_records_jsonl(const Graph& g, const std::vector<ClaimRecord>&
     // Rows are written in settlement order into one buffer, then copied out in
     // input order: one reused Settlement, no allocation per claim.
     std::string body;
-    body.reserve(n * 320);
+    body.reserve(n * (320 + (format.detail ? g.stage_ids().size() * 200 : 0)));
     std::vector<std::pair<std::size_t, std::size_t>> span(n, {0, 0});  // offset, length in body
     auto row = [&](std::size_t i, auto&& write) {
         const std::size_t at = body.size();
@@ -131,7 +131,7 @@ std::string settle_records_jsonl(const Graph& g, const std::vector<ClaimRecord>&
 
     for (std::size_t i = 0; i < n; ++i) {
         if (records[i].ok) continue;
-        row(i, [&] { write_error_json(records[i], body); });
+        row(i, [&] { write_error(g, records[i], format, body); });
         ++counts.errors;
     }
     Settlement s;
@@ -146,16 +146,22 @@ std::string settle_records_jsonl(const Graph& g, const std::vector<ClaimRecord>&
             case SettleStatus::rejected: ++counts.rejected; break;
             case SettleStatus::error: ++counts.errors; break;
         }
-        row(i, [&] { write_result_json(g, s, body); });
+        row(i, [&] { write_result(g, s, format, body); });
     }
 
     std::string out;
-    out.reserve(body.size() + n);
+    write_header(g, format, out);
+    out.reserve(out.size() + body.size() + n);
     for (std::size_t i = 0; i < n; ++i) {
         out.append(body, span[i].first, span[i].second);
         out.push_back('\n');
     }
     return out;
+}
+
+std::string settle_records_jsonl(const Graph& g, const std::vector<ClaimRecord>& records, Ledger& ledger,
+                                 BatchCounts& counts) {
+    return settle_records(g, records, ledger, counts, ResultFormat{});
 }
 
 std::string settle_records_jsonl(const Graph& g, const std::vector<ClaimRecord>& records, Ledger& ledger,

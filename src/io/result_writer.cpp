@@ -1,6 +1,6 @@
-// Settlement results out: one JSON object per line, amounts as two-decimal
-// strings. Everything is appended to the caller's buffer; nothing else is
-// allocated per field.
+// Settlement results out: one JSON object per line (optionally with a
+// per-stage detail), or CSV rows; amounts as two-decimal strings. Everything is
+// appended to the caller's buffer; nothing else is allocated per field.
 
 #include <cstdint>
 #include <iterator>
@@ -85,13 +85,13 @@ void append_json_string(std::string& out, std::string_view s) {
     out.push_back('"');
 }
 
-// Appends an amount in fen as a quoted yuan string with exactly two decimals:
-// "1234.56", "0.05", "-0.05" (same text as format_money).
-void append_money(std::string& out, std::int64_t fen) {
+// Appends an amount in fen as yuan with exactly two decimals: 1234.56, 0.05,
+// -0.05 (same text as format_money), quoted as a JSON string or bare.
+void append_amount(std::string& out, std::int64_t fen, bool quoted) {
     char buf[32];
     char* const end = buf + sizeof buf;
     char* p = end;
-    *--p = '"';
+    if (quoted) *--p = '"';
     std::uint64_t mag = fen < 0 ? 0 - static_cast<std::uint64_t>(fen) : static_cast<std::uint64_t>(fen);
     const auto cents = static_cast<unsigned>(mag % 100);
     mag /= 100;
@@ -103,9 +103,11 @@ void append_money(std::string& out, std::int64_t fen) {
         mag /= 10;
     } while (mag != 0);
     if (fen < 0) *--p = '-';
-    *--p = '"';
+    if (quoted) *--p = '"';
     out.append(p, static_cast<std::size_t>(end - p));
 }
+
+void append_money(std::string& out, std::int64_t fen) { append_amount(out, fen, true); }
 
 void append_error(std::string& out, std::string_view field, std::string_view message) {
     out.append("\"error\":{\"field\":");
@@ -163,6 +165,257 @@ void write_error_json(const ClaimRecord& r, std::string& out) {
     out.push_back(',');
     append_error(out, r.error_field, r.error_message);
     out.push_back('}');
+}
+
+
+// ---------------------------------------------------------------------------
+// Other formats: CSV, and JSON Lines with the per-stage detail.
+
+namespace {
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+// Appends `s` as one CSV field (RFC 4180): quoted when it holds a comma, a
+// quote, CR or LF, inner quotes doubled. Malformed UTF-8 bytes become U+FFFD,
+// as in the JSON writer, so the file is always valid UTF-8.
+void append_csv(std::string& out, std::string_view s) {
+    bool quote = false, clean = true;
+    for (std::size_t i = 0; i < s.size();) {
+        const auto ch = static_cast<unsigned char>(s[i]);
+        if (ch < 0x80) {
+            if (ch == ',' || ch == '"' || ch == '\r' || ch == '\n') quote = true;
+            ++i;
+        } else if (const std::size_t n = utf8_length(s, i)) {
+            i += n;
+        } else {
+            clean = false;
+            ++i;
+        }
+    }
+    if (!quote && clean) {
+        out.append(s);
+        return;
+    }
+    if (quote) out.push_back('"');
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < s.size();) {
+        const auto ch = static_cast<unsigned char>(s[i]);
+        if (ch == '"') {
+            out.append(s.data() + run, i + 1 - run);
+            out.push_back('"');
+            run = ++i;
+        } else if (ch < 0x80) {
+            ++i;
+        } else if (const std::size_t n = utf8_length(s, i)) {
+            i += n;
+        } else {
+            out.append(s.data() + run, i - run);
+            out.append(kReplacement);
+            run = ++i;
+        }
+    }
+    out.append(s.data() + run, s.size() - run);
+    if (quote) out.push_back('"');
+}
+
+const char* status_name(SettleStatus s) {
+    switch (s) {
+        case SettleStatus::settled: return "settled";
+        case SettleStatus::rejected: return "rejected";
+        case SettleStatus::error: return "error";
+    }
+    return "error";
+}
+
+constexpr std::size_t kCsvStageColumns = 6;  // applied, eligible, deductible, benefit, copay, rejection
+
+// A settled row whose shape does not match the policy cannot be written as a
+// result; this says why (empty when it matches).
+std::string shape_problem(const Graph& g, const Settlement& s, bool detail) {
+    if (s.status != SettleStatus::settled) return {};
+    if (s.outputs.size() != g.output_names().size())
+        return fmt::format("internal error: the settlement has {} outputs, the policy declares {}", s.outputs.size(),
+                           g.output_names().size());
+    if (detail && s.stages.size() != g.stage_ids().size())
+        return fmt::format("internal error: the settlement has {} stages, the policy declares {}", s.stages.size(),
+                           g.stage_ids().size());
+    return {};
+}
+
+// The stage's share of its eligible amount it left unpaid (copay).
+std::int64_t stage_copay(const StageResult& r) { return r.base.fen() - r.deductible.fen() - r.pay.fen(); }
+
+// A CSV row without amounts: rejected and error rows.
+void csv_row_without_amounts(const Graph& g, bool detail, std::string_view claim_id, std::string_view status,
+                             std::string_view code, std::string_view field, std::string_view message_prefix,
+                             std::string_view message, std::string& out) {
+    append_csv(out, claim_id);
+    out.push_back(',');
+    out.append(status);
+    out.append(g.output_names().size(), ',');
+    out.push_back(',');
+    append_csv(out, code);
+    out.push_back(',');
+    append_csv(out, field);
+    out.push_back(',');
+    if (message_prefix.empty()) {
+        append_csv(out, message);
+    } else {
+        // Rare (a bad record without a claim_id): one small allocation is fine.
+        std::string m(message_prefix);
+        m.append(message);
+        append_csv(out, m);
+    }
+    if (detail) out.append(g.stage_ids().size() * kCsvStageColumns, ',');
+}
+
+void write_result_csv(const Graph& g, const Settlement& s, bool detail, std::string& out) {
+    if (const std::string problem = shape_problem(g, s, detail); !problem.empty()) {
+        csv_row_without_amounts(g, detail, s.claim_id, "error", "", "", "", problem, out);
+        return;
+    }
+    switch (s.status) {
+        case SettleStatus::rejected:
+            csv_row_without_amounts(g, detail, s.claim_id, "rejected", s.code, "", "", s.message, out);
+            return;
+        case SettleStatus::error:
+            csv_row_without_amounts(g, detail, s.claim_id, "error", "", s.field, "", s.message, out);
+            return;
+        case SettleStatus::settled: break;
+    }
+    append_csv(out, s.claim_id);
+    out.append(",settled");
+    for (const Money m : s.outputs) {
+        out.push_back(',');
+        append_amount(out, m.fen(), false);
+    }
+    out.append(",,,");  // code, error_field, message
+    if (!detail) return;
+    for (const StageResult& r : s.stages) {
+        out.append(r.applied ? ",true," : ",false,");
+        append_amount(out, r.base.fen(), false);
+        out.push_back(',');
+        append_amount(out, r.deductible.fen(), false);
+        out.push_back(',');
+        append_amount(out, r.pay.fen(), false);
+        out.push_back(',');
+        append_amount(out, stage_copay(r), false);
+        out.push_back(',');
+        append_csv(out, r.rejection);
+    }
+}
+
+void write_error_csv(const Graph& g, const ClaimRecord& r, bool detail, std::string& out) {
+    // A record without a claim_id is named by its line in the message.
+    char prefix[40] = {};
+    std::string_view pre;
+    if (r.claim.claim_id.empty()) {
+        const auto res = fmt::format_to_n(prefix, sizeof prefix - 1, "line {}: ", r.claim.line);
+        pre = std::string_view(prefix, res.size < sizeof prefix - 1 ? res.size : sizeof prefix - 1);
+    }
+    csv_row_without_amounts(g, detail, r.claim.claim_id, "error", "", r.error_field, pre, r.error_message, out);
+}
+
+// ,"detail":{…} for a settled row whose shape matches the policy.
+void append_detail_json(const Graph& g, const Settlement& s, std::string& out) {
+    out.append(",\"detail\":{\"adjudication\":[");
+    bool first = true;
+    const auto& names = g.output_names();
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        const std::string& category = g.output_category(i);
+        if (category.empty()) continue;
+        if (!first) out.push_back(',');
+        first = false;
+        out.append("{\"output\":");
+        append_json_string(out, names[i]);
+        out.append(",\"label\":");
+        append_json_string(out, g.output_label(i));
+        out.append(",\"category\":");
+        append_json_string(out, category);
+        out.append(",\"amount\":");
+        append_money(out, s.outputs[i].fen());
+        out.push_back('}');
+    }
+    out.append("],\"stages\":[");
+    const auto& ids = g.stage_ids();
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        const StageResult& r = s.stages[i];
+        if (i) out.push_back(',');
+        out.append("{\"id\":");
+        append_json_string(out, ids[i]);
+        out.append(",\"label\":");
+        append_json_string(out, g.stage_label(i));
+        out.append(r.applied ? ",\"applied\":true" : ",\"applied\":false");
+        out.append(",\"adjudication\":{\"eligible\":");
+        append_money(out, r.base.fen());
+        out.append(",\"deductible\":");
+        append_money(out, r.deductible.fen());
+        out.append(",\"benefit\":");
+        append_money(out, r.pay.fen());
+        out.append(",\"copay\":");
+        append_money(out, stage_copay(r));
+        out.append("},\"rejection\":");
+        if (r.rejection.empty()) out.append("null");
+        else append_json_string(out, r.rejection);
+        out.push_back('}');
+    }
+    out.append("]}");
+}
+
+}  // namespace
+
+void write_header(const Graph& g, const ResultFormat& f, std::string& out) {
+    if (f.kind != ResultFormat::Kind::csv) return;
+    out.append("claim_id,status");
+    for (const auto& name : g.output_names()) {
+        out.push_back(',');
+        append_csv(out, name);
+    }
+    out.append(",code,error_field,message");
+    if (f.detail) {
+        static constexpr std::string_view kColumns[kCsvStageColumns] = {".applied", ".eligible", ".deductible",
+                                                                         ".benefit", ".copay", ".rejection"};
+        for (const auto& id : g.stage_ids())
+            for (const std::string_view col : kColumns) {
+                out.push_back(',');
+                // Stage ids are identifiers; quote anyway should one ever need it.
+                if (id.find_first_of(",\"\r\n") == std::string::npos) {
+                    out.append(id);
+                    out.append(col);
+                } else {
+                    append_csv(out, id + std::string(col));
+                }
+            }
+    }
+    out.push_back('\n');
+}
+
+void write_result(const Graph& g, const Settlement& s, const ResultFormat& f, std::string& out) {
+    if (f.kind == ResultFormat::Kind::csv) {
+        write_result_csv(g, s, f.detail, out);
+        return;
+    }
+    if (!f.detail || s.status != SettleStatus::settled) {
+        write_result_json(g, s, out);
+        return;
+    }
+    if (const std::string problem = shape_problem(g, s, true); !problem.empty()) {
+        out.append("{\"claim_id\":");
+        append_json_string(out, s.claim_id);
+        out.push_back(',');
+        append_error(out, "", problem);
+        out.push_back('}');
+        return;
+    }
+    write_result_json(g, s, out);
+    out.pop_back();  // the closing brace: the detail goes inside the same object
+    append_detail_json(g, s, out);
+    out.push_back('}');
+}
+
+void write_error(const Graph& g, const ClaimRecord& r, const ResultFormat& f, std::string& out) {
+    if (f.kind == ResultFormat::Kind::csv) write_error_csv(g, r, f.detail, out);
+    else write_error_json(r, out);
 }
 
 }  // namespace claimgraph
