@@ -5,9 +5,11 @@
 
 #include <claimgraph/claimgraph.hpp>
 
+#include <cstdint>
 #include <cstdio>
 #include <exception>
 #include <string>
+#include <string_view>
 
 #include <fmt/format.h>
 

@@ -970,8 +970,8 @@ TEST_CASE("stage rounding: modes half_up, half_even, down and units fen, jiao, y
         const char* amount;
         const char* v[9];  // fen up/even/down, jiao up/even/down, yuan up/even/down; nullptr: not checked here
     };
-    // Each unit is checked on bases that are whole units of it, so that only the
-    // payment's rounding shows (bases that are not: see the [!mayfail] case below).
+    // Each unit is checked on bases that are whole units of it (bases that are
+    // not: see the next case).
     const Case cases[] = {
         // 50% of 0.07 = 0.035
         {"0.07", {"0.04", "0.04", "0.03", nullptr, nullptr, nullptr, nullptr, nullptr, nullptr}},
@@ -1006,9 +1006,9 @@ TEST_CASE("stage rounding: modes half_up, half_even, down and units fen, jiao, y
     }
 }
 
-// Reported bug: a stage's rounding unit is applied to its base (and deductible,
-// caps, updates) as well as to its payment, so the payment is rounded twice.
-TEST_CASE("stage rounding: a jiao/yuan stage rounds its payment once, not its base first", "[language][!mayfail]") {
+// A stage's rounding unit applies to its payment only: the base is not rounded
+// to jiao/yuan first (that would round twice). Was a reported bug, now fixed.
+TEST_CASE("stage rounding: a jiao/yuan stage rounds its payment once, not its base first", "[language]") {
     const Graph g = compile(kHead + R"(
 claim:
   fields:
@@ -1028,11 +1028,11 @@ outputs:
   yuan: yuan.pay
 )");
     MemoryLedger ledger;
-    // 0.07 × 50% = 0.035 → 0.0 jiao (the engine rounds the base 0.07 to 0.10 first and pays 0.10)
+    // 0.07 × 50% = 0.035 → 0.0 jiao (rounding the base 0.07 to 0.10 first would pay 0.10)
     const auto a = g.settle(amount_claim(g, "J", "0.07"), ledger);
     CHECK(out(g, a, "jiao_base") == fen("0.07"));
     CHECK(out(g, a, "jiao") == 0);
-    // 1.30 × 50% = 0.65 → 1 yuan (the engine rounds the base to 1.00 first and pays 0.50 → 0)
+    // 1.30 × 50% = 0.65 → 1 yuan (rounding the base to 1.00 first would pay 0.50 → 0)
     const auto b = g.settle(amount_claim(g, "Y", "1.30"), ledger);
     CHECK(out(g, b, "yuan") == fen("1"));
 }
@@ -1394,5 +1394,51 @@ outputs:
         const auto results = settle_batch(g, {b.build()}, ledger);
         REQUIRE(results.size() == 1);
         CHECK(results[0].status == SettleStatus::error);
+    }
+}
+
+// Reported bug: constant folding at compile time overflows outside the checks.
+// `a + b` of two constants is folded by the lowerer, whose OverflowError escapes
+// compile_policy_text instead of becoming a CompileError with a position.
+TEST_CASE("overflow: constant arithmetic that overflows is a compile error", "[language][!mayfail]") {
+    const std::string policy = kHead + R"(
+claim:
+  fields:
+    amount: money
+stages:
+  - id: s
+    base: claim.amount
+    bands: [{from: 0, ratio: 100%}]
+outputs:
+  big: 90000000000000000 + 90000000000000000
+)";
+    CHECK_THROWS_AS(compile_policy_text(policy), CompileError);
+}
+
+// Reported bug: the checker multiplies two constants with plain int64 `*`, so
+// the product wraps silently (signed overflow) and the policy compiles to a
+// wrong amount instead of failing.
+TEST_CASE("overflow: a constant product never wraps into a wrong amount", "[language][!mayfail]") {
+    const std::string policy = kHead + R"(
+claim:
+  fields:
+    amount: money
+define:
+  big: {type: money, value: 90000000000000000}
+stages:
+  - id: s
+    base: claim.amount
+    bands: [{from: 0, ratio: 100%}]
+outputs:
+  big3: big * 3
+)";
+    try {
+        const Graph g = compile_policy_text(policy);
+        MemoryLedger ledger;
+        const auto s = g.settle(amount_claim(g, "OVC", "1"), ledger);
+        // 2.7e19 fen does not fit int64: anything but a settled (wrapped) amount
+        CHECK(s.status == SettleStatus::error);
+    } catch (const CompileError&) {
+        SUCCEED("rejected at compile time");
     }
 }

@@ -108,7 +108,7 @@ TEST_CASE("policy test: a failing expectation reports the difference and explain
     CHECK(c.diffs[0].field == "act_pay_dedc");
     CHECK(c.diffs[0].expected == "650.00");
     CHECK(c.diffs[0].actual == "600.00");
-    CHECK(c.diffs[0].pos.line == 11);
+    CHECK(c.diffs[0].pos.line == 10);
     CHECK(c.diffs[1].field == "medfee_sumamt");
     CHECK(c.diffs[1].expected == "5000.01");  // one fen counts
     CHECK(c.diffs[1].actual == "5000.00");
@@ -149,12 +149,12 @@ TEST_CASE("policy test: an unknown expected field is an error", "[policy_test]")
                                    "      T1: {hifp_paid: 3740.00, hifp.payment: 1, hmbx.pay: 1, status: paid,\n"
                                    "           hifp_pay: 37.405}\n");
     REQUIRE(errors.size() == 5);
-    CHECK_THAT(errors[0], StartsWith("t.test.yaml:10:23: error: expected an output or result of policy demo-city-2026"));
+    CHECK_THAT(errors[0], StartsWith("t.test.yaml:10:12: error: expected an output or result of policy demo-city-2026"));
     CHECK_THAT(errors[0], Contains("found unknown field 'hifp_paid'"));
     CHECK_THAT(errors[1], Contains("after 'hifp.', found 'payment'"));
     CHECK_THAT(errors[2], Contains("found unknown field 'hmbx.pay'"));
     CHECK_THAT(errors[3], Contains("expected a status settled, rejected or error, found 'paid'"));
-    CHECK_THAT(errors[4], StartsWith("t.test.yaml:11:21: error: expected an amount in yuan for 'hifp_pay'"));
+    CHECK_THAT(errors[4], StartsWith("t.test.yaml:11:22: error: expected an amount in yuan for 'hifp_pay'"));
 }
 
 TEST_CASE("policy test: unknown accumulators and claim ids are errors", "[policy_test]") {
@@ -190,7 +190,7 @@ TEST_CASE("policy test: a claim that does not decode is an error at the offendin
     REQUIRE(errors.size() == 2);
     CHECK_THAT(errors[0], StartsWith("t.test.yaml:8:50: error: "));
     CHECK_THAT(errors[0], Contains("(in claim T1, field items[0].amount)"));
-    CHECK_THAT(errors[1], StartsWith("t.test.yaml:13:91: error: "));
+    CHECK_THAT(errors[1], StartsWith("t.test.yaml:13:86: error: "));
     CHECK_THAT(errors[1], Contains("field hosp_lv"));
 }
 
@@ -244,7 +244,7 @@ TEST_CASE("policy test: error positions in a malformed test file", "[policy_test
         const auto errors = load_errors(kHeader + "  - name: dup\n    claims:\n" + kClaim + kClaim +
                                         "    expect:\n      T1: {hifp_pay: 1}\n");
         REQUIRE(errors.size() == 1);
-        CHECK(errors[0] == "t.test.yaml:9:23: error: expected a claim_id unique in the case, found 'T1' again");
+        CHECK(errors[0] == "t.test.yaml:9:20: error: expected a claim_id unique in the case, found 'T1' again");
     }
 }
 

@@ -37,6 +37,7 @@ struct PolicyTestExpectation {
     std::string field;  // e.g. "hifp_pay", "status", "hifp.deductible"
     std::string value;  // the YAML scalar's text
     SourcePos pos;      // where the value is written
+    SourcePos key_pos;  // where the field name is written
 };
 
 struct PolicyTestClaimExpect {

@@ -232,7 +232,7 @@ public:
                     error(pos(fields), fmt::format("expected at least one expected field for claim '{}', found none", ce.claim_id));
                 for (auto f = fields.begin(); f != fields.end(); ++f) {
                     if (!f->first.IsScalar() || !expect_scalar(f->second, "an expected value")) continue;
-                    ce.fields.push_back({f->first.Scalar(), f->second.Scalar(), pos(f->second)});
+                    ce.fields.push_back({f->first.Scalar(), f->second.Scalar(), pos(f->second), pos(f->first)});
                 }
                 tc.expect.push_back(std::move(ce));
             }
@@ -372,8 +372,8 @@ struct Resolved {
 std::string known_fields(const Graph& g) {
     std::string out;
     for (const auto& n : g.output_names()) out += n + ", ";
-    out += "status, code";
-    for (const auto& s : g.stage_ids()) out += fmt::format(", {0}.pay, {0}.deductible, {0}.base, {0}.raw, {0}.applied", s);
+    out += "status, code, or <stage>.pay|deductible|base|raw|applied for stage ";
+    for (std::size_t i = 0; i < g.stage_ids().size(); ++i) out += (i ? ", " : "") + g.stage_ids()[i];
     return out;
 }
 
@@ -431,14 +431,14 @@ bool resolve(const Graph& g, const PolicyTestExpectation& e, Resolved& r, std::v
                 r.expected = e.value;
                 return true;
             } else {
-                diags.push_back({e.pos, fmt::format("expected a stage result pay, deductible, base, raw or applied "
+                diags.push_back({e.key_pos, fmt::format("expected a stage result pay, deductible, base, raw or applied "
                                                     "after '{}.', found '{}'", stage, part)});
                 return false;
             }
             return money();
         }
     }
-    diags.push_back({e.pos, fmt::format("expected an output or result of policy {} ({}), found unknown field '{}'",
+    diags.push_back({e.key_pos, fmt::format("expected an output or result of policy {} ({}), found unknown field '{}'",
                                         g.policy_id(), known_fields(g), e.field)});
     return false;
 }

@@ -218,15 +218,6 @@ void append_csv(std::string& out, std::string_view s) {
     if (quote) out.push_back('"');
 }
 
-const char* status_name(SettleStatus s) {
-    switch (s) {
-        case SettleStatus::settled: return "settled";
-        case SettleStatus::rejected: return "rejected";
-        case SettleStatus::error: return "error";
-    }
-    return "error";
-}
-
 constexpr std::size_t kCsvStageColumns = 6;  // applied, eligible, deductible, benefit, copay, rejection
 
 // A settled row whose shape does not match the policy cannot be written as a

@@ -599,6 +599,12 @@ private:
         const bool cmp = op != "+" && op != "-";
         NodePtr a = check(*e.args[0], sc, cmp ? Type{} : hint);
         NodePtr b = check(*e.args[1], sc, cmp ? Type{} : hint);
+        if (cmp && (a->type.kind == Kind::tags || b->type.kind == Kind::tags)) {
+            error(e.pos, fmt::format("a tag set is tested with 'has', not '{}': claim.tags has tekun, has any(a, b), "
+                                     "has all(a, b)",
+                                     op));
+            return bad(e.pos);
+        }
         if (!unify(a, b, fmt::format("'{}'", op))) return bad(e.pos);
         if (cmp) {
             const Kind k = a->type.kind;
@@ -656,7 +662,14 @@ private:
                                      scale, kMaxScale));
             return bad(e.pos);
         }
-        if (a->op == Op::konst && b->op == Op::konst) return konst(Type{k, scale}, a->value * b->value, e.pos);
+        if (a->op == Op::konst && b->op == Op::konst) {
+            std::int64_t v;
+            if (__builtin_mul_overflow(a->value, b->value, &v)) {
+                error(e.pos, "this product of constants is too large to hold exactly");
+                return bad(e.pos);
+            }
+            return konst(Type{k, scale}, v, e.pos);
+        }
         return make(Op::mul, Type{k, scale}, e.pos, {a, b});
     }
 

@@ -87,6 +87,11 @@ private:
     static bool name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
     void advance() {
+        lex();
+        if (tok_.kind == Tok::error) error(tok_.offset, tok_.text);
+    }
+
+    void lex() {
         while (at_ < src_.size() && std::isspace(static_cast<unsigned char>(src_[at_]))) ++at_;
         tok_ = Token{};
         tok_.offset = at_;

@@ -123,7 +123,11 @@ private:
         op.node = node >= 0 ? node : node_info(cur_pos_);
         if (all_const && op.code != OpCode::bands && op.code != OpCode::fail_if) {
             op.dst = new_slot();
-            detail::exec_op(p_, op, p_.slot_init.data());
+            try {
+                detail::exec_op(p_, op, p_.slot_init.data());
+            } catch (const OverflowError&) {
+                throw CompileError({Diagnostic{cur_pos_, "this constant arithmetic is too large to hold exactly"}});
+            }
             const std::int64_t v = p_.slot_init[op.dst];
             p_.slot_init[op.dst] = 0;
             is_const_.pop_back();

@@ -1,0 +1,349 @@
+// Settlement in memory: the engine against the same policy written by hand,
+// on one seeded corpus, in one binary, so their ratio is measured in one run.
+//
+//   bench_settle [google-benchmark flags]
+//   CLAIMGRAPH_BENCH_CLAIMS=50000 (corpus size), CLAIMGRAPH_BENCH_SEED=20260101
+//
+// Before any benchmark runs, every claim is settled by both and all 12 outputs
+// of every claim are compared; on any difference the binary prints the claim
+// and aborts (a benchmark of two programs that disagree is worthless).
+//
+// Benchmarks (items = claims, so "items_per_second" is claims/s):
+//   BM_EngineSettle               Graph::settle per claim in settlement order, one
+//                                 reused Settlement, a fresh MemoryLedger per pass.
+//   BM_HandwrittenSettle          handwritten::settle per claim, same order, the
+//                                 accumulators in a dense array indexed by
+//                                 (member, year) resolved up front: the bare arithmetic.
+//   BM_HandwrittenSettleHashLedger  the same with accumulators found through a
+//                                 hash map keyed by member_id (one lookup per claim):
+//                                 what a hand-written service would really pay.
+//   BM_LedgerOnly                 just the MemoryLedger traffic the engine makes
+//                                 (8 cells read + 8 added per claim).
+//   BM_EngineSettleBatch          settle_batch(): ordering + duplicate check +
+//                                 a Settlement per claim (public batch API).
+//   BM_SettleRecordsJsonl         settle_records_jsonl() on decoded records: the
+//                                 CLI's work minus decode and file I/O.
+//   BM_EngineSettleThreads/T      T threads, claims partitioned by member into T
+//                                 MemoryLedgers over settlement_order, results in
+//                                 input order. Real time. NOTE: written in the bench
+//                                 (partitioning by hand) until the engine has its
+//                                 own multi-threaded batch API.
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "claimgraph/claimgraph.hpp"
+#include "corpus.hpp"
+#include "handwritten_demo_city.hpp"
+
+using namespace claimgraph;
+
+namespace {
+
+std::size_t env_size(const char* name, std::size_t fallback) {
+    const char* v = std::getenv(name);
+    return v && *v ? static_cast<std::size_t>(std::strtoull(v, nullptr, 10)) : fallback;
+}
+
+[[noreturn]] void die(const std::string& msg) {
+    std::fprintf(stderr, "\n*** bench_settle: %s\n*** ABORTING: the engine and the hand-written settlement disagree.\n",
+                 msg.c_str());
+    std::fflush(stderr);
+    std::abort();
+}
+
+// The hand-written Result order, by output name.
+constexpr std::array<const char*, 12> kHwOrder = {
+    "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt", "act_pay_dedc",
+    "hifp_pay",      "hifmi_pay",         "maf_pay",         "oth_pay",        "fund_pay_sumamt", "psn_part_amt"};
+
+struct Fixture {
+    Graph graph;
+    bench::Corpus corpus;
+    std::vector<ClaimRecord> records;
+    std::vector<Claim> claims;             // decoded, input order
+    std::vector<std::uint32_t> order;      // settlement order
+    std::vector<std::uint32_t> acc_slot;   // per claim: dense (member, year) index
+    std::size_t slots = 0;
+    std::vector<std::string_view> hw_key;  // per claim: member_id (for the hash-ledger variant)
+    std::array<std::size_t, 12> out_idx{};  // engine output index of kHwOrder[f]
+
+    explicit Fixture(Graph g) : graph(std::move(g)) {}
+};
+
+std::string line_of(const Fixture& f, std::size_t i) {
+    std::size_t at = 0;
+    for (std::size_t k = 0; k < i; ++k) at = f.corpus.jsonl.find('\n', at) + 1;
+    return f.corpus.jsonl.substr(at, f.corpus.jsonl.find('\n', at) - at);
+}
+
+// Partitions `order` (settlement order, so grouped by member) into `t`
+// contiguous chunks that never split a member.
+std::vector<std::pair<std::size_t, std::size_t>> partition(const Fixture& f, std::size_t t) {
+    std::vector<std::pair<std::size_t, std::size_t>> parts;
+    const std::size_t n = f.order.size();
+    std::size_t begin = 0;
+    for (std::size_t k = 1; k <= t; ++k) {
+        std::size_t end = k == t ? n : std::max(begin, n * k / t);
+        while (end < n && end > 0 && f.claims[f.order[end]].member_id == f.claims[f.order[end - 1]].member_id) ++end;
+        parts.emplace_back(begin, end);
+        begin = end;
+    }
+    return parts;
+}
+
+void settle_threads(const Fixture& f, std::size_t t, std::vector<Settlement>& results) {
+    const auto parts = partition(f, t);
+    std::vector<std::thread> pool;
+    pool.reserve(t);
+    for (const auto& [b, e] : parts) {
+        pool.emplace_back([&, b = b, e = e] {
+            MemoryLedger ledger;
+            for (std::size_t k = b; k < e; ++k) {
+                const std::uint32_t i = f.order[k];
+                f.graph.settle(f.claims[i], ledger, results[i]);
+            }
+        });
+    }
+    for (auto& th : pool) th.join();
+}
+
+struct SvHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using HashLedgerT = std::unordered_map<std::string, std::array<handwritten::Accumulators, 2>, SvHash, std::equal_to<>>;
+
+handwritten::Accumulators& hash_acc(HashLedgerT& m, std::string_view member, int year) {
+    auto it = m.find(member);
+    if (it == m.end()) it = m.emplace(std::string(member), std::array<handwritten::Accumulators, 2>{}).first;
+    return it->second[static_cast<std::size_t>(year - 2026)];
+}
+
+void check(const Fixture& f) {
+    const std::size_t n = f.claims.size();
+    // Engine, one thread.
+    MemoryLedger ledger;
+    std::vector<Settlement> eng(n);
+    for (const std::uint32_t i : f.order) f.graph.settle(f.claims[i], ledger, eng[i]);
+    // Hand-written, dense accumulators and hash-map accumulators.
+    std::vector<handwritten::Accumulators> acc(f.slots);
+    HashLedgerT hacc;
+    std::vector<handwritten::Result> hw(n);
+    for (const std::uint32_t i : f.order) {
+        const auto& c = f.corpus.claims[i];
+        hw[i] = handwritten::settle(c.hw, acc[f.acc_slot[i]]);
+        const auto h = handwritten::settle(c.hw, hash_acc(hacc, f.hw_key[i], c.year));
+        if (h != hw[i]) die(fmt::format("claim {}: hand-written dense and hash-map ledgers disagree", c.id));
+    }
+    std::size_t capped = 0, paid[4] = {};
+    for (std::size_t i = 0; i < n; ++i) {
+        const Settlement& s = eng[i];
+        if (s.status != SettleStatus::settled)
+            die(fmt::format("claim {} (input line {}): engine status {} ({}), expected settled\n{}", f.claims[i].claim_id,
+                            i + 1, static_cast<int>(s.status), s.message, line_of(f, i)));
+        for (std::size_t k = 0; k < 12; ++k) {
+            const std::int64_t e = s.outputs[f.out_idx[k]].fen(), h = hw[i][k];
+            if (e != h)
+                die(fmt::format("claim {} (input line {}): {} engine {} fen, hand-written {} fen\n{}",
+                                f.claims[i].claim_id, i + 1, kHwOrder[k], e, h, line_of(f, i)));
+        }
+        capped += s.stages[0].pay < s.stages[0].raw;
+        for (int k = 0; k < 4; ++k) paid[k] += hw[i][6 + k] > 0;
+    }
+    // The public batch API and the partitioned 2-thread run must agree too.
+    {
+        MemoryLedger l2;
+        const auto batch = settle_batch(f.graph, f.claims, l2);
+        std::vector<Settlement> two(n);
+        settle_threads(f, 2, two);
+        for (std::size_t i = 0; i < n; ++i) {
+            if (batch[i].outputs != eng[i].outputs || batch[i].status != eng[i].status)
+                die(fmt::format("claim {}: settle_batch differs from per-claim settle", f.claims[i].claim_id));
+            if (two[i].outputs != eng[i].outputs || two[i].status != eng[i].status)
+                die(fmt::format("claim {}: 2-thread partitioned run differs from 1 thread", f.claims[i].claim_id));
+        }
+    }
+    std::fprintf(stderr,
+                 "check: %zu claims, all 12 outputs identical (engine == hand-written == settle_batch == 2 threads); "
+                 "hifp capped %zu, paid by hifp %zu hifmi %zu maf %zu hmb %zu\n",
+                 n, capped, paid[0], paid[1], paid[2], paid[3]);
+}
+
+Fixture& fixture() {
+    static Fixture* f = [] {
+        const std::size_t n = env_size("CLAIMGRAPH_BENCH_CLAIMS", 50000);
+        const auto seed = static_cast<std::uint32_t>(env_size("CLAIMGRAPH_BENCH_SEED", 20260101));
+        auto* fx = new Fixture(compile_policy_file(std::string(CLAIMGRAPH_SOURCE_DIR) + "/rules/demo-city-2026.yaml"));
+        fx->corpus = bench::make_corpus(n, seed);
+        const auto& st = fx->corpus.stats;
+        std::fprintf(stderr,
+                     "corpus: %zu claims, %zu members (%.2f claims/member), %.2f lines/claim (max %zu), %.1f MB JSONL, "
+                     "seed %u\n",
+                     st.claims, st.members, static_cast<double>(st.claims) / static_cast<double>(st.members),
+                     st.mean_lines(), st.max_lines, static_cast<double>(st.bytes) / 1e6, seed);
+        fx->records = read_claims_jsonl(fx->graph, fx->corpus.jsonl);
+        if (fx->records.size() != n) die(fmt::format("decoded {} records, generated {}", fx->records.size(), n));
+        fx->claims.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            if (!fx->records[i].ok)
+                die(fmt::format("line {} did not decode: {}: {}\n{}", i + 1, fx->records[i].error_field,
+                                fx->records[i].error_message, line_of(*fx, i)));
+            fx->claims.push_back(fx->records[i].claim);
+        }
+        fx->order = settlement_order(fx->claims);
+        std::unordered_map<std::string, std::uint32_t> slot;
+        fx->acc_slot.resize(n);
+        fx->hw_key.resize(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto& c = fx->corpus.claims[i];
+            const auto [it, fresh] =
+                slot.emplace(c.member + "/" + std::to_string(c.year), static_cast<std::uint32_t>(slot.size()));
+            fx->acc_slot[i] = it->second;
+            fx->hw_key[i] = fx->claims[i].member_id;
+        }
+        fx->slots = slot.size();
+        const auto& names = fx->graph.output_names();
+        for (std::size_t k = 0; k < 12; ++k) {
+            const auto it = std::find(names.begin(), names.end(), kHwOrder[k]);
+            if (it == names.end()) die(fmt::format("the policy has no output {}", kHwOrder[k]));
+            fx->out_idx[k] = static_cast<std::size_t>(it - names.begin());
+        }
+        check(*fx);
+        return fx;
+    }();
+    return *f;
+}
+
+void set_counters(benchmark::State& state, std::size_t n) {
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n));
+    state.counters["per_claim"] = benchmark::Counter(static_cast<double>(n),
+                                                        benchmark::Counter::kIsIterationInvariantRate |
+                                                            benchmark::Counter::kInvert);
+}
+
+void BM_EngineSettle(benchmark::State& state) {
+    const Fixture& f = fixture();
+    Settlement s;
+    for (auto _ : state) {
+        MemoryLedger ledger;
+        for (const std::uint32_t i : f.order) {
+            f.graph.settle(f.claims[i], ledger, s);
+            benchmark::DoNotOptimize(s.outputs.data());
+        }
+        benchmark::ClobberMemory();
+    }
+    set_counters(state, f.claims.size());
+}
+
+void BM_HandwrittenSettle(benchmark::State& state) {
+    const Fixture& f = fixture();
+    std::vector<handwritten::Accumulators> acc(f.slots);
+    for (auto _ : state) {
+        std::fill(acc.begin(), acc.end(), handwritten::Accumulators{});
+        for (const std::uint32_t i : f.order) {
+            auto r = handwritten::settle(f.corpus.claims[i].hw, acc[f.acc_slot[i]]);
+            benchmark::DoNotOptimize(r);
+        }
+        benchmark::ClobberMemory();
+    }
+    set_counters(state, f.claims.size());
+}
+
+void BM_HandwrittenSettleHashLedger(benchmark::State& state) {
+    const Fixture& f = fixture();
+    for (auto _ : state) {
+        HashLedgerT acc;
+        for (const std::uint32_t i : f.order) {
+            const auto& c = f.corpus.claims[i];
+            auto r = handwritten::settle(c.hw, hash_acc(acc, f.hw_key[i], c.year));
+            benchmark::DoNotOptimize(r);
+        }
+        benchmark::ClobberMemory();
+    }
+    set_counters(state, f.claims.size());
+}
+
+void BM_LedgerOnly(benchmark::State& state) {
+    const Fixture& f = fixture();
+    const std::size_t na = f.graph.accumulator_names().size();
+    std::vector<Cell> cells(na);
+    std::vector<std::int64_t> v(na), d(na, 1);
+    for (auto _ : state) {
+        MemoryLedger ledger;
+        for (const std::uint32_t i : f.order) {
+            const Claim& c = f.claims[i];
+            for (std::size_t a = 0; a < na; ++a)
+                cells[a] = Cell{c.member_id, static_cast<std::uint32_t>(a), c.date.year(), {}};
+            ledger.read(cells, v);
+            ledger.add(cells, d);
+            benchmark::DoNotOptimize(v.data());
+        }
+    }
+    set_counters(state, f.claims.size());
+}
+
+void BM_EngineSettleBatch(benchmark::State& state) {
+    const Fixture& f = fixture();
+    for (auto _ : state) {
+        MemoryLedger ledger;
+        auto results = settle_batch(f.graph, f.claims, ledger);
+        benchmark::DoNotOptimize(results.data());
+    }
+    set_counters(state, f.claims.size());
+}
+
+void BM_SettleRecordsJsonl(benchmark::State& state) {
+    const Fixture& f = fixture();
+    std::size_t bytes = 0;
+    for (auto _ : state) {
+        MemoryLedger ledger;
+        BatchCounts counts;
+        const std::string out = settle_records_jsonl(f.graph, f.records, ledger, counts);
+        bytes = out.size();
+        benchmark::DoNotOptimize(out.data());
+    }
+    set_counters(state, f.claims.size());
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * f.corpus.stats.bytes));
+    state.counters["out_MB"] = static_cast<double>(bytes) / 1e6;
+}
+
+void BM_EngineSettleThreads(benchmark::State& state) {
+    const Fixture& f = fixture();
+    const auto t = static_cast<std::size_t>(state.range(0));
+    std::vector<Settlement> results(f.claims.size());
+    for (auto _ : state) {
+        settle_threads(f, t, results);
+        benchmark::DoNotOptimize(results.data());
+    }
+    set_counters(state, f.claims.size());
+    state.SetLabel("partitioned by member in the bench (no engine threads API yet)");
+}
+
+}  // namespace
+
+BENCHMARK(BM_EngineSettle)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_HandwrittenSettle)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_HandwrittenSettleHashLedger)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LedgerOnly)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_EngineSettleBatch)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SettleRecordsJsonl)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_EngineSettleThreads)->Arg(1)->Arg(2)->MeasureProcessCPUTime()->UseRealTime()->Unit(benchmark::kMillisecond);
+
+int main(int argc, char** argv) {
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    fixture();  // builds the corpus and runs the identical-results check, or aborts
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
