@@ -188,7 +188,7 @@ public:
 
     void load_policy_header(const YAML::Node& n, ast::Policy& p) {
         if (!expect_map(n, "the policy header")) return;
-        check_keys(n, {"id", "label", "rounding", "period", "starts", "effective"}, "policy");
+        check_keys(n, {"id", "label", "rounding", "period", "starts"}, "policy");
         p.id = require(n, "id", "the policy id", "policy").text;
         p.label = text(n, "label", "a label");
         p.rounding = rounding(n["rounding"]);
