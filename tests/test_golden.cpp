@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <simdjson.h>
 
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -103,4 +104,48 @@ TEST_CASE("Golden claims settle the same whatever the input order", "[golden]") 
     }
     // Output order is input order: the first line is the last golden claim.
     CHECK(got.front().first == want.back().first);
+}
+
+TEST_CASE("Golden claims settle identically on 1, 2 and 4 threads", "[golden][parallel]") {
+    const std::string dir = std::string(CLAIMGRAPH_SOURCE_DIR) + "/tests/golden/demo-city-2026/";
+    const Graph g = compile_policy_file(std::string(CLAIMGRAPH_SOURCE_DIR) + "/rules/demo-city-2026.yaml");
+    // Ten copies of the golden set under distinct member and claim ids, and one
+    // broken line, so members spread over the workers and errors keep their place.
+    std::string text;
+    {
+        std::istringstream in(slurp(dir + "claims.jsonl"));
+        std::vector<std::string> lines;
+        for (std::string l; std::getline(in, l);) lines.push_back(l);
+        for (int copy = 0; copy < 10; ++copy) {
+            for (auto l : lines) {
+                for (const char* key : {"\"claim_id\": \"", "\"member_id\": \""}) {
+                    const auto at = l.find(key);
+                    REQUIRE(at != std::string::npos);
+                    l.insert(at + std::strlen(key), "K" + std::to_string(copy) + "-");
+                }
+                text += l + "\n";
+            }
+            if (copy == 3) text += "{not json\n";
+        }
+    }
+    const auto records = read_claims_jsonl(g, text);
+    BatchCounts one_counts;
+    MemoryLedger single;
+    const std::string one = settle_records(g, records, single, one_counts, ResultFormat{});
+    CHECK(one_counts.settled == 530);
+    CHECK(one_counts.errors == 1);
+    for (std::size_t threads : {2u, 4u}) {
+        std::vector<MemoryLedger> ledgers(threads);
+        std::vector<Ledger*> ptrs;
+        for (auto& l : ledgers) ptrs.push_back(&l);
+        BatchCounts counts;
+        const std::string many = settle_records(g, records, ptrs, counts, ResultFormat{});
+        INFO(threads << " threads");
+        CHECK(many == one);
+        CHECK(counts.settled == one_counts.settled);
+        CHECK(counts.errors == one_counts.errors);
+        std::size_t used = 0;
+        for (const auto& l : ledgers) used += l.member_count() > 0;
+        CHECK(used == threads);
+    }
 }

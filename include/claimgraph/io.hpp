@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,6 +71,13 @@ std::string settle_records_jsonl(const Graph& g, const std::vector<ClaimRecord>&
 // The same in any result format: header (if any), then one row and '\n' per
 // record, in input order. settle_records_jsonl is the jsonl, no-detail case.
 std::string settle_records(const Graph& g, const std::vector<ClaimRecord>& records, Ledger& ledger,
+                           BatchCounts& counts, const ResultFormat& format);
+
+// The same on ledgers.size() threads, members partitioned by a hash of
+// member_id: each member's claims are settled on one thread, in settlement
+// order, against that thread's ledger. The text is identical to the
+// single-threaded run's, whatever the thread count.
+std::string settle_records(const Graph& g, const std::vector<ClaimRecord>& records, std::span<Ledger* const> ledgers,
                            BatchCounts& counts, const ResultFormat& format);
 
 }  // namespace claimgraph

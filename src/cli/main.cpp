@@ -16,7 +16,9 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
+#include <algorithm>
 
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
@@ -128,6 +130,8 @@ po::options_description settle_options() {
         ("format", po::value<std::string>()->value_name("jsonl|csv")->default_value("jsonl"),
          "results as JSON Lines, or CSV with a header row")
         ("detail", "add the per-stage breakdown and FHIR adjudication categories")
+        ("threads,j", po::value<unsigned>()->value_name("N")->default_value(1),
+         "settle on N threads, members partitioned (0: one per core); output is the same for any N")
         ("help,h", "show this help");
     return opts;
 }
@@ -194,10 +198,16 @@ int cmd_settle(const std::vector<std::string>& args) {
     }
     const Graph& g = *graph;
 
+    unsigned threads = vm["threads"].as<unsigned>();
+    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+    if (threads > 64) throw UsageError("settle: --threads must be at most 64");
+
     const std::vector<ClaimRecord> records = read_claims(g, claims);
-    MemoryLedger ledger;
+    std::vector<MemoryLedger> ledgers(threads);
+    std::vector<Ledger*> ledger_ptrs;
+    for (auto& l : ledgers) ledger_ptrs.push_back(&l);
     BatchCounts counts;
-    const std::string results = settle_records(g, records, ledger, counts, format);
+    const std::string results = settle_records(g, records, ledger_ptrs, counts, format);
 
     if (vm.count("out")) {
         write_results_file(vm["out"].as<std::string>(), results);

@@ -7,6 +7,9 @@
 #include <cstdint>
 #include <exception>
 #include <limits>
+#include <mutex>
+#include <span>
+#include <thread>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -112,48 +115,100 @@ std::vector<Settlement> settle_batch(const Graph& g, const std::vector<Claim>& c
 
 std::string settle_records(const Graph& g, const std::vector<ClaimRecord>& records, Ledger& ledger,
                            BatchCounts& counts, const ResultFormat& format) {
+    Ledger* one[] = {&ledger};
+    return settle_records(g, records, one, counts, format);
+}
+
+std::string settle_records(const Graph& g, const std::vector<ClaimRecord>& records, std::span<Ledger* const> ledgers,
+                           BatchCounts& counts, const ResultFormat& format) {
+    if (ledgers.empty()) throw std::invalid_argument("settle_records: at least one ledger is needed");
     counts = {};
     const std::size_t n = records.size();
+    const std::size_t workers = ledgers.size();
     auto get = [&](std::size_t i) -> const Claim* { return records[i].ok ? &records[i].claim : nullptr; };
     const auto order = order_of(n, get);
     const auto dup = earlier_duplicates(n, get);
 
-    // Rows are written in settlement order into one buffer, then copied out in
-    // input order: one reused Settlement, no allocation per claim.
-    std::string body;
-    body.reserve(n * (320 + (format.detail ? g.stage_ids().size() * 200 : 0)));
-    std::vector<std::pair<std::size_t, std::size_t>> span(n, {0, 0});  // offset, length in body
-    auto row = [&](std::size_t i, auto&& write) {
-        const std::size_t at = body.size();
-        write();
-        span[i] = {at, body.size() - at};
+    // A member's claims all go to one worker, so its accumulators stay in one
+    // ledger and are read in settlement order; workers share nothing else.
+    std::vector<std::uint8_t> part(workers > 1 ? n : 0, 0);
+    if (workers > 1)
+        for (std::size_t i = 0; i < n; ++i)
+            if (records[i].ok)
+                part[i] = static_cast<std::uint8_t>(std::hash<std::string_view>{}(records[i].claim.member_id) % workers);
+
+    // Each worker writes its rows into its own buffer in settlement order; the
+    // rows are then copied out in input order. One reused Settlement per worker.
+    struct Span {
+        std::uint32_t worker;
+        std::size_t at, len;
     };
+    std::vector<std::string> bodies(workers);
+    std::vector<BatchCounts> worker_counts(workers);
+    std::vector<Span> span(n, {0, 0, 0});
+    const std::size_t row_guess = 320 + (format.detail ? g.stage_ids().size() * 200 : 0);
+    for (auto& b : bodies) b.reserve(n / workers * row_guess);
 
     for (std::size_t i = 0; i < n; ++i) {
         if (records[i].ok) continue;
-        row(i, [&] { write_error(g, records[i], format, body); });
+        const std::size_t at = bodies[0].size();
+        write_error(g, records[i], format, bodies[0]);
+        span[i] = {0, at, bodies[0].size() - at};
         ++counts.errors;
     }
-    Settlement s;
-    for (const std::uint32_t i : order) {
-        const Claim& c = records[i].claim;
-        if (dup[i] >= 0)
-            set_error(s, c, "claim_id", duplicate_message(records[static_cast<std::size_t>(dup[i])].claim));
-        else
-            settle_one(g, c, ledger, s);
-        switch (s.status) {
-            case SettleStatus::settled: ++counts.settled; break;
-            case SettleStatus::rejected: ++counts.rejected; break;
-            case SettleStatus::error: ++counts.errors; break;
+
+    auto work = [&](std::size_t w) {
+        std::string& body = bodies[w];
+        BatchCounts& c = worker_counts[w];
+        Settlement s;
+        for (const std::uint32_t i : order) {
+            if (workers > 1 && part[i] != w) continue;
+            const Claim& claim = records[i].claim;
+            if (dup[i] >= 0)
+                set_error(s, claim, "claim_id", duplicate_message(records[static_cast<std::size_t>(dup[i])].claim));
+            else
+                settle_one(g, claim, *ledgers[w], s);
+            switch (s.status) {
+                case SettleStatus::settled: ++c.settled; break;
+                case SettleStatus::rejected: ++c.rejected; break;
+                case SettleStatus::error: ++c.errors; break;
+            }
+            const std::size_t at = body.size();
+            write_result(g, s, format, body);
+            span[i] = {static_cast<std::uint32_t>(w), at, body.size() - at};
         }
-        row(i, [&] { write_result(g, s, format, body); });
+    };
+    if (workers == 1) {
+        work(0);
+    } else {
+        std::vector<std::thread> threads;
+        std::exception_ptr failure;
+        std::mutex failure_mutex;
+        for (std::size_t w = 0; w < workers; ++w)
+            threads.emplace_back([&, w] {
+                try {
+                    work(w);
+                } catch (...) {
+                    std::lock_guard lock(failure_mutex);
+                    if (!failure) failure = std::current_exception();
+                }
+            });
+        for (auto& t : threads) t.join();
+        if (failure) std::rethrow_exception(failure);
+    }
+    for (const auto& c : worker_counts) {
+        counts.settled += c.settled;
+        counts.rejected += c.rejected;
+        counts.errors += c.errors;
     }
 
     std::string out;
     write_header(g, format, out);
-    out.reserve(out.size() + body.size() + n);
+    std::size_t total = out.size() + n;
+    for (const auto& b : bodies) total += b.size();
+    out.reserve(total);
     for (std::size_t i = 0; i < n; ++i) {
-        out.append(body, span[i].first, span[i].second);
+        out.append(bodies[span[i].worker], span[i].at, span[i].len);
         out.push_back('\n');
     }
     return out;
