@@ -58,7 +58,9 @@ void exec_bands(const Program& p, const Op& op, std::int64_t* s) {
 
 }  // namespace
 
-void exec_op(const Program& p, const Op& op, std::int64_t* s) {
+// Inlined into the evaluation loops below; exec_op is the out-of-line copy the
+// constant folder calls.
+[[gnu::always_inline]] inline void run_op(const Program& p, const Op& op, std::int64_t* s) {
     std::int64_t& d = s[op.dst];
     switch (op.code) {
         case OpCode::add: d = checked_add(s[op.a], s[op.b]); break;
@@ -107,6 +109,8 @@ void exec_op(const Program& p, const Op& op, std::int64_t* s) {
     }
 }
 
+void exec_op(const Program& p, const Op& op, std::int64_t* s) { run_op(p, op, s); }
+
 }  // namespace detail
 
 using detail::Program;
@@ -144,11 +148,10 @@ void run_lines(const Program& p, const Claim& c, std::int64_t* s, Trace* trace) 
     for (std::size_t i = 0; i < c.item_count; ++i) {
         const std::int64_t* v = c.items.data() + i * nf;
         const std::uint8_t* pr = c.item_present.data() + i * nf;
-        for (std::size_t f = 0; f < nf; ++f) {
-            s[p.item_fields + f] = v[f];
-            s[p.item_present + f] = pr[f];
-        }
-        for (const auto& op : p.line_ops) detail::exec_op(p, op, s);
+        // Only the fields the line program reads are loaded.
+        for (const std::int32_t f : p.line_reads) s[p.item_fields + f] = v[f];
+        for (const std::int32_t f : p.line_reads_present) s[p.item_present + f] = pr[f];
+        for (const auto& op : p.line_ops) detail::run_op(p, op, s);
         for (const auto& sum : p.line_sums) s[sum.claim_slot] = detail::checked_add(s[sum.claim_slot], s[sum.line_slot]);
         if constexpr (Tracing) detail::trace_line(p, c, i, s, *trace);
     }
@@ -212,7 +215,7 @@ void settle_impl(const Program& p, const Graph& g, const Claim& c, Ledger& ledge
         for (const auto& op : p.ops) {
             at = op.node;
             if (op.code == detail::OpCode::lines) run_lines<Tracing>(p, c, s, trace);
-            else detail::exec_op(p, op, s);
+            else detail::run_op(p, op, s);
         }
     } catch (const detail::EvalFailure& f) {
         out.status = SettleStatus::error;

@@ -140,6 +140,7 @@ struct Program {
     std::vector<Op> ops;
     std::vector<Op> line_ops;
     std::vector<std::int32_t> line_value_slots;  // the policy's `lines`, per item
+    std::vector<std::int32_t> line_reads, line_reads_present;  // item fields the line program reads
     std::vector<std::string> line_value_names;
     std::vector<std::string> table_names;
     std::vector<std::vector<int>> table_key_enums;

@@ -480,6 +480,17 @@ private:
             std::erase_if(p_.ops, [](const Op& op) { return op.code == OpCode::lines; });
             p_.line_ops.clear();
         }
+        // Which item fields the per-item program reads (explain reads them all
+        // from the claim, not from the slots).
+        const auto nf = static_cast<std::int32_t>(p_.schema.item_fields.size());
+        std::vector<std::uint8_t> reads(p_.slot_init.size(), 0);
+        for (const auto& op : p_.line_ops) detail::for_each_input(p_, op, [&](std::int32_t s) { reads[s] = 1; });
+        for (const auto& l : p_.line_sums) reads[l.line_slot] = 1;
+        for (const auto s : p_.line_value_slots) reads[s] = 1;
+        for (std::int32_t f = 0; f < nf; ++f) {
+            if (reads[p_.item_fields + f]) p_.line_reads.push_back(f);
+            if (reads[p_.item_present + f]) p_.line_reads_present.push_back(f);
+        }
     }
 };
 
