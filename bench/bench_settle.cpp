@@ -23,11 +23,14 @@
 //                                 a Settlement per claim (public batch API).
 //   BM_SettleRecordsJsonl         settle_records_jsonl() on decoded records: the
 //                                 CLI's work minus decode and file I/O.
-//   BM_EngineSettleThreads/T      T threads, claims partitioned by member into T
-//                                 MemoryLedgers over settlement_order, results in
-//                                 input order. Real time. NOTE: written in the bench
-//                                 (partitioning by hand) until the engine has its
-//                                 own multi-threaded batch API.
+//   BM_SettleRecordsThreads/T     settle_records(g, records, ledgers, ...) with T
+//                                 MemoryLedgers: the engine's own multi-threaded
+//                                 batch API (members partitioned by hash), JSONL
+//                                 out, input order. Wall time, and CPU of the process.
+//   BM_EngineSettleThreads/T      T std::threads over settlement_order, members
+//                                 partitioned by hand into T contiguous ranges, one
+//                                 MemoryLedger each, Graph::settle only (no writer):
+//                                 the scaling of settlement alone. Wall time.
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
@@ -166,6 +169,13 @@ void check(const Fixture& f) {
         const auto batch = settle_batch(f.graph, f.claims, l2);
         std::vector<Settlement> two(n);
         settle_threads(f, 2, two);
+        BatchCounts c1, c2;
+        MemoryLedger l3, l4, l5;
+        const std::string one = settle_records_jsonl(f.graph, f.records, l3, c1);
+        std::array<Ledger*, 2> ledgers = {&l4, &l5};
+        const std::string par = settle_records(f.graph, f.records, ledgers, c2, ResultFormat{});
+        if (one != par) die("settle_records on 2 threads wrote different text from settle_records_jsonl");
+        if (c1.settled != n) die(fmt::format("settle_records_jsonl settled {} of {} claims", c1.settled, n));
         for (std::size_t i = 0; i < n; ++i) {
             if (batch[i].outputs != eng[i].outputs || batch[i].status != eng[i].status)
                 die(fmt::format("claim {}: settle_batch differs from per-claim settle", f.claims[i].claim_id));
@@ -174,7 +184,8 @@ void check(const Fixture& f) {
         }
     }
     std::fprintf(stderr,
-                 "check: %zu claims, all 12 outputs identical (engine == hand-written == settle_batch == 2 threads); "
+                 "check: %zu claims, all 12 outputs identical (engine == hand-written == settle_batch == 2 threads; "
+                 "settle_records 1 == 2 threads); "
                  "hifp capped %zu, paid by hifp %zu hifmi %zu maf %zu hmb %zu\n",
                  n, capped, paid[0], paid[1], paid[2], paid[3]);
 }
@@ -317,6 +328,20 @@ void BM_SettleRecordsJsonl(benchmark::State& state) {
     state.counters["out_MB"] = static_cast<double>(bytes) / 1e6;
 }
 
+void BM_SettleRecordsThreads(benchmark::State& state) {
+    const Fixture& f = fixture();
+    const auto t = static_cast<std::size_t>(state.range(0));
+    for (auto _ : state) {
+        std::vector<MemoryLedger> ledgers(t);
+        std::vector<Ledger*> ptrs;
+        for (auto& l : ledgers) ptrs.push_back(&l);
+        BatchCounts counts;
+        const std::string out = settle_records(f.graph, f.records, ptrs, counts, ResultFormat{});
+        benchmark::DoNotOptimize(out.data());
+    }
+    set_counters(state, f.claims.size());
+}
+
 void BM_EngineSettleThreads(benchmark::State& state) {
     const Fixture& f = fixture();
     const auto t = static_cast<std::size_t>(state.range(0));
@@ -326,7 +351,6 @@ void BM_EngineSettleThreads(benchmark::State& state) {
         benchmark::DoNotOptimize(results.data());
     }
     set_counters(state, f.claims.size());
-    state.SetLabel("partitioned by member in the bench (no engine threads API yet)");
 }
 
 }  // namespace
@@ -337,6 +361,7 @@ BENCHMARK(BM_HandwrittenSettleHashLedger)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_LedgerOnly)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_EngineSettleBatch)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_SettleRecordsJsonl)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SettleRecordsThreads)->Arg(1)->Arg(2)->MeasureProcessCPUTime()->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_EngineSettleThreads)->Arg(1)->Arg(2)->MeasureProcessCPUTime()->UseRealTime()->Unit(benchmark::kMillisecond);
 
 int main(int argc, char** argv) {

@@ -54,6 +54,15 @@ constexpr std::int64_t pow10(int n) {
 // that rounding commutes with negation.
 inline std::int64_t divide_round(__int128 value, std::int64_t divisor, RoundMode mode) {
     if (divisor <= 0) throw std::invalid_argument("divide_round: divisor must be positive");
+    if (value >= 0 && value <= INT64_MAX) {
+        // The common case, without 128-bit division.
+        const auto v = static_cast<std::uint64_t>(value), d = static_cast<std::uint64_t>(divisor);
+        std::uint64_t q = v / d;
+        const std::uint64_t r = v % d;
+        if (mode == RoundMode::half_up ? 2 * r >= d : mode == RoundMode::half_even && (2 * r > d || (2 * r == d && (q & 1))))
+            ++q;
+        return static_cast<std::int64_t>(q);
+    }
     const bool neg = value < 0;
     unsigned __int128 mag = neg ? static_cast<unsigned __int128>(-value) : static_cast<unsigned __int128>(value);
     const auto d = static_cast<unsigned __int128>(divisor);

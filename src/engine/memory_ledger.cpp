@@ -17,8 +17,10 @@ auto find_entry(Entries& entries, const Cell& c) -> decltype(entries.data()) {
 
 void MemoryLedger::read(std::span<const Cell> cells, std::span<std::int64_t> out) {
     if (out.size() < cells.size()) throw std::invalid_argument("MemoryLedger::read: output span too small");
+    // A settlement's cells all belong to one member: hash the member once.
+    auto it = members_.end();
     for (std::size_t i = 0; i < cells.size(); ++i) {
-        const auto it = members_.find(cells[i].member);
+        if (i == 0 || cells[i].member != cells[i - 1].member) it = members_.find(cells[i].member);
         const Entry* e = it == members_.end() ? nullptr : find_entry(it->second, cells[i]);
         out[i] = e ? e->value : 0;
     }
@@ -28,20 +30,29 @@ void MemoryLedger::add(std::span<const Cell> cells, std::span<const std::int64_t
     if (deltas.size() != cells.size()) throw std::invalid_argument("MemoryLedger::add: cells and deltas differ in size");
     // Phase 1: make sure every cell has an entry. A failure here (allocation)
     // leaves at most some zero entries behind, which read as absent cells do.
-    for (const Cell& c : cells) {
-        auto it = members_.find(c.member);
-        if (it == members_.end()) it = members_.emplace(std::string(c.member), std::vector<Entry>{}).first;
-        if (!find_entry(it->second, c)) it->second.push_back(Entry{c.accumulator, c.period, std::string(c.key), 0});
+    std::vector<Entry>* entries = nullptr;
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+        const Cell& c = cells[i];
+        if (i == 0 || c.member != cells[i - 1].member) {
+            auto it = members_.find(c.member);
+            if (it == members_.end()) it = members_.emplace(std::string(c.member), std::vector<Entry>{}).first;
+            entries = &it->second;
+        }
+        if (!find_entry(*entries, c)) entries->push_back(Entry{c.accumulator, c.period, std::string(c.key), 0});
     }
     // Phase 2: apply the deltas; an overflow undoes the ones already applied.
+    auto entries_of = [&](std::size_t i) -> std::vector<Entry>& {
+        if (i == 0 || cells[i].member != cells[i - 1].member) entries = &members_.find(cells[i].member)->second;
+        return *entries;
+    };
     std::size_t i = 0;
     try {
         for (; i < cells.size(); ++i) {
-            Entry* e = find_entry(members_.find(cells[i].member)->second, cells[i]);
+            Entry* e = find_entry(entries_of(i), cells[i]);
             e->value = detail::checked_add(e->value, deltas[i]);
         }
     } catch (...) {
-        for (std::size_t j = 0; j < i; ++j) find_entry(members_.find(cells[j].member)->second, cells[j])->value -= deltas[j];
+        for (std::size_t j = 0; j < i; ++j) find_entry(entries_of(j), cells[j])->value -= deltas[j];
         throw;
     }
 }
