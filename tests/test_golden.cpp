@@ -4,6 +4,7 @@
 #include <simdjson.h>
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -148,4 +149,27 @@ TEST_CASE("Golden claims settle identically on 1, 2 and 4 threads", "[golden][pa
         for (const auto& l : ledgers) used += l.member_count() > 0;
         CHECK(used == threads);
     }
+}
+
+TEST_CASE("Every rules/NAME.claims.jsonl settles to its NAME.expected.jsonl", "[golden]") {
+    namespace fs = std::filesystem;
+    std::size_t pairs = 0;
+    for (const auto& entry : fs::directory_iterator(std::string(CLAIMGRAPH_SOURCE_DIR) + "/rules")) {
+        const std::string name = entry.path().filename().string();
+        const std::string suffix = ".claims.jsonl";
+        if (name.size() <= suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
+        const std::string stem = entry.path().string().substr(0, entry.path().string().size() - suffix.size());
+        INFO("policy " << stem << ".yaml");
+        const Graph g = compile_policy_file(stem + ".yaml");
+        MemoryLedger ledger;
+        const auto got = parse_lines(settle_records_jsonl(g, read_claims_jsonl(g, slurp(entry.path().string())), ledger));
+        const auto want = parse_lines(slurp(stem + ".expected.jsonl"));
+        REQUIRE(got.size() == want.size());
+        for (std::size_t i = 0; i < want.size(); ++i) {
+            INFO("claim " << want[i].first);
+            CHECK(got[i] == want[i]);
+        }
+        ++pairs;
+    }
+    CHECK(pairs >= 1);
 }
