@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <span>
 #include <string>
@@ -79,5 +80,14 @@ std::string settle_records(const Graph& g, const std::vector<ClaimRecord>& recor
 // single-threaded run's, whatever the thread count.
 std::string settle_records(const Graph& g, const std::vector<ClaimRecord>& records, std::span<Ledger* const> ledgers,
                            BatchCounts& counts, const ResultFormat& format);
+
+// Settles a JSON Lines stream in which each member's claims already come in
+// settlement order (date, then claim_id), writing results as it goes: memory
+// stays bounded whatever the input's size (plus the ledger and ~100 bytes per
+// member for the order check). A claim out of order, or repeated, becomes an
+// error row; it is never settled against the wrong year-to-date state.
+// `sink` receives the output text in blocks, in input order.
+BatchCounts settle_stream(const Graph& g, std::istream& in, Ledger& ledger, const ResultFormat& format,
+                          const std::function<void(std::string_view)>& sink);
 
 }  // namespace claimgraph

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <optional>
@@ -130,6 +131,8 @@ po::options_description settle_options() {
         ("format", po::value<std::string>()->value_name("jsonl|csv")->default_value("jsonl"),
          "results as JSON Lines, or CSV with a header row")
         ("detail", "add the per-stage breakdown and FHIR adjudication categories")
+        ("sorted", "the claims already come in settlement order per member: stream them in bounded memory "
+                   "(checked as it streams; a claim out of order becomes an error row)")
         ("threads,j", po::value<unsigned>()->value_name("N")->default_value(1),
          "settle on N threads, members partitioned (0: one per core); output is the same for any N")
         ("help,h", "show this help");
@@ -161,6 +164,46 @@ void write_results_file(const std::string& path, std::string_view text) {
         std::remove(tmp.c_str());
         throw std::runtime_error(fmt::format("cannot rename {} to {}: {}", tmp, path, ec.message()));
     }
+}
+
+// settle --sorted: results go out as they are settled, through `out.tmp` and a
+// rename when writing a file, so a partial file never has the final name.
+int settle_sorted(const Graph& g, const std::string& claims, const std::string& out_path, const ResultFormat& format) {
+    std::ifstream file;
+    if (claims != "-") {
+        file.open(claims, std::ios::binary);
+        if (!file) throw std::runtime_error(fmt::format("cannot open claims file {}: {}", claims, std::strerror(errno)));
+    }
+    std::istream& in = claims == "-" ? std::cin : file;
+    const std::string tmp = out_path.empty() ? std::string{} : out_path + ".tmp";
+    std::FILE* f = out_path.empty() ? stdout : std::fopen(tmp.c_str(), "wb");
+    if (!f) throw std::runtime_error(fmt::format("cannot create {}: {}", tmp, std::strerror(errno)));
+    MemoryLedger ledger;
+    BatchCounts counts;
+    try {
+        counts = settle_stream(g, in, ledger, format, [&](std::string_view text) { write_all(f, text, out_path.empty() ? "standard output" : tmp); });
+        if (std::fflush(f) != 0) throw std::runtime_error(fmt::format("cannot write results: {}", std::strerror(errno)));
+    } catch (...) {
+        if (!out_path.empty()) {
+            std::fclose(f);
+            std::remove(tmp.c_str());
+        }
+        throw;
+    }
+    if (!out_path.empty()) {
+        if (std::fclose(f) != 0) {
+            std::remove(tmp.c_str());
+            throw std::runtime_error(fmt::format("cannot write {}", tmp));
+        }
+        std::error_code ec;
+        std::filesystem::rename(tmp, out_path, ec);
+        if (ec) {
+            std::remove(tmp.c_str());
+            throw std::runtime_error(fmt::format("cannot rename {} to {}: {}", tmp, out_path, ec.message()));
+        }
+    }
+    fmt::print(stderr, "settled {} claims, {} rejected, {} errors\n", counts.settled, counts.rejected, counts.errors);
+    return counts.errors > 0 ? kErrorRows : kOk;
 }
 
 std::vector<ClaimRecord> read_claims(const Graph& g, const std::string& path) {
@@ -198,6 +241,7 @@ int cmd_settle(const std::vector<std::string>& args) {
     }
     const Graph& g = *graph;
 
+    if (vm.count("sorted")) return settle_sorted(g, claims, vm.count("out") ? vm["out"].as<std::string>() : "", format);
     unsigned threads = vm["threads"].as<unsigned>();
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
     if (threads > 64) throw UsageError("settle: --threads must be at most 64");

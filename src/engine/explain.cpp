@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "claimgraph/trace.hpp"
+#include "io/json_text.hpp"
 
 namespace claimgraph {
 namespace {
@@ -193,19 +194,9 @@ std::string render_text(const Trace& t, bool md) {
 // ---------------------------------------------------------------- JSON
 
 std::string q(std::string_view s) {
-    std::string o = "\"";
-    for (char c : s) {
-        switch (c) {
-            case '"': o += "\\\""; break;
-            case '\\': o += "\\\\"; break;
-            case '\n': o += "\\n"; break;
-            case '\t': o += "\\t"; break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) o += fmt::format("\\u{:04x}", c);
-                else o += c;
-        }
-    }
-    return o + "\"";
+    std::string o;
+    detail::append_json_string(o, s);
+    return o;
 }
 std::string m(Money v) { return q(format_money(v)); }
 std::string pos(const SourcePos& p) { return p.file ? q(where(p)) : "null"; }

@@ -20,6 +20,8 @@
 #include "claimgraph/settle.hpp"
 #include "claimgraph/trace.hpp"
 #include "engine/program.hpp"
+#include "io/json_text.hpp"
+#include "policy/yaml_source.hpp"
 
 namespace claimgraph {
 
@@ -37,75 +39,20 @@ std::size_t PolicyTestFileResult::failed() const { return cases.size() - passed(
 
 namespace {
 
+using detail::append_json_string;
+using detail::is_json_number;
+
 // ---------------------------------------------------------------------------
 // Loading
-
-const char* kind_name(const YAML::Node& n) {
-    switch (n.Type()) {
-        case YAML::NodeType::Map: return "a mapping";
-        case YAML::NodeType::Sequence: return "a list";
-        case YAML::NodeType::Scalar: return "a scalar";
-        case YAML::NodeType::Null: return "nothing";
-        default: return "an undefined node";
-    }
-}
 
 std::string quote_for_message(std::string_view s) {
     if (s.size() > 40) return fmt::format("'{}...'", s.substr(0, 40));
     return fmt::format("'{}'", s);
 }
 
-class Loader {
+class Loader : public detail::YamlSource {
 public:
-    Loader(std::shared_ptr<const std::string> file, std::vector<Diagnostic>& diags)
-        : file_(std::move(file)), diags_(diags) {}
-
-    SourcePos pos(const YAML::Node& n) const {
-        const YAML::Mark m = n.Mark();
-        return SourcePos{file_, m.line + 1, m.column + 1};
-    }
-    void error(const SourcePos& p, std::string msg) { diags_.push_back({p, std::move(msg)}); }
-
-    bool expect_map(const YAML::Node& n, const char* what) {
-        if (n.IsMap()) return true;
-        error(pos(n), fmt::format("expected {} (a mapping), found {}", what, kind_name(n)));
-        return false;
-    }
-    bool expect_list(const YAML::Node& n, const char* what) {
-        if (n.IsSequence()) return true;
-        error(pos(n), fmt::format("expected {} (a list), found {}", what, kind_name(n)));
-        return false;
-    }
-    bool expect_scalar(const YAML::Node& n, const char* what) {
-        if (n.IsScalar()) return true;
-        error(pos(n), fmt::format("expected {} (a single value), found {}", what, kind_name(n)));
-        return false;
-    }
-
-    // Rejects non-scalar and duplicate keys, and keys outside `allowed` (when given).
-    void check_keys(const YAML::Node& n, std::initializer_list<const char*> allowed, const char* what) {
-        std::set<std::string> seen;
-        for (auto it = n.begin(); it != n.end(); ++it) {
-            const YAML::Node k = it->first;
-            if (!k.IsScalar()) {
-                error(pos(k), fmt::format("expected a key of {}, found {}", what, kind_name(k)));
-                continue;
-            }
-            const std::string key = k.Scalar();
-            if (!seen.insert(key).second) {
-                error(pos(k), fmt::format("expected each key once in {}, found '{}' again", what, key));
-                continue;
-            }
-            if (allowed.size() == 0) continue;
-            bool ok = false;
-            for (const char* a : allowed) ok = ok || key == a;
-            if (!ok) {
-                std::string list;
-                for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-                error(pos(k), fmt::format("unknown key '{}' in {}: expected one of {}", key, what, list));
-            }
-        }
-    }
+    using YamlSource::YamlSource;
 
     PolicyTestValue value(const YAML::Node& n) {
         PolicyTestValue v;
@@ -239,66 +186,23 @@ public:
         }
         out.cases.push_back(std::move(tc));
     }
-
-private:
-    std::shared_ptr<const std::string> file_;
-    std::vector<Diagnostic>& diags_;
 };
 
 // ---------------------------------------------------------------------------
 // YAML claim → JSON line
-
-void json_string(std::string& out, std::string_view s) {
-    out += '"';
-    for (const char ch : s) {
-        switch (ch) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (static_cast<unsigned char>(ch) < 0x20) out += fmt::format("\\u{:04x}", static_cast<unsigned>(ch));
-                else out += ch;
-        }
-    }
-    out += '"';
-}
-
-bool is_json_number(std::string_view t) {
-    std::size_t i = 0;
-    const std::size_t n = t.size();
-    auto digit = [&](std::size_t k) { return k < n && t[k] >= '0' && t[k] <= '9'; };
-    if (i < n && t[i] == '-') ++i;
-    if (!digit(i)) return false;
-    if (t[i] == '0') ++i;
-    else while (digit(i)) ++i;
-    if (i < n && t[i] == '.') {
-        ++i;
-        if (!digit(i)) return false;
-        while (digit(i)) ++i;
-    }
-    if (i < n && (t[i] == 'e' || t[i] == 'E')) {
-        ++i;
-        if (i < n && (t[i] == '+' || t[i] == '-')) ++i;
-        if (!digit(i)) return false;
-        while (digit(i)) ++i;
-    }
-    return i == n;
-}
 
 // `as_string`: the field is textual in the schema, so a plain `123` is the string "123".
 void write_json(std::string& out, const PolicyTestValue& v, bool as_string) {
     using K = PolicyTestValue::Kind;
     switch (v.kind) {
         case K::null: out += "null"; return;
-        case K::quoted: json_string(out, v.text); return;
+        case K::quoted: append_json_string(out, v.text); return;
         case K::plain:
-            if (as_string) json_string(out, v.text);
+            if (as_string) append_json_string(out, v.text);
             else if (v.text == "true" || v.text == "false") out += v.text;
             else if (v.text == "null" || v.text == "~" || v.text.empty()) out += "null";
             else if (is_json_number(v.text)) out += v.text;
-            else json_string(out, v.text);
+            else append_json_string(out, v.text);
             return;
         case K::list:
             out += '[';
@@ -312,7 +216,7 @@ void write_json(std::string& out, const PolicyTestValue& v, bool as_string) {
             out += '{';
             for (std::size_t i = 0; i < v.keys.size(); ++i) {
                 if (i) out += ',';
-                json_string(out, v.keys[i]);
+                append_json_string(out, v.keys[i]);
                 out += ':';
                 write_json(out, v.items[i], as_string);
             }
@@ -513,7 +417,7 @@ std::string policy_test_claim_json(const PolicyTestValue& claim, const Schema& s
     for (std::size_t i = 0; i < claim.keys.size(); ++i) {
         if (i) out += ',';
         const std::string& key = claim.keys[i];
-        json_string(out, key);
+        append_json_string(out, key);
         out += ':';
         const PolicyTestValue& v = claim.items[i];
         if (key == "claim_id" || key == "member_id" || key == "date") {
@@ -530,7 +434,7 @@ std::string policy_test_claim_json(const PolicyTestValue& claim, const Schema& s
                 out += '{';
                 for (std::size_t j = 0; j < line.keys.size(); ++j) {
                     if (j) out += ',';
-                    json_string(out, line.keys[j]);
+                    append_json_string(out, line.keys[j]);
                     out += ':';
                     const int f = schema.item_field(line.keys[j]);
                     write_json(out, line.items[j], f >= 0 && textual(schema.item_fields[static_cast<std::size_t>(f)]));

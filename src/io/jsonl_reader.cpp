@@ -20,12 +20,16 @@
 #include "claimgraph/claim.hpp"
 #include "claimgraph/error.hpp"
 #include "claimgraph/io.hpp"
+#include "io/json_text.hpp"
 
 namespace claimgraph {
 
 namespace {
 
 namespace od = simdjson::ondemand;
+
+// On-Demand does not validate a number token it is not asked to convert, so we do.
+using detail::is_json_number;
 
 // Raised for text that is not JSON at all (as opposed to JSON of the wrong shape).
 [[noreturn]] void json_fail(simdjson::error_code e, std::string_view where = {}) {
@@ -81,33 +85,6 @@ std::string_view clip(std::string_view t) {
     std::size_t n = kShown;
     while (n > 0 && (static_cast<unsigned char>(t[n]) & 0xC0) == 0x80) --n;  // t[n] continues a character
     return t.substr(0, n);
-}
-
-// The JSON number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-// On-Demand does not validate a token it is not asked to convert, so we do.
-bool is_json_number(std::string_view t) {
-    std::size_t i = 0;
-    const std::size_t n = t.size();
-    auto digit = [&](std::size_t k) { return k < n && t[k] >= '0' && t[k] <= '9'; };
-    if (i < n && t[i] == '-') ++i;
-    if (!digit(i)) return false;
-    if (t[i] == '0') {
-        ++i;
-    } else {
-        while (digit(i)) ++i;
-    }
-    if (i < n && t[i] == '.') {
-        ++i;
-        if (!digit(i)) return false;
-        while (digit(i)) ++i;
-    }
-    if (i < n && (t[i] == 'e' || t[i] == 'E')) {
-        ++i;
-        if (i < n && (t[i] == '+' || t[i] == '-')) ++i;
-        if (!digit(i)) return false;
-        while (digit(i)) ++i;
-    }
-    return i == n;
 }
 
 // Reads one scalar value and hands its text to `set(text, quoted)`.

@@ -10,80 +10,14 @@
 #include <fmt/format.h>
 
 #include "claimgraph/io.hpp"
+#include "io/json_text.hpp"
 
 namespace claimgraph {
 
 namespace {
 
-// Length of the well-formed UTF-8 sequence starting at s[i] (a byte >= 0x80),
-// or 0 when it is not one.
-std::size_t utf8_length(std::string_view s, std::size_t i) {
-    const auto b0 = static_cast<unsigned char>(s[i]);
-    std::size_t n = 0;
-    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (b0 >= 0xC2 && b0 <= 0xDF) {
-        n = 2;
-    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-        n = 3;
-        if (b0 == 0xE0) lo = 0xA0;  // overlong
-        if (b0 == 0xED) hi = 0x9F;  // surrogates
-    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-        n = 4;
-        if (b0 == 0xF0) lo = 0x90;  // overlong
-        if (b0 == 0xF4) hi = 0x8F;  // above U+10FFFF
-    } else {
-        return 0;
-    }
-    if (i + n > s.size()) return 0;
-    const auto b1 = static_cast<unsigned char>(s[i + 1]);
-    if (b1 < lo || b1 > hi) return 0;
-    for (std::size_t k = 2; k < n; ++k)
-        if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
-    return n;
-}
-
-// Appends `s` as a JSON string literal. Well-formed UTF-8 passes through
-// unchanged; a stray byte (say, a message cut mid-character) becomes U+FFFD,
-// so the row is always valid JSON.
-void append_json_string(std::string& out, std::string_view s) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    out.push_back('"');
-    std::size_t run = 0;  // start of the pending run of bytes that need no escape
-    std::size_t i = 0;
-    while (i < s.size()) {
-        const auto ch = static_cast<unsigned char>(s[i]);
-        if (ch >= 0x20 && ch < 0x80 && ch != '"' && ch != '\\') {
-            ++i;
-            continue;
-        }
-        if (ch >= 0x80) {
-            if (const std::size_t n = utf8_length(s, i)) {
-                i += n;
-                continue;
-            }
-        }
-        out.append(s.data() + run, i - run);
-        switch (ch) {
-            case '"': out.append("\\\""); break;
-            case '\\': out.append("\\\\"); break;
-            case '\n': out.append("\\n"); break;
-            case '\r': out.append("\\r"); break;
-            case '\t': out.append("\\t"); break;
-            case '\b': out.append("\\b"); break;
-            case '\f': out.append("\\f"); break;
-            default:
-                if (ch >= 0x80) {
-                    out.append("\\ufffd");
-                } else {
-                    const char esc[6] = {'\\', 'u', '0', '0', kHex[ch >> 4], kHex[ch & 0xf]};
-                    out.append(esc, sizeof esc);
-                }
-        }
-        run = ++i;
-    }
-    out.append(s.data() + run, s.size() - run);
-    out.push_back('"');
-}
+using detail::append_json_string;
+using detail::utf8_length;
 
 // Appends an amount in fen as yuan with exactly two decimals: 1234.56, 0.05,
 // -0.05 (same text as format_money), quoted as a JSON string or bare.

@@ -6,10 +6,10 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
-#include <initializer_list>
 #include <set>
 
 #include "policy/expr_parse.hpp"
+#include "policy/yaml_source.hpp"
 
 namespace claimgraph {
 namespace {
@@ -17,10 +17,10 @@ namespace {
 using ast::ExprSrc;
 using ast::Scalar;
 
-class Loader {
+class Loader : public detail::YamlSource {
 public:
     Loader(std::shared_ptr<const std::string> file, std::string_view text, std::vector<Diagnostic>& diags)
-        : file_(std::move(file)), diags_(diags) {
+        : YamlSource(std::move(file), diags) {
         std::size_t start = 0;
         while (start <= text.size()) {
             const auto nl = text.find('\n', start);
@@ -28,11 +28,6 @@ public:
             if (nl == std::string_view::npos) break;
             start = nl + 1;
         }
-    }
-
-    SourcePos pos(const YAML::Node& n) const {
-        const YAML::Mark m = n.Mark();
-        return SourcePos{file_, std::max(1, m.line + 1), std::max(1, m.column + 1)};
     }
 
     static int indent_of(std::string_view l) {
@@ -80,51 +75,6 @@ public:
         return segs;
     }
 
-    void error(const SourcePos& p, std::string msg) { diags_.push_back({p, std::move(msg)}); }
-
-    static const char* kind_name(const YAML::Node& n) {
-        switch (n.Type()) {
-            case YAML::NodeType::Map: return "a mapping";
-            case YAML::NodeType::Sequence: return "a list";
-            case YAML::NodeType::Scalar: return "a scalar";
-            case YAML::NodeType::Null: return "nothing";
-            default: return "an undefined node";
-        }
-    }
-
-    bool expect_map(const YAML::Node& n, const char* what) {
-        if (n.IsMap()) return true;
-        error(pos(n), fmt::format("expected {} (a mapping), found {}", what, kind_name(n)));
-        return false;
-    }
-
-    bool expect_list(const YAML::Node& n, const char* what) {
-        if (n.IsSequence()) return true;
-        error(pos(n), fmt::format("expected {} (a list), found {}", what, kind_name(n)));
-        return false;
-    }
-
-    // Rejects keys outside `allowed` and duplicate keys, naming what is allowed.
-    void check_keys(const YAML::Node& n, std::initializer_list<const char*> allowed, const char* what) {
-        std::set<std::string> seen;
-        for (auto it = n.begin(); it != n.end(); ++it) {
-            const YAML::Node k = it->first;
-            if (!k.IsScalar()) {
-                error(pos(k), fmt::format("expected a key of {}, found {}", what, kind_name(k)));
-                continue;
-            }
-            const std::string key = k.Scalar();
-            if (!seen.insert(key).second) error(pos(k), fmt::format("duplicate key '{}' in {}", key, what));
-            bool ok = false;
-            for (const char* a : allowed) ok = ok || key == a;
-            if (!ok) {
-                std::string list;
-                for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-                error(pos(k), fmt::format("unknown key '{}' in {}: expected one of {}", key, what, list));
-            }
-        }
-    }
-
     // Keys of a user-named mapping (fields, tables, stages): duplicates are errors.
     void check_unique(const YAML::Node& n, const char* what) {
         std::set<std::string> seen;
@@ -138,10 +88,7 @@ public:
         Scalar s;
         if (!n) return s;
         s.pos = pos(n);
-        if (!n.IsScalar()) {
-            error(s.pos, fmt::format("expected {} (a single value), found {}", what, kind_name(n)));
-            return s;
-        }
+        if (!expect_scalar(n, what)) return s;
         s.text = n.Scalar();
         s.quoted = n.Tag() == "!";
         s.present = true;
@@ -582,8 +529,6 @@ public:
     }
 
 private:
-    std::shared_ptr<const std::string> file_;
-    std::vector<Diagnostic>& diags_;
     std::vector<std::string_view> lines_;
 };
 
