@@ -2,14 +2,14 @@
 # Builds the benchmarks and prints one markdown summary table
 # (docs/performance.md explains every row).
 #
-#   ./scripts/bench.sh                 # full run, about 4-5 minutes on 2 idle cores
+#   ./scripts/bench.sh                 # full run, about 5 minutes on 2 idle cores (8 GB RSS peak)
 #   ./scripts/bench.sh --update-doc    # ... and replace the table in docs/performance.md
 #
 # Environment:
 #   BUILD_DIR  (default build-bench)   JOBS (default nproc)
 #   REPS       (default 5)   Google Benchmark repetitions; medians are reported
 #   E2E_CLAIMS (default 1000000)       claims in the end-to-end file
-#   E2E_RUNS   (default 3)   end-to-end runs per thread count; medians are reported
+#   E2E_RUNS   (default 2)   end-to-end runs per thread count; medians are reported
 #   SEED       (default 20260101)      corpus seed (same seed → same corpus)
 #
 # Outputs go to $BUILD_DIR/bench-results/: the raw Google Benchmark JSON, the
@@ -21,7 +21,7 @@ BUILD_DIR=${BUILD_DIR:-build-bench}
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 REPS=${REPS:-5}
 E2E_CLAIMS=${E2E_CLAIMS:-1000000}
-E2E_RUNS=${E2E_RUNS:-3}
+E2E_RUNS=${E2E_RUNS:-2}
 SEED=${SEED:-20260101}
 UPDATE_DOC=0
 for arg in "$@"; do
