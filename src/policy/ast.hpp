@@ -54,6 +54,7 @@ struct EnumDecl {
     std::string name;
     SourcePos pos;
     std::vector<Scalar> values;
+    bool malformed = false;  // load already reported its shape
 };
 
 struct FieldDecl {
@@ -202,6 +203,7 @@ struct Policy {
     std::vector<Rejection> rejections;
     std::vector<Stage> stages;
     std::vector<Output> outputs;
+    bool outputs_malformed = false;  // load already reported the section's shape
 };
 
 }  // namespace claimgraph::ast

@@ -733,7 +733,8 @@ private:
         return r;
     }
 
-    int add_enum(const std::string& name, const SourcePos& pos, const std::vector<ast::Scalar>& values, bool tags) {
+    int add_enum(const std::string& name, const SourcePos& pos, const std::vector<ast::Scalar>& values, bool tags,
+                 bool malformed = false) {
         EnumType et;
         et.name = name;
         std::set<std::string> seen;
@@ -745,7 +746,7 @@ private:
             if (!seen.insert(v.text).second) error(v.pos, fmt::format("duplicate value '{}' in enum '{}'", v.text, name));
             et.values.push_back(v.text);
         }
-        if (et.values.empty()) error(pos, fmt::format("enum '{}' has no values", name));
+        if (et.values.empty() && !malformed) error(pos, fmt::format("enum '{}' has no values", name));
         if (tags && et.values.size() > 62) error(pos, "a tag set holds at most 62 tags");
         out_.schema.enums.push_back(std::move(et));
         return static_cast<int>(out_.schema.enums.size() - 1);
@@ -754,7 +755,7 @@ private:
     void enums() {
         for (const auto& e : src_.enums) {
             if (enum_index_.count(e.name)) continue;
-            enum_index_[e.name] = add_enum(e.name, e.pos, e.values, false);
+            enum_index_[e.name] = add_enum(e.name, e.pos, e.values, false, e.malformed);
         }
     }
 
@@ -822,7 +823,8 @@ private:
             }
         }
         if (!found) {
-            error(d.type.present ? d.type.pos : d.pos,
+            if (!d.type.present) return f;  // load reported the missing or malformed type
+            error(d.type.pos,
                   fmt::format("unknown type '{}' for field '{}': expected money, ratio, count, bool, date, string, "
                               "tags, enum or a declared enum's name",
                               t, d.name));
@@ -878,7 +880,7 @@ private:
             acc.label = a.label;
             if (a.type.text == "money") acc.type = FieldType::money;
             else if (a.type.text == "count") acc.type = FieldType::count;
-            else error(a.type.present ? a.type.pos : a.pos, fmt::format("expected money or count, found '{}'", a.type.text));
+            else if (a.type.present) error(a.type.pos, fmt::format("expected money or count, found '{}'", a.type.text));
             acc.period_month = pm;
             acc.period_day = pd;
             if (a.period.present) period(a.period, a.starts, acc.period_month, acc.period_day);
@@ -920,7 +922,8 @@ private:
             else if (t.type.text == "ratio") tb.type = ratio();
             else if (t.type.text == "count") tb.type = count();
             else {
-                error(t.type.present ? t.type.pos : t.pos, fmt::format("expected money, ratio or count, found '{}'", t.type.text));
+                if (t.type.present)  // a missing type was reported by load
+                    error(t.type.pos, fmt::format("expected money, ratio or count, found '{}'", t.type.text));
                 ok = false;
             }
             if (t.keys.empty()) {
@@ -1300,7 +1303,7 @@ private:
                                                   o.category.text));
             out_.outputs.push_back({o.name, o.pos, to_fen(v, out_.rounding), o.value.src.text, o.label, o.category.text});
         }
-        if (src_.outputs.empty()) error(src_.pos, "expected at least one output");
+        if (src_.outputs.empty() && !src_.outputs_malformed) error(src_.pos, "expected at least one output");
     }
 
     void accumulator_usage() {

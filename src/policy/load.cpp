@@ -163,6 +163,7 @@ public:
             e.name = it->first.Scalar();
             e.pos = pos(it->first);
             const YAML::Node values = it->second;  // it-> yields a proxy: keep the node, not a reference into it
+            e.malformed = !values.IsSequence();
             if (expect_list(values, "the enum's values")) {
                 for (const auto& v : values) e.values.push_back(scalar(v, "an enum value"));
             }
@@ -524,7 +525,10 @@ public:
         } else {
             error(pos(root), "missing key 'stages' at the top");
         }
-        if (root["outputs"]) load_outputs(root["outputs"], p);
+        if (root["outputs"]) {
+            p.outputs_malformed = !root["outputs"].IsMap();
+            load_outputs(root["outputs"], p);
+        }
         else error(pos(root), "missing key 'outputs' at the top");
     }
 
