@@ -265,6 +265,15 @@ private:
             throw ClaimError("items", fmt::format("expected a list of fee lines, found {}", kind_name(t)));
         od::array arr;
         if (auto e = v.get_array().get(arr)) json_fail(e, "items");
+        // Size the claim's line storage once instead of growing it line by line
+        // (count_elements rewinds the array).
+        std::size_t lines = 0;
+        if (arr.count_elements().get(lines) == simdjson::SUCCESS) {
+            const std::size_t n = (c.item_count + lines) * s_.item_fields.size();
+            c.items.reserve(n);
+            c.item_present.reserve(n);
+            c.item_texts.reserve(n);
+        }
         for (auto el_result : arr) {
             const std::size_t item = c.item_count;
             od::value el;
