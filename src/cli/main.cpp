@@ -86,23 +86,31 @@ po::options_description check_options() {
     return opts;
 }
 
-int cmd_check(const std::vector<std::string>& args) {
-    po::options_description visible = check_options();
+// Parses a command taking only --help and a list of paths. Prints the help and
+// returns nothing for --help; throws UsageError when no path is given.
+std::optional<std::vector<std::string>> parse_paths(const std::vector<std::string>& args,
+                                                    const po::options_description& visible, const char* missing) {
     po::options_description all;
-    all.add(visible).add_options()("policy", po::value<std::vector<std::string>>(), "policy file");
+    all.add(visible).add_options()("path", po::value<std::vector<std::string>>(), "path");
     po::positional_options_description pos;
-    pos.add("policy", -1);
+    pos.add("path", -1);
     po::variables_map vm;
     po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
     po::notify(vm);
     if (vm.count("help")) {
         std::cout << visible;
-        return kOk;
+        return std::nullopt;
     }
-    if (!vm.count("policy")) throw UsageError("check: expected at least one policy file");
+    if (!vm.count("path")) throw UsageError(missing);
+    return vm["path"].as<std::vector<std::string>>();
+}
+
+int cmd_check(const std::vector<std::string>& args) {
+    const auto policies = parse_paths(args, check_options(), "check: expected at least one policy file");
+    if (!policies) return kOk;
 
     int rc = kOk;
-    for (const auto& file : vm["policy"].as<std::vector<std::string>>()) {
+    for (const auto& file : *policies) {
         try {
             const Graph g = compile_policy_file(file);
             fmt::print("{}: ok ({} nodes, {} outputs)\n", file, g.node_count(), g.output_names().size());
@@ -350,20 +358,9 @@ po::options_description test_options() {
 // Prints a FAIL block per failing case and "N passed, M failed"; exit 0 iff
 // every case passed and at least one ran.
 int cmd_test(const std::vector<std::string>& args) {
-    po::options_description visible = test_options();
-    po::options_description all;
-    all.add(visible).add_options()("path", po::value<std::vector<std::string>>(), "test file or directory");
-    po::positional_options_description pos;
-    pos.add("path", -1);
-    po::variables_map vm;
-    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-    if (vm.count("help")) {
-        std::cout << visible;
-        return kOk;
-    }
-    if (!vm.count("path")) throw UsageError("test: expected at least one test file or directory");
-    const auto files = find_policy_test_files(vm["path"].as<std::vector<std::string>>());
+    const auto paths = parse_paths(args, test_options(), "test: expected at least one test file or directory");
+    if (!paths) return kOk;
+    const auto files = find_policy_test_files(*paths);
     std::size_t passed = 0, failed = 0, broken = 0;
     for (const auto& file : files) {
         try {
