@@ -301,12 +301,25 @@ private:
 
     // ---- stages
 
+    // Adjustments apply in order. A run of `add`s is summed first: that sum does
+    // not depend on the band, so every band of the stage shares its ops.
     std::int32_t ratio_after_adjustments(const ir::Stage& s, std::int32_t r, std::int32_t lo, std::int32_t hi) {
+        std::int32_t delta = -1;
+        auto flush = [&] {
+            if (delta >= 0) r = binop(OpCode::add, r, delta);
+            delta = -1;
+        };
         for (const auto& a : s.adjustments) {
             const std::int32_t w = slot(a.when);
-            if (a.add) r = select(w, binop(OpCode::add, r, slot(a.add)), r);
-            else r = select(w, slot(a.set), r);
+            if (a.add) {
+                const std::int32_t term = select(w, slot(a.add), konst(0));
+                delta = delta < 0 ? term : binop(OpCode::add, delta, term);
+            } else {
+                flush();
+                r = select(w, slot(a.set), r);
+            }
         }
+        flush();
         return binop(OpCode::min, binop(OpCode::max, r, lo), hi);
     }
 
