@@ -105,7 +105,8 @@ void exec_bands(const Program& p, const Op& op, std::int64_t* s) {
             if (s[op.a]) throw EvalFailure{op.node, op.node >= 0 ? p.nodes[op.node].label : "evaluation failed"};
             break;
         case OpCode::copy: d = s[op.a]; break;
-        case OpCode::lines: break;  // run by the evaluator, which has the claim
+        case OpCode::lines: break;        // run by the evaluator, which has the claim
+        case OpCode::skip_unless: break;  // a jump: taken by the evaluation loop
     }
 }
 
@@ -212,10 +213,19 @@ void settle_impl(const Program& p, const Graph& g, const Claim& c, Ledger& ledge
 
     std::int32_t at = -1;
     try {
-        for (const auto& op : p.ops) {
+        const detail::Op* ops = p.ops.data();
+        const std::size_t n = p.ops.size();
+        for (std::size_t i = 0; i < n; ++i) {
+            const detail::Op& op = ops[i];
             at = op.node;
             if (op.code == detail::OpCode::lines) run_lines<Tracing>(p, c, s, trace);
-            else detail::run_op(p, op, s);
+            else if (op.code == detail::OpCode::skip_unless) {
+                // The stage does not apply: its private ops would all produce 0,
+                // which is what their slots already hold.
+                if (!s[op.a]) i += static_cast<std::size_t>(op.n);
+            } else {
+                detail::run_op(p, op, s);
+            }
         }
     } catch (const detail::EvalFailure& f) {
         out.status = SettleStatus::error;

@@ -31,6 +31,7 @@ enum class OpCode : std::uint8_t {
     bands,        // exact band payment; see BandMethod
     product_round,// dst = round(a × Π slot[args[extra+i]] ÷ imm) — a deductible times its multipliers
     fail_if,      // stops the claim with node's message when a != 0
+    skip_unless,  // when a == 0, skips the next n ops (a stage that does not apply)
     copy,
 };
 
@@ -48,6 +49,7 @@ struct Op {
     std::int32_t extra = 0;  // offset into Program::args
     std::int32_t n = 0;
     std::int32_t node = -1;  // index into Program::nodes (rule and position), for errors and traces
+    std::int32_t stage = -1; // the stage whose private work this op is (lowering only)
 };
 
 // What a node is in the policy: its rule id, label and position.
@@ -198,7 +200,7 @@ void for_each_input(const Program& p, const Op& op, F&& f) {
             f(op.b);
             break;
         case OpCode::neg: case OpCode::not_: case OpCode::rescale: case OpCode::round: case OpCode::tags_any:
-        case OpCode::tags_all: case OpCode::copy: case OpCode::fail_if:
+        case OpCode::tags_all: case OpCode::copy: case OpCode::fail_if: case OpCode::skip_unless:
             f(op.a);
             break;
         case OpCode::select:

@@ -36,6 +36,7 @@ const char* op_name(OpCode c) {
         case OpCode::bands: return "bands";
         case OpCode::product_round: return "deductible";
         case OpCode::fail_if: return "check";
+        case OpCode::skip_unless: return "skip_unless";
         case OpCode::copy: return "copy";
     }
     return "?";
@@ -195,7 +196,7 @@ void trace_end(const Program& p, const std::int64_t* s, const Settlement& out, s
         t.stages.push_back(std::move(st));
     }
     for (const auto& op : p.ops) {
-        if (op.code == OpCode::lines) continue;
+        if (op.code == OpCode::lines || op.code == OpCode::skip_unless) continue;
         NodeTrace n;
         if (op.node >= 0) {
             n.rule = p.nodes[op.node].rule;

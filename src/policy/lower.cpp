@@ -42,6 +42,7 @@ public:
             p_.output_names.push_back(o.name);
         }
         prune();
+        add_stage_skips();
         return std::move(p_);
     }
 
@@ -58,6 +59,8 @@ private:
     std::vector<std::vector<std::int32_t>> acc_contrib_;
     std::string rule_;
     SourcePos cur_pos_;
+    int cur_stage_ = -1;                                // ops emitted now belong to this stage's private work
+    std::vector<std::vector<std::int32_t>> stage_outs_;  // per stage: its slots others may read (0 when skipped)
 
     std::int32_t new_slot(bool line = false) {
         p_.slot_init.push_back(0);
@@ -138,6 +141,7 @@ private:
             return s;
         }
         op.dst = new_slot(any_line);
+        if (!any_line) op.stage = cur_stage_;
         (any_line ? p_.line_ops : p_.ops).push_back(op);
         cse_[key] = op.dst;
         return op.dst;
@@ -342,6 +346,7 @@ private:
             applies = and_(applies, not_(c));
         }
         info.applies = applies;
+        cur_stage_ = static_cast<int>(si);  // from here on, work that only matters when the stage applies
         const std::int32_t zero = konst(0);
         const std::int32_t x = select(applies, binop(OpCode::max, slot(s.base), zero), zero);
         info.base = x;
@@ -446,6 +451,10 @@ private:
             info.updates.push_back({u.acc, v});
             acc_contrib_[u.acc].push_back(select(applies, v, zero));
         }
+        cur_stage_ = -1;
+        std::vector<std::int32_t> outs{x, deducted, raw, pay};
+        for (const auto& u : s.updates) outs.push_back(acc_contrib_[u.acc].back());
+        stage_outs_.push_back(std::move(outs));
         p_.stages.push_back(std::move(info));
         p_.stage_ids.push_back(s.id);
     }
@@ -456,6 +465,43 @@ private:
             std::int32_t d = konst(0);
             for (auto c : acc_contrib_[i]) d = binop(OpCode::add, d, c, node_info({}, rule_));
             p_.accumulators[i].delta = d;
+        }
+    }
+
+    // Lets the evaluator jump over a stage that does not apply. Only safe when
+    // nothing outside the stage reads its private slots (identical ops are
+    // shared across the graph), so that is checked first, stage by stage.
+    void add_stage_skips() {
+        for (std::size_t k = p_.stages.size(); k-- > 0;) {
+            std::size_t b = p_.ops.size(), e = 0;
+            for (std::size_t i = 0; i < p_.ops.size(); ++i)
+                if (p_.ops[i].stage == static_cast<int>(k)) b = std::min(b, i), e = i + 1;
+            if (b >= e) continue;
+            std::vector<std::uint8_t> inside(p_.slot_init.size(), 0);
+            bool contiguous = true;
+            for (std::size_t i = b; i < e; ++i) {
+                const Op& op = p_.ops[i];
+                contiguous = contiguous && op.stage == static_cast<int>(k);
+                if (op.dst >= 0) inside[op.dst] = 1;
+                if (op.code == OpCode::bands) inside[op.c] = 1;
+            }
+            for (auto sl : stage_outs_[k]) inside[sl] = 0;  // these are 0 when the stage does not apply
+            bool leaks = !contiguous;
+            auto read = [&](std::int32_t sl) { leaks = leaks || (sl >= 0 && inside[sl]); };
+            for (std::size_t i = 0; i < p_.ops.size(); ++i)
+                if (i < b || i >= e) detail::for_each_input(p_, p_.ops[i], read);
+            for (const auto& op : p_.line_ops) detail::for_each_input(p_, op, read);
+            for (const auto& o : p_.outputs) read(o.slot);
+            for (const auto& r : p_.rejections) read(r.cond);
+            for (const auto& a : p_.accumulators) read(a.delta);
+            for (std::size_t j = 0; j < p_.stages.size(); ++j)
+                if (j != k) p_.stages[j].for_each_slot(read);
+            if (leaks) continue;
+            Op skip = make(OpCode::skip_unless, p_.stages[k].applies);
+            skip.n = static_cast<std::int32_t>(e - b);
+            skip.dst = -1;
+            skip.node = p_.stages[k].node;
+            p_.ops.insert(p_.ops.begin() + static_cast<std::ptrdiff_t>(b), skip);
         }
     }
 
