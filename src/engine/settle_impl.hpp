@@ -1,0 +1,156 @@
+// The evaluation loop, as a template over tracing: evaluate.cpp instantiates
+// it without tracing, traced_settle.cpp with. Keeping the traced copy in its
+// own file leaves the untraced one compiled exactly as in a build without
+// tracing (CLAIMGRAPH_TRACING=OFF), which is what bench/ compares.
+#pragma once
+
+#include <fmt/format.h>
+
+#include "claimgraph/error.hpp"
+#include "claimgraph/graph.hpp"
+#include "engine/program.hpp"
+#include "engine/run_op.hpp"
+
+namespace claimgraph::detail {
+
+// Runs the per-item program. With Tracing, each line's values are recorded;
+// without it the branch disappears at compile time.
+template <bool Tracing>
+void run_lines(const Program& p, const Claim& c, std::int64_t* s, Trace* trace) {
+    const std::size_t nf = p.schema.item_fields.size();
+    for (std::size_t i = 0; i < c.item_count; ++i) {
+        const std::int64_t* v = c.items.data() + i * nf;
+        const std::uint8_t* pr = c.item_present.data() + i * nf;
+        // Only the fields the line program reads are loaded.
+        for (const std::int32_t f : p.line_reads) s[p.item_fields + f] = v[f];
+        for (const std::int32_t f : p.line_reads_present) s[p.item_present + f] = pr[f];
+        for (const auto& op : p.line_ops) detail::run_op(p, op, s);
+        for (const auto& sum : p.line_sums) s[sum.claim_slot] = detail::checked_add(s[sum.claim_slot], s[sum.line_slot]);
+        if constexpr (Tracing) detail::trace_line(p, c, i, s, *trace);
+    }
+}
+
+inline std::string where(const Program& p, std::int32_t node) {
+    if (node < 0 || node >= static_cast<std::int32_t>(p.nodes.size())) return {};
+    const auto& n = p.nodes[node];
+    return fmt::format(" ({}{}{})", n.rule, n.pos.file ? " at " : "", n.pos.file ? n.pos.str() : "");
+}
+
+template <bool Tracing>
+void settle_impl(const Program& p, const Graph& g, const Claim& c, Ledger& ledger, Settlement& out, Trace* trace) {
+    out.claim_id = c.claim_id;
+    out.status = SettleStatus::settled;
+    out.code.clear();
+    out.message.clear();
+    out.field.clear();
+    out.outputs.assign(p.outputs.size(), Money{});
+    out.stages.assign(p.stages.size(), StageResult{});
+    if constexpr (Tracing) detail::trace_begin(p, c, *trace);
+
+    const std::size_t nf = p.schema.claim_fields.size();
+    if (c.fields.size() != nf || c.present.size() != nf ||
+        c.items.size() != c.item_count * p.schema.item_fields.size() || c.item_present.size() != c.items.size()) {
+        out.status = SettleStatus::error;
+        out.message = "the claim was not built for this policy's schema";
+        if constexpr (Tracing) detail::trace_end(p, nullptr, out, {}, {}, *trace);
+        return;
+    }
+
+    thread_local std::vector<std::int64_t> slots;
+    thread_local std::vector<Cell> cells;
+    thread_local std::vector<std::int64_t> accv;
+    slots.assign(p.slot_init.begin(), p.slot_init.end());
+    std::int64_t* s = slots.data();
+    for (std::size_t i = 0; i < nf; ++i) {
+        s[p.claim_fields + i] = c.fields[i];
+        s[p.claim_present + i] = c.present[i];
+    }
+    s[p.claim_date] = c.date.days;
+
+    const std::size_t na = p.accumulators.size();
+    cells.resize(na);
+    accv.resize(na);
+    for (std::size_t i = 0; i < na; ++i) {
+        const auto& a = p.accumulators[i];
+        std::string_view key;
+        if (a.key_field >= 0) {
+            const auto& f = p.schema.claim_fields[a.key_field];
+            key = f.type == FieldType::string ? std::string_view(c.texts[a.key_field])
+                                              : std::string_view(p.schema.enums[f.enum_type].values[c.fields[a.key_field]]);
+        }
+        cells[i] = Cell{c.member_id, static_cast<std::uint32_t>(i), g.period_of(c, i), key};
+    }
+    ledger.read(cells, accv);
+    for (std::size_t i = 0; i < na; ++i) s[p.accumulators[i].slot] = accv[i];
+
+    std::int32_t at = -1;
+    try {
+        const detail::Op* ops = p.ops.data();
+        const std::size_t n = p.ops.size();
+        for (std::size_t i = 0; i < n; ++i) {
+            const detail::Op& op = ops[i];
+            at = op.node;
+            if (op.code == detail::OpCode::lines) run_lines<Tracing>(p, c, s, trace);
+            else if (op.code == detail::OpCode::skip_unless) {
+                // The stage does not apply: its private ops would all produce 0,
+                // which is what their slots already hold.
+                if (!s[op.a]) i += static_cast<std::size_t>(op.n);
+            } else {
+                detail::run_op(p, op, s);
+            }
+        }
+    } catch (const detail::EvalFailure& f) {
+        out.status = SettleStatus::error;
+        out.message = f.message + where(p, f.node);
+    } catch (const OverflowError& e) {
+        out.status = SettleStatus::error;
+        out.message = fmt::format("{}{}: amounts too large to settle exactly", e.what(), where(p, at));
+    }
+    if (out.status == SettleStatus::error) {
+        if constexpr (Tracing) detail::trace_end(p, nullptr, out, accv, {}, *trace);
+        return;
+    }
+
+    for (const auto& r : p.rejections) {
+        if (s[r.cond]) {
+            out.status = SettleStatus::rejected;
+            out.code = r.code;
+            out.message = r.message.empty() ? r.label : r.message;
+            if constexpr (Tracing) detail::trace_end(p, s, out, accv, {}, *trace);
+            return;
+        }
+    }
+    for (std::size_t i = 0; i < p.outputs.size(); ++i) out.outputs[i] = Money::from_fen(s[p.outputs[i].slot]);
+    for (std::size_t i = 0; i < p.stages.size(); ++i) {
+        const auto& st = p.stages[i];
+        auto& r = out.stages[i];
+        r.applied = s[st.applies] != 0;
+        r.base = Money::from_fen(s[st.base]);
+        r.deductible = Money::from_fen(s[st.deductible]);
+        r.raw = Money::from_fen(s[st.raw]);
+        r.pay = Money::from_fen(s[st.pay]);
+        r.rejection.clear();
+        for (const auto& rj : st.rejects)
+            if (s[rj.cond]) {
+                r.rejection = rj.code;
+                break;
+            }
+    }
+    thread_local std::vector<std::int64_t> deltas;
+    deltas.resize(na);
+    for (std::size_t i = 0; i < na; ++i) {
+        deltas[i] = s[p.accumulators[i].delta];
+        if (deltas[i] < 0) {
+            out.status = SettleStatus::error;
+            out.field = p.accumulators[i].name;
+            out.message = fmt::format("the update of accumulator '{}' is negative ({}): accumulators only grow",
+                                      p.accumulators[i].name, deltas[i]);
+            if constexpr (Tracing) detail::trace_end(p, s, out, accv, {}, *trace);
+            return;
+        }
+    }
+    if constexpr (Tracing) detail::trace_end(p, s, out, accv, deltas, *trace);
+    ledger.add(cells, deltas);
+}
+
+}  // namespace claimgraph::detail
