@@ -256,6 +256,24 @@ void BM_EngineSettle(benchmark::State& state) {
     set_counters(state, f.claims.size());
 }
 
+// Tracing on: every claim's Trace is recorded (not rendered). The cost of
+// tracing *off* is measured by building with -DCLAIMGRAPH_TRACING=OFF and
+// comparing BM_EngineSettle across the two builds (docs/performance.md).
+void BM_EngineSettleTraced(benchmark::State& state) {
+    const Fixture& f = fixture();
+    Settlement s;
+    Trace trace;
+    for (auto _ : state) {
+        MemoryLedger ledger;
+        for (const std::uint32_t i : f.order) {
+            f.graph.settle(f.claims[i], ledger, s, trace);
+            benchmark::DoNotOptimize(trace.stages.data());
+        }
+        benchmark::ClobberMemory();
+    }
+    set_counters(state, f.claims.size());
+}
+
 void BM_HandwrittenSettle(benchmark::State& state) {
     const Fixture& f = fixture();
     std::vector<handwritten::Accumulators> acc(f.slots);
@@ -356,6 +374,9 @@ void BM_EngineSettleThreads(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_EngineSettle)->Unit(benchmark::kMillisecond);
+#if CLAIMGRAPH_BENCH_TRACING
+BENCHMARK(BM_EngineSettleTraced)->Unit(benchmark::kMillisecond);
+#endif
 BENCHMARK(BM_HandwrittenSettle)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HandwrittenSettleHashLedger)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_LedgerOnly)->Unit(benchmark::kMillisecond);
