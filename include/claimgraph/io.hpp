@@ -81,6 +81,15 @@ std::string settle_records(const Graph& g, const std::vector<ClaimRecord>& recor
 std::string settle_records(const Graph& g, const std::vector<ClaimRecord>& records, std::span<Ledger* const> ledgers,
                            BatchCounts& counts, const ResultFormat& format);
 
+// Settles a claim file in any order without holding the decoded claims: one
+// pass reads each line's keys (member_id, date, claim_id) into a sorted index,
+// a second decodes and settles each claim in settlement order. Memory: the
+// index (tens of bytes per claim) and the results. Same text as
+// read_claims_jsonl_file + settle_records, except that a claim_id repeated
+// after an earlier line that failed to decode is also reported as repeated.
+std::string settle_file(const Graph& g, const std::string& path, std::span<Ledger* const> ledgers, BatchCounts& counts,
+                        const ResultFormat& format);
+
 // Settles a JSON Lines stream in which each member's claims already come in
 // settlement order (date, then claim_id), writing results as it goes: memory
 // stays bounded whatever the input's size (plus the ledger and ~100 bytes per

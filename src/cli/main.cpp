@@ -254,12 +254,15 @@ int cmd_settle(const std::vector<std::string>& args) {
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
     if (threads > 64) throw UsageError("settle: --threads must be at most 64");
 
-    const std::vector<ClaimRecord> records = read_claims(g, claims);
     std::vector<MemoryLedger> ledgers(threads);
     std::vector<Ledger*> ledger_ptrs;
     for (auto& l : ledgers) ledger_ptrs.push_back(&l);
     BatchCounts counts;
-    const std::string results = settle_records(g, records, ledger_ptrs, counts, format);
+    // A file is read twice (keys, then each claim in its turn) so that decoded
+    // claims are never all in memory at once; standard input is read whole.
+    const std::string results = claims == "-"
+                                    ? settle_records(g, read_claims(g, claims), ledger_ptrs, counts, format)
+                                    : settle_file(g, claims, ledger_ptrs, counts, format);
 
     if (vm.count("out")) {
         write_results_file(vm["out"].as<std::string>(), results);

@@ -1,0 +1,79 @@
+// settle_file (the CLI's path for a claim file) must write exactly what
+// read_claims_jsonl + settle_records write, for any thread count: in any input
+// order, with bad lines, blank lines, CRLF, a BOM and repeated claim ids.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "claimgraph/claimgraph.hpp"
+
+using namespace claimgraph;
+
+namespace {
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::string via_records(const Graph& g, const std::string& text, BatchCounts& counts) {
+    MemoryLedger ledger;
+    return settle_records(g, read_claims_jsonl(g, text), ledger, counts, ResultFormat{});
+}
+
+std::string via_file(const Graph& g, const std::string& text, std::size_t threads, BatchCounts& counts,
+                     ResultFormat format = {}) {
+    const std::string path = std::string(CLAIMGRAPH_SOURCE_DIR) + "/build-test-file-settle.jsonl";
+    {
+        std::ofstream out(path, std::ios::binary);
+        out << text;
+    }
+    std::vector<MemoryLedger> ledgers(threads);
+    std::vector<Ledger*> ptrs;
+    for (auto& l : ledgers) ptrs.push_back(&l);
+    std::string result = settle_file(g, path, ptrs, counts, format);
+    std::remove(path.c_str());
+    return result;
+}
+
+}  // namespace
+
+TEST_CASE("settle_file writes what settle_records writes", "[file]") {
+    const std::string root = CLAIMGRAPH_SOURCE_DIR;
+    const Graph g = compile_policy_file(root + "/rules/demo-city-2026.yaml");
+    std::vector<std::string> lines;
+    {
+        std::istringstream in(slurp(root + "/tests/golden/demo-city-2026/claims.jsonl"));
+        for (std::string l; std::getline(in, l);) lines.push_back(l);
+    }
+    // Reversed order, a blank line, a broken line, a bad amount, a missing
+    // member_id, a repeated claim id, CRLF line ends and a BOM.
+    std::string text = "\xEF\xBB\xBF" + lines.back() + "\r\n";
+    for (auto it = lines.rbegin() + 1; it != lines.rend(); ++it) text += *it + "\n";
+    text += "\n{not json\n";
+    text += R"({"claim_id":"BAD-1","member_id":"B","date":"2026-01-01","insutype":"resident","med_type":"inpatient","hosp_lv":1,"region":"local","referred":false,"emergency":false,"retired":false,"tags":[],"hmb_enrolled":false,"hmb_preexisting":false,"items":[{"code":"A","category":"A","amount":12.345}]})";
+    text += "\n";
+    text += R"({"claim_id":"NOMEMBER","date":"2026-01-01"})";
+    text += "\n" + lines.front() + "\n";  // G01-1 again: a repeated claim id
+
+    BatchCounts want_counts, got_counts;
+    const std::string want = via_records(g, text, want_counts);
+    CHECK(want_counts.errors == 4);
+    for (std::size_t threads : {1u, 2u, 3u}) {
+        INFO(threads << " threads");
+        const std::string got = via_file(g, text, threads, got_counts);
+        CHECK(got == want);
+        CHECK(got_counts.settled == want_counts.settled);
+        CHECK(got_counts.errors == want_counts.errors);
+    }
+    ResultFormat csv;
+    csv.kind = ResultFormat::Kind::csv;
+    csv.detail = true;
+    MemoryLedger ledger;
+    BatchCounts c1, c2;
+    CHECK(via_file(g, text, 2, c2, csv) == settle_records(g, read_claims_jsonl(g, text), ledger, c1, csv));
+}
