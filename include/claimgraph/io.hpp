@@ -89,6 +89,9 @@ std::string settle_records(const Graph& g, const std::vector<ClaimRecord>& recor
 // after an earlier line that failed to decode is also reported as repeated.
 std::string settle_file(const Graph& g, const std::string& path, std::span<Ledger* const> ledgers, BatchCounts& counts,
                         const ResultFormat& format);
+// The same, handing the text to `sink` in blocks, in input order.
+BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledger* const> ledgers,
+                        const ResultFormat& format, const std::function<void(std::string_view)>& sink);
 
 // Settles a JSON Lines stream in which each member's claims already come in
 // settlement order (date, then claim_id), writing results as it goes: memory

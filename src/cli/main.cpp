@@ -10,6 +10,7 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -147,50 +148,20 @@ po::options_description settle_options() {
     return opts;
 }
 
-// Writes the results to `path` through `path.tmp` and a rename, so that a
-// partial file is never left under the final name.
-void write_results_file(const std::string& path, std::string_view text) {
-    const std::string tmp = path + ".tmp";
-    std::FILE* f = std::fopen(tmp.c_str(), "wb");
-    if (!f) throw std::runtime_error(fmt::format("cannot create {}: {}", tmp, std::strerror(errno)));
-    try {
-        write_all(f, text, tmp);
-        if (std::fflush(f) != 0) throw std::runtime_error(fmt::format("cannot write {}: {}", tmp, std::strerror(errno)));
-    } catch (...) {
-        std::fclose(f);
-        std::remove(tmp.c_str());
-        throw;
-    }
-    if (std::fclose(f) != 0) {
-        const int err = errno;
-        std::remove(tmp.c_str());
-        throw std::runtime_error(fmt::format("cannot write {}: {}", tmp, std::strerror(err)));
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        std::remove(tmp.c_str());
-        throw std::runtime_error(fmt::format("cannot rename {} to {}: {}", tmp, path, ec.message()));
-    }
-}
+using Sink = std::function<void(std::string_view)>;
 
-// settle --sorted: results go out as they are settled, through `out.tmp` and a
-// rename when writing a file, so a partial file never has the final name.
-int settle_sorted(const Graph& g, const std::string& claims, const std::string& out_path, const ResultFormat& format) {
-    std::ifstream file;
-    if (claims != "-") {
-        file.open(claims, std::ios::binary);
-        if (!file) throw std::runtime_error(fmt::format("cannot open claims file {}: {}", claims, std::strerror(errno)));
-    }
-    std::istream& in = claims == "-" ? std::cin : file;
+// Runs `produce` with a sink that writes to `out_path` (through `out_path.tmp`
+// and a rename, so a partial file never has the final name) or, when it is
+// empty, to standard output.
+BatchCounts write_output(const std::string& out_path, const std::function<BatchCounts(const Sink&)>& produce) {
     const std::string tmp = out_path.empty() ? std::string{} : out_path + ".tmp";
+    const std::string what = out_path.empty() ? std::string("standard output") : tmp;
     std::FILE* f = out_path.empty() ? stdout : std::fopen(tmp.c_str(), "wb");
     if (!f) throw std::runtime_error(fmt::format("cannot create {}: {}", tmp, std::strerror(errno)));
-    MemoryLedger ledger;
     BatchCounts counts;
     try {
-        counts = settle_stream(g, in, ledger, format, [&](std::string_view text) { write_all(f, text, out_path.empty() ? "standard output" : tmp); });
-        if (std::fflush(f) != 0) throw std::runtime_error(fmt::format("cannot write results: {}", std::strerror(errno)));
+        counts = produce([&](std::string_view text) { write_all(f, text, what); });
+        if (std::fflush(f) != 0) throw std::runtime_error(fmt::format("cannot write {}: {}", what, std::strerror(errno)));
     } catch (...) {
         if (!out_path.empty()) {
             std::fclose(f);
@@ -210,8 +181,7 @@ int settle_sorted(const Graph& g, const std::string& claims, const std::string& 
             throw std::runtime_error(fmt::format("cannot rename {} to {}: {}", tmp, out_path, ec.message()));
         }
     }
-    fmt::print(stderr, "settled {} claims, {} rejected, {} errors\n", counts.settled, counts.rejected, counts.errors);
-    return counts.errors > 0 ? kErrorRows : kOk;
+    return counts;
 }
 
 std::vector<ClaimRecord> read_claims(const Graph& g, const std::string& path) {
@@ -249,28 +219,34 @@ int cmd_settle(const std::vector<std::string>& args) {
     }
     const Graph& g = *graph;
 
-    if (vm.count("sorted")) return settle_sorted(g, claims, vm.count("out") ? vm["out"].as<std::string>() : "", format);
     unsigned threads = vm["threads"].as<unsigned>();
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
     if (threads > 64) throw UsageError("settle: --threads must be at most 64");
+    const std::string out_path = vm.count("out") ? vm["out"].as<std::string>() : std::string{};
 
-    std::vector<MemoryLedger> ledgers(threads);
-    std::vector<Ledger*> ledger_ptrs;
-    for (auto& l : ledgers) ledger_ptrs.push_back(&l);
-    BatchCounts counts;
-    // A file is read twice (keys, then each claim in its turn) so that decoded
-    // claims are never all in memory at once; standard input is read whole.
-    const std::string results = claims == "-"
-                                    ? settle_records(g, read_claims(g, claims), ledger_ptrs, counts, format)
-                                    : settle_file(g, claims, ledger_ptrs, counts, format);
-
-    if (vm.count("out")) {
-        write_results_file(vm["out"].as<std::string>(), results);
-    } else {
-        write_all(stdout, results, "standard output");
-        if (std::fflush(stdout) != 0)
-            throw std::runtime_error(fmt::format("cannot write standard output: {}", std::strerror(errno)));
-    }
+    const BatchCounts counts = write_output(out_path, [&](const Sink& sink) {
+        if (vm.count("sorted")) {
+            // Already in settlement order: stream it, in bounded memory.
+            std::ifstream file;
+            if (claims != "-") {
+                file.open(claims, std::ios::binary);
+                if (!file)
+                    throw std::runtime_error(fmt::format("cannot open claims file {}: {}", claims, std::strerror(errno)));
+            }
+            MemoryLedger ledger;
+            return settle_stream(g, claims == "-" ? std::cin : file, ledger, format, sink);
+        }
+        std::vector<MemoryLedger> ledgers(threads);
+        std::vector<Ledger*> ledger_ptrs;
+        for (auto& l : ledgers) ledger_ptrs.push_back(&l);
+        // A file is read twice (keys, then each claim in its turn) so that the
+        // decoded claims are never all in memory at once; standard input is
+        // read whole.
+        if (claims != "-") return settle_file(g, claims, ledger_ptrs, format, sink);
+        BatchCounts c;
+        sink(settle_records(g, read_claims(g, claims), ledger_ptrs, c, format));
+        return c;
+    });
     fmt::print(stderr, "settled {} claims, {} rejected, {} errors\n", counts.settled, counts.rejected, counts.errors);
     return counts.errors > 0 ? kErrorRows : kOk;
 }

@@ -120,8 +120,15 @@ private:
 
 std::string settle_file(const Graph& g, const std::string& path, std::span<Ledger* const> ledgers, BatchCounts& counts,
                         const ResultFormat& format) {
+    std::string out;
+    counts = settle_file(g, path, ledgers, format, [&](std::string_view text) { out += text; });
+    return out;
+}
+
+BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledger* const> ledgers,
+                        const ResultFormat& format, const std::function<void(std::string_view)>& sink) {
+    BatchCounts counts;
     if (ledgers.empty()) throw std::invalid_argument("settle_file: at least one ledger is needed");
-    counts = {};
     std::ifstream in(path, std::ios::binary);
     if (!in) throw std::runtime_error(fmt::format("cannot open claims file {}: {}", path, std::strerror(errno)));
 
@@ -274,16 +281,19 @@ std::string settle_file(const Graph& g, const std::string& path, std::span<Ledge
         counts.errors += c.errors;
     }
 
-    std::string out;
-    write_header(g, format, out);
-    std::size_t total = out.size() + n;
-    for (const auto& b : bodies) total += b.size();
-    out.reserve(total);
+    // Rows go out in input order, a block at a time: they are held once.
+    std::string block;
+    write_header(g, format, block);
     for (std::size_t i = 0; i < n; ++i) {
-        out.append(bodies[span[i].worker], span[i].at, span[i].len);
-        out.push_back('\n');
+        block.append(bodies[span[i].worker], span[i].at, span[i].len);
+        block.push_back('\n');
+        if (block.size() >= (1u << 20)) {
+            sink(block);
+            block.clear();
+        }
     }
-    return out;
+    if (!block.empty()) sink(block);
+    return counts;
 }
 
 }  // namespace claimgraph
