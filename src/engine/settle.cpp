@@ -7,9 +7,7 @@
 #include <cstdint>
 #include <exception>
 #include <limits>
-#include <mutex>
 #include <span>
-#include <thread>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -22,6 +20,7 @@
 #include "claimgraph/error.hpp"
 #include "claimgraph/io.hpp"
 #include "claimgraph/settle.hpp"
+#include "engine/batch_rows.hpp"
 
 namespace claimgraph {
 
@@ -139,13 +138,9 @@ std::string settle_records(const Graph& g, const std::vector<ClaimRecord>& recor
 
     // Each worker writes its rows into its own buffer in settlement order; the
     // rows are then copied out in input order. One reused Settlement per worker.
-    struct Span {
-        std::uint32_t worker;
-        std::size_t at, len;
-    };
     std::vector<std::string> bodies(workers);
     std::vector<BatchCounts> worker_counts(workers);
-    std::vector<Span> span(n, {0, 0, 0});
+    std::vector<detail::RowSpan> span(n);
     const std::size_t row_guess = 320 + (format.detail ? g.stage_ids().size() * 200 : 0);
     for (auto& b : bodies) b.reserve(n / workers * row_guess);
 
@@ -168,49 +163,22 @@ std::string settle_records(const Graph& g, const std::vector<ClaimRecord>& recor
                 set_error(s, claim, "claim_id", duplicate_message(records[static_cast<std::size_t>(dup[i])].claim));
             else
                 settle_one(g, claim, *ledgers[w], s);
-            switch (s.status) {
-                case SettleStatus::settled: ++c.settled; break;
-                case SettleStatus::rejected: ++c.rejected; break;
-                case SettleStatus::error: ++c.errors; break;
-            }
+            detail::count(c, s.status);
             const std::size_t at = body.size();
             write_result(g, s, format, body);
             span[i] = {static_cast<std::uint32_t>(w), at, body.size() - at};
         }
     };
-    if (workers == 1) {
-        work(0);
-    } else {
-        std::vector<std::thread> threads;
-        std::exception_ptr failure;
-        std::mutex failure_mutex;
-        for (std::size_t w = 0; w < workers; ++w)
-            threads.emplace_back([&, w] {
-                try {
-                    work(w);
-                } catch (...) {
-                    std::lock_guard lock(failure_mutex);
-                    if (!failure) failure = std::current_exception();
-                }
-            });
-        for (auto& t : threads) t.join();
-        if (failure) std::rethrow_exception(failure);
-    }
+    detail::run_workers(workers, work);
     for (const auto& c : worker_counts) {
         counts.settled += c.settled;
         counts.rejected += c.rejected;
         counts.errors += c.errors;
     }
 
-    std::string out;
-    write_header(g, format, out);
-    std::size_t total = out.size() + n;
-    for (const auto& b : bodies) total += b.size();
-    out.reserve(total);
-    for (std::size_t i = 0; i < n; ++i) {
-        out.append(bodies[span[i].worker], span[i].at, span[i].len);
-        out.push_back('\n');
-    }
+    std::string header, out;
+    write_header(g, format, header);
+    detail::emit_rows(header, bodies, span, [&](std::string_view text) { out += text; });
     return out;
 }
 

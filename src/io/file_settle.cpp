@@ -13,13 +13,12 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <mutex>
 #include <stdexcept>
-#include <thread>
 
 #include <fmt/format.h>
 
 #include "claimgraph/io.hpp"
+#include "engine/batch_rows.hpp"
 
 namespace claimgraph {
 
@@ -177,11 +176,7 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
 
     const std::size_t workers = ledgers.size();
     const LineReader reader(path);
-    struct Span {
-        std::uint32_t worker;
-        std::size_t at, len;
-    };
-    std::vector<Span> span(n, {0, 0, 0});
+    std::vector<detail::RowSpan> span(n);
     std::vector<std::string> bodies(workers);
     std::vector<BatchCounts> worker_counts(workers);
 
@@ -248,33 +243,12 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
                     }
                 }
                 write_result(g, s, format, body);
-                switch (s.status) {
-                    case SettleStatus::settled: ++c.settled; break;
-                    case SettleStatus::rejected: ++c.rejected; break;
-                    case SettleStatus::error: ++c.errors; break;
-                }
+                detail::count(c, s.status);
             }
             span[i] = {static_cast<std::uint32_t>(w), at, body.size() - at};
         }
     };
-    if (workers == 1) {
-        work(0);
-    } else {
-        std::vector<std::thread> threads;
-        std::exception_ptr failure;
-        std::mutex failure_mutex;
-        for (std::size_t w = 0; w < workers; ++w)
-            threads.emplace_back([&, w] {
-                try {
-                    work(w);
-                } catch (...) {
-                    std::lock_guard lock(failure_mutex);
-                    if (!failure) failure = std::current_exception();
-                }
-            });
-        for (auto& t : threads) t.join();
-        if (failure) std::rethrow_exception(failure);
-    }
+    detail::run_workers(workers, work);
     for (const auto& c : worker_counts) {
         counts.settled += c.settled;
         counts.rejected += c.rejected;
@@ -282,17 +256,9 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
     }
 
     // Rows go out in input order, a block at a time: they are held once.
-    std::string block;
-    write_header(g, format, block);
-    for (std::size_t i = 0; i < n; ++i) {
-        block.append(bodies[span[i].worker], span[i].at, span[i].len);
-        block.push_back('\n');
-        if (block.size() >= (1u << 20)) {
-            sink(block);
-            block.clear();
-        }
-    }
-    if (!block.empty()) sink(block);
+    std::string header;
+    write_header(g, format, header);
+    detail::emit_rows(header, bodies, span, sink);
     return counts;
 }
 

@@ -1,0 +1,71 @@
+// What the batch paths (settle_records, settle_file) share: settling on worker
+// threads, each writing its rows into its own buffer, and putting the rows
+// back in input order.
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "claimgraph/io.hpp"
+
+namespace claimgraph::detail {
+
+// Where a result row sits: which worker's buffer, and its offset and length.
+struct RowSpan {
+    std::uint32_t worker = 0;
+    std::size_t at = 0, len = 0;
+};
+
+inline void count(BatchCounts& c, SettleStatus s) {
+    switch (s) {
+        case SettleStatus::settled: ++c.settled; break;
+        case SettleStatus::rejected: ++c.rejected; break;
+        case SettleStatus::error: ++c.errors; break;
+    }
+}
+
+// Runs work(0) … work(workers - 1), on threads when there is more than one;
+// the first exception of any worker is rethrown after all have joined.
+inline void run_workers(std::size_t workers, const std::function<void(std::size_t)>& work) {
+    if (workers == 1) {
+        work(0);
+        return;
+    }
+    std::vector<std::thread> threads;
+    std::exception_ptr failure;
+    std::mutex failure_mutex;
+    for (std::size_t w = 0; w < workers; ++w)
+        threads.emplace_back([&, w] {
+            try {
+                work(w);
+            } catch (...) {
+                std::lock_guard lock(failure_mutex);
+                if (!failure) failure = std::current_exception();
+            }
+        });
+    for (auto& t : threads) t.join();
+    if (failure) std::rethrow_exception(failure);
+}
+
+// The header, then every row in input order, handed to `sink` in blocks.
+inline void emit_rows(const std::string& header, const std::vector<std::string>& bodies, const std::vector<RowSpan>& spans,
+                      const std::function<void(std::string_view)>& sink) {
+    std::string block = header;
+    for (const RowSpan& r : spans) {
+        block.append(bodies[r.worker], r.at, r.len);
+        block.push_back('\n');
+        if (block.size() >= (1u << 20)) {
+            sink(block);
+            block.clear();
+        }
+    }
+    if (!block.empty()) sink(block);
+}
+
+}  // namespace claimgraph::detail
