@@ -46,7 +46,7 @@ constexpr std::string_view kUsage =
     "\n"
     "commands:\n"
     "  check POLICY.yaml [more.yaml ...]   compile policies and report every error\n"
-    "  settle --policy P.yaml --claims C.jsonl [--out R] [--format jsonl|csv] [--detail]\n"
+    "  settle --policy P.yaml --claims C.jsonl [--out R] [--format jsonl|csv] [--detail] [--threads N] [--sorted]\n"
     "                                      settle a JSON Lines claim file\n"
     "  explain --policy P.yaml --claims C.jsonl --claim ID [--format text|json|markdown]\n"
     "                                      show how one claim's amounts were reached\n"
@@ -85,6 +85,18 @@ po::options_description check_options() {
     po::options_description opts("claimgraph check POLICY.yaml [more.yaml ...]");
     opts.add_options()("help,h", "show this help");
     return opts;
+}
+
+// Parses a command's options. Prints the help and returns nothing for --help.
+std::optional<po::variables_map> parse_options(const std::vector<std::string>& args, const po::options_description& opts) {
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(opts).run(), vm);
+    po::notify(vm);
+    if (vm.count("help")) {
+        std::cout << opts;
+        return std::nullopt;
+    }
+    return vm;
 }
 
 // Parses a command taking only --help and a list of paths. Prints the help and
@@ -132,7 +144,7 @@ int cmd_check(const std::vector<std::string>& args) {
 
 po::options_description settle_options() {
     po::options_description opts(
-        "claimgraph settle --policy P.yaml --claims C.jsonl [--out R] [--format jsonl|csv] [--detail]");
+        "claimgraph settle --policy P.yaml --claims C.jsonl [--out R] [--format jsonl|csv] [--detail] [--threads N] [--sorted]");
     opts.add_options()
         ("policy,p", po::value<std::string>()->value_name("P.yaml"), "the policy to settle under")
         ("claims,c", po::value<std::string>()->value_name("C.jsonl"), "claims, one JSON object per line ('-' for stdin)")
@@ -192,14 +204,9 @@ std::vector<ClaimRecord> read_claims(const Graph& g, const std::string& path) {
 }
 
 int cmd_settle(const std::vector<std::string>& args) {
-    const po::options_description opts = settle_options();
-    po::variables_map vm;
-    po::store(po::command_line_parser(args).options(opts).run(), vm);
-    po::notify(vm);
-    if (vm.count("help")) {
-        std::cout << opts;
-        return kOk;
-    }
+    const auto parsed = parse_options(args, settle_options());
+    if (!parsed) return kOk;
+    const po::variables_map& vm = *parsed;
     if (!vm.count("policy")) throw UsageError("settle: --policy is required");
     if (!vm.count("claims")) throw UsageError("settle: --claims is required");
     const auto policy = vm["policy"].as<std::string>();
@@ -268,14 +275,9 @@ po::options_description explain_options() {
 // Settles the member's earlier claims (in settlement order) to rebuild the
 // accumulators, then settles the claim with tracing on.
 int cmd_explain(const std::vector<std::string>& args) {
-    const po::options_description opts = explain_options();
-    po::variables_map vm;
-    po::store(po::command_line_parser(args).options(opts).run(), vm);
-    po::notify(vm);
-    if (vm.count("help")) {
-        std::cout << opts;
-        return kOk;
-    }
+    const auto parsed = parse_options(args, explain_options());
+    if (!parsed) return kOk;
+    const po::variables_map& vm = *parsed;
     for (const char* k : {"policy", "claims", "claim"})
         if (!vm.count(k)) throw UsageError(fmt::format("explain: --{} is required", k));
     const std::string fmt_name = vm["format"].as<std::string>();
