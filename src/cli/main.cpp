@@ -125,6 +125,13 @@ int cmd_check(const std::vector<std::string>& args) {
     int rc = kOk;
     for (const auto& file : *policies) {
         try {
+            // A policy's test file sits next to it (rules/*.yaml matches both):
+            // check its format too, and say how to run it.
+            if (file.size() > 10 && file.compare(file.size() - 10, 10, ".test.yaml") == 0) {
+                const PolicyTestFile t = load_policy_test_file(file);
+                fmt::print("{}: ok (policy test file, {} cases; run them with claimgraph test)\n", file, t.cases.size());
+                continue;
+            }
             const Graph g = compile_policy_file(file);
             fmt::print("{}: ok ({} nodes, {} outputs)\n", file, g.node_count(), g.output_names().size());
         } catch (const CompileError& e) {
