@@ -38,17 +38,22 @@ public:
     std::size_t member_count() const { return members_.size(); }
 
 private:
+    // 24 bytes a cell: keys (per-disease and the like) are interned, and the
+    // common unkeyed cell has key 0.
     struct Entry {
         std::uint32_t accumulator;
         std::int32_t period;
-        std::string key;
+        std::uint32_t key;
         std::int64_t value;
     };
     struct Hash {
         using is_transparent = void;
         std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
     };
+    // The key's id, or 0 for no key; `create` interns a new one (else -1 when unknown).
+    std::int64_t key_id(std::string_view key, bool create);
     std::unordered_map<std::string, std::vector<Entry>, Hash, std::equal_to<>> members_;
+    std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> keys_;
 };
 
 }  // namespace claimgraph

@@ -8,12 +8,21 @@ namespace claimgraph {
 
 namespace {
 template <class Entries>
-auto find_entry(Entries& entries, const Cell& c) -> decltype(entries.data()) {
+auto find_entry(Entries& entries, const Cell& c, std::int64_t key) -> decltype(entries.data()) {
     for (auto& e : entries)
-        if (e.accumulator == c.accumulator && e.period == c.period && e.key == c.key) return &e;
+        if (e.accumulator == c.accumulator && e.period == c.period && e.key == key) return &e;
     return nullptr;
 }
 }  // namespace
+
+std::int64_t MemoryLedger::key_id(std::string_view key, bool create) {
+    if (key.empty()) return 0;
+    if (auto it = keys_.find(key); it != keys_.end()) return it->second;
+    if (!create) return -1;
+    const auto id = static_cast<std::uint32_t>(keys_.size() + 1);
+    keys_.emplace(std::string(key), id);
+    return id;
+}
 
 void MemoryLedger::read(std::span<const Cell> cells, std::span<std::int64_t> out) {
     if (out.size() < cells.size()) throw std::invalid_argument("MemoryLedger::read: output span too small");
@@ -21,7 +30,8 @@ void MemoryLedger::read(std::span<const Cell> cells, std::span<std::int64_t> out
     auto it = members_.end();
     for (std::size_t i = 0; i < cells.size(); ++i) {
         if (i == 0 || cells[i].member != cells[i - 1].member) it = members_.find(cells[i].member);
-        const Entry* e = it == members_.end() ? nullptr : find_entry(it->second, cells[i]);
+        const std::int64_t key = key_id(cells[i].key, false);
+        const Entry* e = it == members_.end() || key < 0 ? nullptr : find_entry(it->second, cells[i], key);
         out[i] = e ? e->value : 0;
     }
 }
@@ -38,7 +48,9 @@ void MemoryLedger::add(std::span<const Cell> cells, std::span<const std::int64_t
             if (it == members_.end()) it = members_.emplace(std::string(c.member), std::vector<Entry>{}).first;
             entries = &it->second;
         }
-        if (!find_entry(*entries, c)) entries->push_back(Entry{c.accumulator, c.period, std::string(c.key), 0});
+        const std::int64_t key = key_id(c.key, true);
+        if (!find_entry(*entries, c, key))
+            entries->push_back(Entry{c.accumulator, c.period, static_cast<std::uint32_t>(key), 0});
     }
     // Phase 2: apply the deltas; an overflow undoes the ones already applied.
     auto entries_of = [&](std::size_t i) -> std::vector<Entry>& {
@@ -48,11 +60,11 @@ void MemoryLedger::add(std::span<const Cell> cells, std::span<const std::int64_t
     std::size_t i = 0;
     try {
         for (; i < cells.size(); ++i) {
-            Entry* e = find_entry(entries_of(i), cells[i]);
+            Entry* e = find_entry(entries_of(i), cells[i], key_id(cells[i].key, false));
             e->value = detail::checked_add(e->value, deltas[i]);
         }
     } catch (...) {
-        for (std::size_t j = 0; j < i; ++j) find_entry(entries_of(j), cells[j])->value -= deltas[j];
+        for (std::size_t j = 0; j < i; ++j) find_entry(entries_of(j), cells[j], key_id(cells[j].key, false))->value -= deltas[j];
         throw;
     }
 }
@@ -61,7 +73,13 @@ std::int64_t MemoryLedger::get(std::string_view member, std::uint32_t accumulato
                                std::string_view key) const {
     const auto it = members_.find(member);
     if (it == members_.end()) return 0;
-    const Entry* e = find_entry(it->second, Cell{member, accumulator, period, key});
+    std::int64_t id = 0;
+    if (!key.empty()) {
+        const auto k = keys_.find(key);
+        if (k == keys_.end()) return 0;
+        id = k->second;
+    }
+    const Entry* e = find_entry(it->second, Cell{member, accumulator, period, key}, id);
     return e ? e->value : 0;
 }
 
