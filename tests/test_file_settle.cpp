@@ -8,17 +8,12 @@
 #include <sstream>
 
 #include "claimgraph/claimgraph.hpp"
+#include "support.hpp"
 
 using namespace claimgraph;
+using namespace claimgraph::testing;
 
 namespace {
-
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 std::string via_records(const Graph& g, const std::string& text, BatchCounts& counts) {
     MemoryLedger ledger;

@@ -10,46 +10,10 @@
 #include <sstream>
 
 #include "claimgraph/claimgraph.hpp"
+#include "support.hpp"
 
 using namespace claimgraph;
-
-namespace {
-
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    REQUIRE(in);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-// Each line as claim_id → (field → value), values kept as their text.
-std::vector<std::pair<std::string, std::map<std::string, std::string>>> parse_lines(const std::string& text) {
-    std::vector<std::pair<std::string, std::map<std::string, std::string>>> out;
-    simdjson::ondemand::parser parser;
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.empty()) continue;
-        simdjson::padded_string padded(line);
-        auto doc = parser.iterate(padded);
-        std::map<std::string, std::string> fields;
-        std::string id;
-        for (auto field : doc.get_object()) {
-            std::string key(std::string_view(field.unescaped_key()));
-            auto v = field.value();
-            std::string value;
-            if (v.type() == simdjson::ondemand::json_type::string) value = std::string(std::string_view(v.get_string()));
-            else value = std::string(std::string_view(v.raw_json_token()));
-            if (key == "claim_id") id = value;
-            else fields[key] = value;
-        }
-        out.emplace_back(id, fields);
-    }
-    return out;
-}
-
-}  // namespace
+using namespace claimgraph::testing;
 
 TEST_CASE("Demo City 2026 golden set: every field of every claim to the fen", "[golden]") {
     const std::string dir = std::string(CLAIMGRAPH_SOURCE_DIR) + "/tests/golden/demo-city-2026/";
@@ -62,8 +26,8 @@ TEST_CASE("Demo City 2026 golden set: every field of every claim to the fen", "[
 
     MemoryLedger ledger;
     std::size_t errors = 0;
-    const auto got = parse_lines(settle_records_jsonl(g, records, ledger, &errors));
-    const auto want = parse_lines(slurp(dir + "expected.jsonl"));
+    const auto got = parse_jsonl(settle_records_jsonl(g, records, ledger, &errors));
+    const auto want = parse_jsonl(slurp(dir + "expected.jsonl"));
     CHECK(errors == 0);
     REQUIRE(got.size() == want.size());
     REQUIRE(want.size() == 53);
@@ -95,8 +59,8 @@ TEST_CASE("Golden claims settle the same whatever the input order", "[golden]") 
     std::string text;
     for (const auto& l : reversed) text += l + "\n";
     MemoryLedger ledger;
-    const auto got = parse_lines(settle_records_jsonl(g, read_claims_jsonl(g, text), ledger));
-    const auto want = parse_lines(slurp(dir + "expected.jsonl"));
+    const auto got = parse_jsonl(settle_records_jsonl(g, read_claims_jsonl(g, text), ledger));
+    const auto want = parse_jsonl(slurp(dir + "expected.jsonl"));
     std::map<std::string, std::map<std::string, std::string>> by_id(want.begin(), want.end());
     REQUIRE(got.size() == want.size());
     for (std::size_t i = 0; i < got.size(); ++i) {
@@ -162,8 +126,8 @@ TEST_CASE("Every rules/NAME.claims.jsonl settles to its NAME.expected.jsonl", "[
         INFO("policy " << stem << ".yaml");
         const Graph g = compile_policy_file(stem + ".yaml");
         MemoryLedger ledger;
-        const auto got = parse_lines(settle_records_jsonl(g, read_claims_jsonl(g, slurp(entry.path().string())), ledger));
-        const auto want = parse_lines(slurp(stem + ".expected.jsonl"));
+        const auto got = parse_jsonl(settle_records_jsonl(g, read_claims_jsonl(g, slurp(entry.path().string())), ledger));
+        const auto want = parse_jsonl(slurp(stem + ".expected.jsonl"));
         REQUIRE(got.size() == want.size());
         for (std::size_t i = 0; i < want.size(); ++i) {
             INFO("claim " << want[i].first);

@@ -12,8 +12,10 @@
 #include <vector>
 
 #include "claimgraph/claimgraph.hpp"
+#include "support.hpp"
 
 using namespace claimgraph;
+using namespace claimgraph::testing;
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
 
@@ -78,25 +80,10 @@ std::int64_t claim_value(const Graph& g, const Claim& c, std::string_view field)
     return c.fields[static_cast<std::size_t>(k)];
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> out;
-    std::istringstream in(text);
-    for (std::string l; std::getline(in, l);) out.push_back(l);
-    return out;
-}
-
-std::string read_text(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    REQUIRE(in);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 // The golden input and expected lines for these claim ids, in the given order.
 std::pair<std::string, std::string> golden_lines(const std::vector<std::string>& ids) {
-    const auto claims = lines_of(read_text(kGolden + "/claims.jsonl"));
-    const auto expected = lines_of(read_text(kGolden + "/expected.jsonl"));
+    const auto claims = lines_of(slurp(kGolden + "/claims.jsonl"));
+    const auto expected = lines_of(slurp(kGolden + "/expected.jsonl"));
     REQUIRE(claims.size() == expected.size());
     std::string in, out;
     for (const auto& id : ids) {

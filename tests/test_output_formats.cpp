@@ -14,8 +14,10 @@
 #include <vector>
 
 #include "claimgraph/claimgraph.hpp"
+#include "support.hpp"
 
 using namespace claimgraph;
+using namespace claimgraph::testing;
 using Catch::Matchers::StartsWith;
 
 namespace {
@@ -26,14 +28,6 @@ const std::string kGolden = kRoot + "/tests/golden/demo-city-2026";
 const Graph& demo() {
     static const Graph g = compile_policy_file(kRoot + "/rules/demo-city-2026.yaml");
     return g;
-}
-
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    REQUIRE(in);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
 }
 
 const std::vector<ClaimRecord>& golden_records() {
@@ -109,39 +103,6 @@ std::map<std::string, std::size_t> columns(const Row& header) {
     for (std::size_t i = 0; i < header.size(); ++i) m.emplace(header[i], i);
     REQUIRE(m.size() == header.size());
     return m;
-}
-
-// Each JSON line as claim_id → (output → amount text); other keys as raw JSON.
-std::vector<std::pair<std::string, std::map<std::string, std::string>>> parse_jsonl(const std::string& text) {
-    std::vector<std::pair<std::string, std::map<std::string, std::string>>> out;
-    simdjson::ondemand::parser parser;
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
-        simdjson::padded_string padded(line);
-        auto doc = parser.iterate(padded);
-        std::map<std::string, std::string> fields;
-        std::string id;
-        for (auto field : doc.get_object()) {
-            std::string key(std::string_view(field.unescaped_key()));
-            auto v = field.value();
-            std::string value;
-            if (v.type() == simdjson::ondemand::json_type::string) value = std::string(std::string_view(v.get_string()));
-            else value = std::string(std::string_view(v.raw_json_token()));
-            if (key == "claim_id") id = value;
-            else fields[key] = value;
-        }
-        out.emplace_back(id, fields);
-    }
-    return out;
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> out;
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) out.push_back(line);
-    return out;
 }
 
 std::int64_t fen(const std::string& amount) {

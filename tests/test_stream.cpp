@@ -8,32 +8,15 @@
 #include <sstream>
 
 #include "claimgraph/claimgraph.hpp"
+#include "support.hpp"
 
 using namespace claimgraph;
-
-namespace {
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> out;
-    std::istringstream in(text);
-    for (std::string l; std::getline(in, l);)
-        if (!l.empty()) out.push_back(l);
-    return out;
-}
-
-}  // namespace
+using namespace claimgraph::testing;
 
 TEST_CASE("settle_stream on input in settlement order matches the batch results", "[stream]") {
     const std::string root = CLAIMGRAPH_SOURCE_DIR;
     const Graph g = compile_policy_file(root + "/rules/demo-city-2026.yaml");
-    const std::string text = read_file(root + "/tests/golden/demo-city-2026/claims.jsonl");
+    const std::string text = slurp(root + "/tests/golden/demo-city-2026/claims.jsonl");
     auto records = read_claims_jsonl(g, text);
     const auto raw = lines_of(text);
     REQUIRE(raw.size() == records.size());

@@ -1,0 +1,58 @@
+// Small helpers the test files share: reading files, splitting lines, and
+// parsing result lines field by field.
+#pragma once
+
+#include <catch2/catch.hpp>
+#include <simdjson.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace claimgraph::testing {
+
+inline std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    REQUIRE(in);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// Every line of `text`, empty ones included.
+inline std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string l; std::getline(in, l);) out.push_back(l);
+    return out;
+}
+
+// Each JSON line as claim_id → (field → value), values kept as their text;
+// blank lines are skipped.
+inline std::vector<std::pair<std::string, std::map<std::string, std::string>>> parse_jsonl(const std::string& text) {
+    std::vector<std::pair<std::string, std::map<std::string, std::string>>> out;
+    simdjson::ondemand::parser parser;
+    for (const std::string& line : lines_of(text)) {
+        if (line.empty()) continue;
+        simdjson::padded_string padded(line);
+        auto doc = parser.iterate(padded);
+        std::map<std::string, std::string> fields;
+        std::string id;
+        for (auto field : doc.get_object()) {
+            std::string key(std::string_view(field.unescaped_key()));
+            auto v = field.value();
+            std::string value;
+            if (v.type() == simdjson::ondemand::json_type::string) value = std::string(std::string_view(v.get_string()));
+            else value = std::string(std::string_view(v.raw_json_token()));
+            if (key == "claim_id") id = value;
+            else fields[key] = value;
+        }
+        out.emplace_back(id, fields);
+    }
+    return out;
+}
+
+}  // namespace claimgraph::testing
