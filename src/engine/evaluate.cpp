@@ -22,10 +22,7 @@ const std::string& Graph::stage_label(std::size_t i) const { return p_->stages.a
 std::size_t Graph::node_count() const { return p_->ops.size() + p_->line_ops.size(); }
 
 std::int32_t Graph::period_of(const Claim& c, std::size_t accumulator) const {
-    const auto& a = p_->accumulators.at(accumulator);
-    const int y = c.date.year();
-    const bool before = c.date.month() < a.period_month || (c.date.month() == a.period_month && c.date.day() < a.period_day);
-    return before ? y - 1 : y;
+    return detail::period_start_year(p_->accumulators.at(accumulator), c.date.year(), c.date.month(), c.date.day());
 }
 
 Settlement Graph::settle(const Claim& claim, Ledger& ledger) const {
@@ -35,7 +32,7 @@ Settlement Graph::settle(const Claim& claim, Ledger& ledger) const {
 }
 
 void Graph::settle(const Claim& c, Ledger& ledger, Settlement& out) const {
-    detail::settle_impl<false>(*p_, *this, c, ledger, out, nullptr);
+    detail::settle_impl<false>(*p_, c, ledger, out, nullptr);
 }
 
 }  // namespace claimgraph

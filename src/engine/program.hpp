@@ -190,6 +190,11 @@ void trace_end(const Program& p, const std::int64_t* slots, const Settlement& ou
 // Throws OverflowError on overflow.
 void exec_op(const Program& p, const Op& op, std::int64_t* slots);
 
+// The year an accumulator's period starts in, for a date given by its parts.
+inline std::int32_t period_start_year(const AccumulatorInfo& a, int year, unsigned month, unsigned day) {
+    return month < a.period_month || (month == a.period_month && day < a.period_day) ? year - 1 : year;
+}
+
 template <class F>
 void for_each_input(const Program& p, const Op& op, F&& f) {
     switch (op.code) {

@@ -37,7 +37,7 @@ inline std::string where(const Program& p, std::int32_t node) {
 }
 
 template <bool Tracing>
-void settle_impl(const Program& p, const Graph& g, const Claim& c, Ledger& ledger, Settlement& out, Trace* trace) {
+void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& out, Trace* trace) {
     out.claim_id = c.claim_id;
     out.status = SettleStatus::settled;
     out.code.clear();
@@ -70,6 +70,9 @@ void settle_impl(const Program& p, const Graph& g, const Claim& c, Ledger& ledge
     const std::size_t na = p.accumulators.size();
     cells.resize(na);
     accv.resize(na);
+    // The claim's civil date once, not once per accumulator.
+    const int year = c.date.year();
+    const unsigned month = c.date.month(), day = c.date.day();
     for (std::size_t i = 0; i < na; ++i) {
         const auto& a = p.accumulators[i];
         std::string_view key;
@@ -78,7 +81,7 @@ void settle_impl(const Program& p, const Graph& g, const Claim& c, Ledger& ledge
             key = f.type == FieldType::string ? std::string_view(c.texts[a.key_field])
                                               : std::string_view(p.schema.enums[f.enum_type].values[c.fields[a.key_field]]);
         }
-        cells[i] = Cell{c.member_id, static_cast<std::uint32_t>(i), g.period_of(c, i), key};
+        cells[i] = Cell{c.member_id, static_cast<std::uint32_t>(i), period_start_year(a, year, month, day), key};
     }
     ledger.read(cells, accv);
     for (std::size_t i = 0; i < na; ++i) s[p.accumulators[i].slot] = accv[i];

@@ -7,7 +7,7 @@ namespace claimgraph {
 
 #if CLAIMGRAPH_TRACING
 void Graph::settle(const Claim& c, Ledger& ledger, Settlement& out, Trace& trace) const {
-    detail::settle_impl<true>(*p_, *this, c, ledger, out, &trace);
+    detail::settle_impl<true>(*p_, c, ledger, out, &trace);
 }
 #else
 // Built with -DCLAIMGRAPH_TRACING=OFF, only to measure what tracing costs when off.
