@@ -32,7 +32,6 @@ enum class OpCode : std::uint8_t {
     product_round,// dst = round(a × Π slot[args[extra+i]] ÷ imm) — a deductible times its multipliers
     fail_if,      // stops the claim with node's message when a != 0
     skip_unless,  // when a == 0, skips the next n ops (a stage that does not apply)
-    copy,
 };
 
 // bands: args[extra ..] = p0, threshold, x, then per band (from, to, ratio);
@@ -205,7 +204,7 @@ void for_each_input(const Program& p, const Op& op, F&& f) {
             f(op.b);
             break;
         case OpCode::neg: case OpCode::not_: case OpCode::rescale: case OpCode::round: case OpCode::tags_any:
-        case OpCode::tags_all: case OpCode::copy: case OpCode::fail_if: case OpCode::skip_unless:
+        case OpCode::tags_all: case OpCode::fail_if: case OpCode::skip_unless:
             f(op.a);
             break;
         case OpCode::select:

@@ -100,7 +100,6 @@ inline void exec_bands(const Program& p, const Op& op, std::int64_t* s) {
         case OpCode::fail_if:
             if (s[op.a]) throw EvalFailure{op.node, op.node >= 0 ? p.nodes[op.node].label : "evaluation failed"};
             break;
-        case OpCode::copy: d = s[op.a]; break;
         case OpCode::lines: break;        // run by the evaluator, which has the claim
         case OpCode::skip_unless: break;  // a jump: taken by the evaluation loop
     }

@@ -37,7 +37,6 @@ const char* op_name(OpCode c) {
         case OpCode::product_round: return "deductible";
         case OpCode::fail_if: return "check";
         case OpCode::skip_unless: return "skip_unless";
-        case OpCode::copy: return "copy";
     }
     return "?";
 }

@@ -1259,7 +1259,8 @@ private:
                 const auto& b = c.bands[i];
                 ir::Band band;
                 auto from = const_money(b.from, sc, "the band's lower edge");
-                auto to = b.to.src.present ? const_money(b.to, sc, "the band's upper edge") : std::nullopt;
+                std::optional<std::int64_t> to;
+                if (b.to.src.present) to = const_money(b.to, sc, "the band's upper edge");
                 band.ratio = ratio_expr(b.ratio, sc, "the band's ratio", true);
                 if (open) error(b.pos, "a band follows an open-ended band: only the last band may omit 'to'");
                 if (from) {

@@ -24,7 +24,7 @@ struct Type {
 
 enum class Op : std::uint8_t {
     konst, claim_field, claim_present, claim_date, item_field, item_present, line_value, acc, stage_value, sum,
-    add, sub, mul, neg, min, max, rescale, round, product_round,
+    add, sub, mul, neg, min, max, rescale, round,
     eq, ne, lt, le, gt, ge, and_, or_, not_, select, tags_any, tags_all, table,
 };
 

@@ -213,7 +213,6 @@ private:
                 op.mode = n.mode;
                 return emit(op, node());
             }
-            case Op::product_round: break;  // built by stage()
             case Op::table: return table(n);
         }
         throw std::logic_error("lower: unexpected node");
