@@ -17,6 +17,8 @@
 //   BM_HandwrittenSettleHashLedger  the same with accumulators found through a
 //                                 hash map keyed by member_id (one lookup per claim):
 //                                 what a hand-written service would really pay.
+//   BM_EngineSettleNullLedger     Graph::settle with a ledger that reads 0 and keeps
+//                                 nothing: the evaluator's own cost, without the store.
 //   BM_LedgerOnly                 just the MemoryLedger traffic the engine makes
 //                                 (8 cells read + 8 added per claim).
 //   BM_EngineSettleBatch          settle_batch(): ordering + duplicate check +
@@ -256,6 +258,28 @@ void BM_EngineSettle(benchmark::State& state) {
     set_counters(state, f.claims.size());
 }
 
+// Every cell reads 0 and adds are dropped, so this is the evaluator alone
+// (setup, ops, lines, outputs); BM_EngineSettle minus this is the ledger.
+class NullLedger final : public Ledger {
+public:
+    void read(std::span<const Cell>, std::span<std::int64_t> out) override { std::fill(out.begin(), out.end(), 0); }
+    void add(std::span<const Cell>, std::span<const std::int64_t>) override {}
+};
+
+void BM_EngineSettleNullLedger(benchmark::State& state) {
+    const Fixture& f = fixture();
+    Settlement s;
+    NullLedger ledger;
+    for (auto _ : state) {
+        for (const std::uint32_t i : f.order) {
+            f.graph.settle(f.claims[i], ledger, s);
+            benchmark::DoNotOptimize(s.outputs.data());
+        }
+        benchmark::ClobberMemory();
+    }
+    set_counters(state, f.claims.size());
+}
+
 // Tracing on: every claim's Trace is recorded (not rendered). The cost of
 // tracing *off* is measured by building with -DCLAIMGRAPH_TRACING=OFF and
 // comparing BM_EngineSettle across the two builds (docs/performance.md).
@@ -374,6 +398,7 @@ void BM_EngineSettleThreads(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_EngineSettle)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_EngineSettleNullLedger)->Unit(benchmark::kMillisecond);
 #if CLAIMGRAPH_BENCH_TRACING
 BENCHMARK(BM_EngineSettleTraced)->Unit(benchmark::kMillisecond);
 #endif

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -133,6 +134,8 @@ struct LineSum {
     std::int32_t line_slot, claim_slot;
 };
 
+struct FastProgram;
+
 struct Program {
     std::string policy_id, label;
     Schema schema;
@@ -165,6 +168,9 @@ struct Program {
 
     // Names exposed by Graph.
     std::vector<std::string> output_names, stage_ids, accumulator_names;
+
+    // The same program in the untraced evaluator's faster form (fast_program.hpp).
+    std::shared_ptr<const FastProgram> fast;
 };
 
 // Raised when a claim cannot be settled by the policy as written (an overflow,

@@ -8,6 +8,7 @@
 
 #include "claimgraph/error.hpp"
 #include "claimgraph/graph.hpp"
+#include "engine/fast_program.hpp"
 #include "engine/program.hpp"
 #include "engine/run_op.hpp"
 
@@ -37,55 +38,7 @@ inline std::string where(const Program& p, std::int32_t node) {
 }
 
 template <bool Tracing>
-void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& out, Trace* trace) {
-    out.claim_id = c.claim_id;
-    out.status = SettleStatus::settled;
-    out.code.clear();
-    out.message.clear();
-    out.field.clear();
-    out.outputs.assign(p.outputs.size(), Money{});
-    out.stages.assign(p.stages.size(), StageResult{});
-    if constexpr (Tracing) detail::trace_begin(p, c, *trace);
-
-    const std::size_t nf = p.schema.claim_fields.size();
-    if (c.fields.size() != nf || c.present.size() != nf ||
-        c.items.size() != c.item_count * p.schema.item_fields.size() || c.item_present.size() != c.items.size()) {
-        out.status = SettleStatus::error;
-        out.message = "the claim was not built for this policy's schema";
-        if constexpr (Tracing) detail::trace_end(p, nullptr, out, {}, {}, *trace);
-        return;
-    }
-
-    thread_local std::vector<std::int64_t> slots;
-    thread_local std::vector<Cell> cells;
-    thread_local std::vector<std::int64_t> accv;
-    slots.assign(p.slot_init.begin(), p.slot_init.end());
-    std::int64_t* s = slots.data();
-    for (std::size_t i = 0; i < nf; ++i) {
-        s[p.claim_fields + i] = c.fields[i];
-        s[p.claim_present + i] = c.present[i];
-    }
-    s[p.claim_date] = c.date.days;
-
-    const std::size_t na = p.accumulators.size();
-    cells.resize(na);
-    accv.resize(na);
-    // The claim's civil date once, not once per accumulator.
-    const int year = c.date.year();
-    const unsigned month = c.date.month(), day = c.date.day();
-    for (std::size_t i = 0; i < na; ++i) {
-        const auto& a = p.accumulators[i];
-        std::string_view key;
-        if (a.key_field >= 0) {
-            const auto& f = p.schema.claim_fields[a.key_field];
-            key = f.type == FieldType::string ? std::string_view(c.texts[a.key_field])
-                                              : std::string_view(p.schema.enums[f.enum_type].values[c.fields[a.key_field]]);
-        }
-        cells[i] = Cell{c.member_id, static_cast<std::uint32_t>(i), period_start_year(a, year, month, day), key};
-    }
-    ledger.read(cells, accv);
-    for (std::size_t i = 0; i < na; ++i) s[p.accumulators[i].slot] = accv[i];
-
+void run_reference(const Program& p, const Claim& c, std::int64_t* s, Settlement& out, Trace* trace) {
     std::int32_t at = -1;
     try {
         const detail::Op* ops = p.ops.data();
@@ -109,6 +62,69 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
         out.status = SettleStatus::error;
         out.message = fmt::format("{}{}: amounts too large to settle exactly", e.what(), where(p, at));
     }
+}
+
+template <bool Tracing>
+void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& out, Trace* trace) {
+    out.claim_id = c.claim_id;
+    out.status = SettleStatus::settled;
+    out.code.clear();
+    out.message.clear();
+    out.field.clear();
+    out.outputs.assign(p.outputs.size(), Money{});
+    out.stages.assign(p.stages.size(), StageResult{});
+    if constexpr (Tracing) detail::trace_begin(p, c, *trace);
+
+    const std::size_t nf = p.schema.claim_fields.size();
+    if (c.fields.size() != nf || c.present.size() != nf ||
+        c.items.size() != c.item_count * p.schema.item_fields.size() || c.item_present.size() != c.items.size()) {
+        out.status = SettleStatus::error;
+        out.message = "the claim was not built for this policy's schema";
+        if constexpr (Tracing) detail::trace_end(p, nullptr, out, {}, {}, *trace);
+        return;
+    }
+
+    thread_local std::vector<std::int64_t> slots;
+    thread_local std::vector<Cell> cells;
+    thread_local std::vector<std::int64_t> accv;
+    const std::size_t na = p.accumulators.size();
+    cells.resize(na);
+    accv.resize(na);
+    // The claim's civil date once, not once per accumulator.
+    const int year = c.date.year();
+    const unsigned month = c.date.month(), day = c.date.day();
+    for (std::size_t i = 0; i < na; ++i) {
+        const auto& a = p.accumulators[i];
+        std::string_view key;
+        if (a.key_field >= 0) {
+            const auto& f = p.schema.claim_fields[a.key_field];
+            key = f.type == FieldType::string ? std::string_view(c.texts[a.key_field])
+                                              : std::string_view(p.schema.enums[f.enum_type].values[c.fields[a.key_field]]);
+        }
+        cells[i] = Cell{c.member_id, static_cast<std::uint32_t>(i), period_start_year(a, year, month, day), key};
+    }
+    ledger.read(cells, accv);
+    const auto load = [&] {
+        slots.assign(p.slot_init.begin(), p.slot_init.end());
+        std::int64_t* s = slots.data();
+        for (std::size_t i = 0; i < nf; ++i) {
+            s[p.claim_fields + i] = c.fields[i];
+            s[p.claim_present + i] = c.present[i];
+        }
+        s[p.claim_date] = c.date.days;
+        for (std::size_t i = 0; i < na; ++i) s[p.accumulators[i].slot] = accv[i];
+        return s;
+    };
+    std::int64_t* s = load();
+
+    bool done = false;
+    if constexpr (!Tracing) {
+        // The fast form either settles the claim or leaves it to the reference
+        // loop below, from fresh slots (fast_program.hpp).
+        done = p.fast && run_fast(p, *p.fast, c, s);
+        if (!done) s = load();
+    }
+    if (!done) run_reference<Tracing>(p, c, s, out, trace);
     if (out.status == SettleStatus::error) {
         if constexpr (Tracing) detail::trace_end(p, nullptr, out, accv, {}, *trace);
         return;

@@ -3,6 +3,8 @@
 // compile time, and nodes nothing reads are dropped.
 #include "policy/lower.hpp"
 
+#include "engine/fast_program.hpp"
+
 #include <fmt/format.h>
 
 #include <map>
@@ -43,6 +45,7 @@ public:
         }
         prune();
         add_stage_skips();
+        p_.fast = detail::build_fast_program(p_);
         return std::move(p_);
     }
 

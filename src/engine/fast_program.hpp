@@ -1,0 +1,82 @@
+// A second, faster form of a lowered Program, used only by untraced
+// settlement. The Program's ops stay the reference: traces are built from
+// them, and whenever the fast form fails in any way (an overflow, a failed
+// check, anything it does not handle) the claim is evaluated again by the
+// reference loop, which produces the exact error. So the fast form only has to
+// agree with the reference on claims that settle.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "engine/program.hpp"
+
+namespace claimgraph::detail {
+
+// The per-item program run one op at a time over all of a claim's items
+// (column by column) instead of one item at a time: an op is dispatched once
+// per claim, not once per item.
+struct ColRef {
+    enum Kind : std::uint8_t { slot, column, item_field };
+    Kind kind = slot;
+    std::int32_t index = 0;  // slot, column, or item field
+};
+
+struct ColOp {
+    OpCode code{};
+    std::uint8_t mode = 0;
+    std::int32_t dst = 0;  // column
+    ColRef a, b, c;
+    std::int64_t imm = 0, imm2 = 1;
+    std::int32_t n = 0;     // table: key count
+    std::int32_t keys = 0;  // table: n key refs at LinePlan::refs[keys], then n strides in `strides`
+};
+
+struct LinePlan {
+    bool ok = false;  // false: the plan does not cover this line program; run it item by item
+    std::int32_t columns = 0;
+    std::vector<std::pair<std::int32_t, std::int32_t>> present;  // (item field, column) from Claim::item_present
+    std::vector<ColOp> ops;
+    std::vector<ColRef> refs;
+    std::vector<std::int64_t> strides;
+    struct Sum { ColRef value; std::int32_t claim_slot; };
+    std::vector<Sum> sums;
+};
+
+// The claim-level ops, 16 bytes each, for a threaded interpreter
+// (fast_eval.cpp). Slots fit 16 bits; a bigger program is not converted.
+enum class XCode : std::uint8_t {
+    add, sub, mul, neg, min, max, rescale, round, eq, ne, lt, le, gt, ge, and_, or_, not_, select, tags_any,
+    tags_all, generic, bands, fail_if, lines, skip, end,
+};
+
+struct XOp {
+    XCode code{};
+    std::uint8_t mode = 0;
+    std::uint16_t dst = 0, a = 0, b = 0, c = 0;
+    std::uint16_t n = 0;   // skip: ops to jump over
+    std::int32_t k = 0;    // rescale/round/tags: index into imms; generic/bands/fail_if: index into Program::ops
+};
+static_assert(sizeof(XOp) == 16);
+
+struct FastProgram {
+    LinePlan lines;
+    bool claim_ok = false;  // false: run Program::ops with the reference op loop
+    std::vector<XOp> code;  // ends with XCode::end
+    std::vector<std::int64_t> imms;
+};
+
+std::shared_ptr<const FastProgram> build_fast_program(const Program& p);
+void build_claim_code(const Program& p, FastProgram& f);
+
+// Runs the line program over every item and adds the line sums into their
+// claim slots. Returns false, having written no claim slot, when the reference
+// must run instead (an overflow); may also throw, to the same effect.
+bool run_line_columns(const Program& p, const LinePlan& plan, const Claim& c, std::int64_t* s);
+
+// Evaluates the claim into the slots (inputs already loaded). Returns false when
+// the reference loop must evaluate it instead; never throws.
+bool run_fast(const Program& p, const FastProgram& f, const Claim& c, std::int64_t* s) noexcept;
+
+}  // namespace claimgraph::detail
