@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -28,7 +29,7 @@ public:
     virtual void add(std::span<const Cell> cells, std::span<const std::int64_t> deltas) = 0;
 };
 
-// In-memory ledger for tests and batch runs.
+// In-memory ledger for tests and batch runs. Not thread-safe: one per thread.
 class MemoryLedger final : public Ledger {
 public:
     void read(std::span<const Cell> cells, std::span<std::int64_t> out) override;
@@ -38,22 +39,62 @@ public:
     std::size_t member_count() const { return members_.size(); }
 
 private:
-    // 24 bytes a cell: keys (per-disease and the like) are interned, and the
-    // common unkeyed cell has key 0.
-    struct Entry {
+    // A batch run holds hundreds of thousands of members with ~8-16 cells each,
+    // so a member costs no heap node of its own: its id lives in one arena, its
+    // values in one array, and which cell each value belongs to is described by
+    // a layout that all members who gained their cells in the same order share.
+    // Year-to-date amounts fit in 32 bits nearly always; the few that do not
+    // are kept aside, so the common value costs 4 bytes.
+    struct Column {
         std::uint32_t accumulator;
         std::int32_t period;
-        std::uint32_t key;
-        std::int64_t value;
+        std::uint32_t key;  // interned; 0 for an unkeyed cell
+        friend bool operator==(const Column&, const Column&) = default;
+    };
+    struct Layout {
+        std::uint32_t first, size;  // a run of columns_
+    };
+    struct Member {
+        std::uint32_t hash, name, name_size;  // the id is names_[name, name + name_size)
+        std::uint32_t layout;
+        std::uint32_t values;  // values_[values, values + layout's size), in layout order
     };
     struct Hash {
         using is_transparent = void;
         std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
     };
+    static constexpr std::uint32_t npos = UINT32_MAX;
+    static constexpr std::int32_t kWide = INT32_MIN;  // in values_: the value is in wide_
+
+    std::string_view name(const Member& m) const { return {names_.data() + m.name, m.name_size}; }
+    std::uint32_t find_member(std::string_view id, std::uint32_t hash) const;
+    std::uint32_t lookup(std::string_view id);
+    std::uint32_t add_member(std::string_view id);
     // The key's id, or 0 for no key; `create` interns a new one (else -1 when unknown).
     std::int64_t key_id(std::string_view key, bool create);
-    std::unordered_map<std::string, std::vector<Entry>, Hash, std::equal_to<>> members_;
+    std::uint32_t position(const Member& m, const Column& col) const;
+    bool locate(std::span<const Cell> cells);
+    void make_room(std::span<const Cell> cells);
+    void add_columns(std::uint32_t member, std::span<const Column> fresh);
+    std::uint32_t layout_after(std::uint32_t from, std::span<const Column> fresh);
+    void compact();
+    std::int64_t load(std::uint32_t at) const { return values_[at] != kWide ? values_[at] : wide_.find(at)->second; }
+    void store(std::uint32_t at, std::int64_t v);
+
+    std::string names_;
+    std::vector<Member> members_;
+    std::vector<std::uint32_t> index_;  // open addressing over members_: member + 1, 0 when free
+    std::uint32_t last_ = npos;         // a member's claims come together: skip the hash for them
+    std::vector<Column> columns_;
+    std::vector<Layout> layouts_{Layout{0, 0}};  // layout 0: a new member's, with no cells
+    std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> layout_ids_;  // by step_
+    std::vector<std::int32_t> values_;
+    std::unordered_map<std::uint32_t, std::int64_t> wide_;  // by index in values_; stale where that is not kWide
+    std::size_t garbage_ = 0;  // values_ left behind by members that moved
     std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> keys_;
+    std::vector<std::uint32_t> where_;  // scratch: each cell's index in values_, or npos
+    std::vector<Column> fresh_;  // scratch: a member's missing cells
+    std::string step_;           // scratch: a layout and the columns it gains, as bytes
 };
 
 }  // namespace claimgraph

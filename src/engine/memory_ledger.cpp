@@ -1,86 +1,261 @@
 #include "claimgraph/ledger.hpp"
 
+#include <algorithm>
 #include <stdexcept>
+#include <type_traits>
 
 #include "claimgraph/money.hpp"
 
 namespace claimgraph {
 
 namespace {
-template <class Entries>
-auto find_entry(Entries& entries, const Cell& c, std::int64_t key) -> decltype(entries.data()) {
-    for (auto& e : entries)
-        if (e.accumulator == c.accumulator && e.period == c.period && e.key == key) return &e;
-    return nullptr;
+
+std::uint32_t hash_of(std::string_view s) { return static_cast<std::uint32_t>(std::hash<std::string_view>{}(s)); }
+
+// Offsets are 32-bit to keep a member small; past that the ledger refuses to grow.
+std::uint32_t offset(std::size_t n, const char* what) {
+    if (n >= UINT32_MAX) throw std::length_error(std::string("MemoryLedger: too many ") + what);
+    return static_cast<std::uint32_t>(n);
 }
+
+template <class Column>
+std::uint32_t find_column(const Column* cols, std::uint32_t size, const Column& col) {
+    for (std::uint32_t p = 0; p < size; ++p)
+        if (cols[p] == col) return p;
+    return UINT32_MAX;
+}
+
+// The evaluator passes one string_view for all of a claim's cells.
+bool same(std::string_view a, std::string_view b) { return (a.data() == b.data() && a.size() == b.size()) || a == b; }
+
 }  // namespace
+
+std::uint32_t MemoryLedger::find_member(std::string_view id, std::uint32_t hash) const {
+    if (index_.empty()) return npos;
+    const std::size_t mask = index_.size() - 1;
+    for (std::size_t s = hash & mask;; s = (s + 1) & mask) {
+        const std::uint32_t e = index_[s];
+        if (e == 0) return npos;
+        if (members_[e - 1].hash == hash && name(members_[e - 1]) == id) return e - 1;
+    }
+}
+
+std::uint32_t MemoryLedger::lookup(std::string_view id) {
+    if (last_ != npos && name(members_[last_]) == id) return last_;
+    const std::uint32_t m = find_member(id, hash_of(id));
+    if (m != npos) last_ = m;
+    return m;
+}
+
+std::uint32_t MemoryLedger::add_member(std::string_view id) {
+    // Everything that can throw comes before the member is visible, so a failed
+    // allocation leaves at most some unreferenced bytes behind.
+    const std::uint32_t hash = hash_of(id);
+    if ((members_.size() + 1) * 4 > index_.size() * 3) {  // keep the load under 3/4
+        std::vector<std::uint32_t> bigger(std::max<std::size_t>(16, index_.size() * 2));
+        const std::size_t mask = bigger.size() - 1;
+        for (std::uint32_t m = 0; m < members_.size(); ++m) {
+            std::size_t s = members_[m].hash & mask;
+            while (bigger[s] != 0) s = (s + 1) & mask;
+            bigger[s] = m + 1;
+        }
+        index_.swap(bigger);
+    }
+    offset(names_.size() + id.size(), "member ids");
+    const Member m{hash, static_cast<std::uint32_t>(names_.size()), static_cast<std::uint32_t>(id.size()), 0,
+                   offset(values_.size(), "cells")};
+    const std::uint32_t number = offset(members_.size() + 1, "members") - 1;
+    names_.append(id);
+    members_.push_back(m);
+    const std::size_t mask = index_.size() - 1;
+    std::size_t s = hash & mask;
+    while (index_[s] != 0) s = (s + 1) & mask;
+    index_[s] = number + 1;
+    return last_ = number;
+}
 
 std::int64_t MemoryLedger::key_id(std::string_view key, bool create) {
     if (key.empty()) return 0;
     if (auto it = keys_.find(key); it != keys_.end()) return it->second;
     if (!create) return -1;
-    const auto id = static_cast<std::uint32_t>(keys_.size() + 1);
+    const auto id = offset(keys_.size() + 1, "keys");
     keys_.emplace(std::string(key), id);
     return id;
 }
 
+std::uint32_t MemoryLedger::position(const Member& m, const Column& col) const {
+    const Layout l = layouts_[m.layout];
+    return find_column(columns_.data() + l.first, l.size, col);
+}
+
+// Fills where_ with each cell's index in values_ (npos when the cell has no
+// value yet) and says whether every cell has one.
+bool MemoryLedger::locate(std::span<const Cell> cells) {
+    where_.resize(cells.size());
+    bool all = true;
+    const Column* cols = nullptr;
+    std::uint32_t size = 0, base = 0, pos = npos;
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+        const Cell& c = cells[i];
+        if (i == 0 || !same(c.member, cells[i - 1].member)) {
+            const std::uint32_t m = lookup(c.member);
+            const Layout l = m == npos ? Layout{0, 0} : layouts_[members_[m].layout];
+            cols = columns_.data() + l.first;
+            size = l.size;
+            base = m == npos ? 0 : members_[m].values;
+            pos = npos;
+        }
+        // An unknown key (-1) becomes an id no cell has.
+        const Column col{c.accumulator, c.period, static_cast<std::uint32_t>(c.key.empty() ? 0 : key_id(c.key, false))};
+        // Cells usually come in the order their columns were added: try the
+        // one after the previous cell's before scanning.
+        ++pos;
+        if (pos >= size || !(cols[pos] == col)) pos = find_column(cols, size, col);
+        where_[i] = pos == npos ? npos : base + pos;
+        all = all && pos != npos;
+    }
+    return all;
+}
+
 void MemoryLedger::read(std::span<const Cell> cells, std::span<std::int64_t> out) {
     if (out.size() < cells.size()) throw std::invalid_argument("MemoryLedger::read: output span too small");
-    // A settlement's cells all belong to one member: hash the member once.
-    auto it = members_.end();
-    for (std::size_t i = 0; i < cells.size(); ++i) {
-        if (i == 0 || cells[i].member != cells[i - 1].member) it = members_.find(cells[i].member);
-        const std::int64_t key = key_id(cells[i].key, false);
-        const Entry* e = it == members_.end() || key < 0 ? nullptr : find_entry(it->second, cells[i], key);
-        out[i] = e ? e->value : 0;
+    locate(cells);
+    for (std::size_t i = 0; i < cells.size(); ++i) out[i] = where_[i] == npos ? 0 : load(where_[i]);
+}
+
+// A value going back to 32 bits keeps its wide_ entry, so that undoing an add
+// never allocates.
+void MemoryLedger::store(std::uint32_t at, std::int64_t v) {
+    if (v > INT32_MIN && v <= INT32_MAX) {
+        values_[at] = static_cast<std::int32_t>(v);
+    } else {
+        wide_[at] = v;
+        values_[at] = kWide;
     }
 }
 
 void MemoryLedger::add(std::span<const Cell> cells, std::span<const std::int64_t> deltas) {
     if (deltas.size() != cells.size()) throw std::invalid_argument("MemoryLedger::add: cells and deltas differ in size");
-    // Phase 1: make sure every cell has an entry. A failure here (allocation)
-    // leaves at most some zero entries behind, which read as absent cells do.
-    std::vector<Entry>* entries = nullptr;
-    for (std::size_t i = 0; i < cells.size(); ++i) {
-        const Cell& c = cells[i];
-        if (i == 0 || c.member != cells[i - 1].member) {
-            auto it = members_.find(c.member);
-            if (it == members_.end()) it = members_.emplace(std::string(c.member), std::vector<Entry>{}).first;
-            entries = &it->second;
-        }
-        const std::int64_t key = key_id(c.key, true);
-        if (!find_entry(*entries, c, key))
-            entries->push_back(Entry{c.accumulator, c.period, static_cast<std::uint32_t>(key), 0});
+    // Phase 1: make sure every cell has a value. A failure here (allocation)
+    // leaves at most some zero values behind, which read as absent cells do.
+    if (!locate(cells)) {
+        make_room(cells);
+        locate(cells);
     }
-    // Phase 2: apply the deltas; an overflow undoes the ones already applied.
-    auto entries_of = [&](std::size_t i) -> std::vector<Entry>& {
-        if (i == 0 || cells[i].member != cells[i - 1].member) entries = &members_.find(cells[i].member)->second;
-        return *entries;
-    };
+    // Phase 2: apply the deltas; an overflow (or no memory for a wide value)
+    // undoes the ones already applied, latest first, so a cell named twice
+    // goes back through values it held.
     std::size_t i = 0;
     try {
-        for (; i < cells.size(); ++i) {
-            Entry* e = find_entry(entries_of(i), cells[i], key_id(cells[i].key, false));
-            e->value = detail::checked_add(e->value, deltas[i]);
-        }
+        for (; i < cells.size(); ++i) store(where_[i], detail::checked_add(load(where_[i]), deltas[i]));
     } catch (...) {
-        for (std::size_t j = 0; j < i; ++j) find_entry(entries_of(j), cells[j], key_id(cells[j].key, false))->value -= deltas[j];
+        while (i-- > 0) store(where_[i], load(where_[i]) - deltas[i]);
         throw;
     }
 }
 
+// Gives every cell that locate() found without a value one, adding a member's
+// missing cells in one step per run of its cells, so that a new period moves
+// the member at most once.
+void MemoryLedger::make_room(std::span<const Cell> cells) {
+    for (std::size_t i = 0, j = 0; i < cells.size(); i = j) {
+        const std::string_view id = cells[i].member;
+        for (j = i + 1; j < cells.size() && same(cells[j].member, id); ++j) {
+        }
+        std::uint32_t m = lookup(id);
+        if (m == npos) m = add_member(id);
+        fresh_.clear();
+        for (std::size_t k = i; k < j; ++k) {
+            if (where_[k] != npos) continue;
+            const Column col{cells[k].accumulator, cells[k].period, static_cast<std::uint32_t>(key_id(cells[k].key, true))};
+            // The member may have gained the cell in an earlier run of this call.
+            if (position(members_[m], col) == npos && std::find(fresh_.begin(), fresh_.end(), col) == fresh_.end())
+                fresh_.push_back(col);
+        }
+        if (!fresh_.empty()) add_columns(m, fresh_);
+    }
+}
+
+void MemoryLedger::add_columns(std::uint32_t member, std::span<const Column> fresh) {
+    const std::uint32_t old = members_[member].layout;
+    const std::uint32_t layout = layout_after(old, fresh);
+    const std::uint32_t size = layouts_[old].size, grown = layouts_[layout].size;
+    offset(values_.size() + grown, "cells");
+    Member& m = members_[member];
+    if (m.values + size == values_.size()) {
+        // Settlement order brings a member's claims together, so the member
+        // gaining cells is nearly always the last one stored: grow it in place.
+        values_.resize(m.values + grown);
+    } else {
+        const auto at = static_cast<std::uint32_t>(values_.size());
+        values_.resize(at + grown);
+        for (std::uint32_t k = 0; k < size; ++k) {
+            if (values_[m.values + k] == kWide) wide_[at + k] = wide_.at(m.values + k);
+            values_[at + k] = values_[m.values + k];
+        }
+        m.values = at;
+        garbage_ += size;
+    }
+    m.layout = layout;
+    if (garbage_ * 2 > values_.size()) compact();
+}
+
+// Layouts are found by the step that makes them (the layout before, the
+// columns added), which is shorter to hash than the whole column list; two
+// paths to the same columns just make two layouts.
+std::uint32_t MemoryLedger::layout_after(std::uint32_t from, std::span<const Column> fresh) {
+    static_assert(std::has_unique_object_representations_v<Column>, "steps are compared as bytes");
+    step_.assign(reinterpret_cast<const char*>(&from), sizeof from);
+    step_.append(reinterpret_cast<const char*>(fresh.data()), fresh.size() * sizeof(Column));
+    if (const auto it = layout_ids_.find(step_); it != layout_ids_.end()) return it->second;
+    const Layout old = layouts_[from];
+    const std::uint32_t id = offset(layouts_.size(), "layouts");
+    offset(columns_.size() + old.size + fresh.size(), "layout columns");
+    const auto first = static_cast<std::uint32_t>(columns_.size());
+    // No reallocation while copying from itself; still growing geometrically.
+    if (const std::size_t need = columns_.size() + old.size + fresh.size(); need > columns_.capacity())
+        columns_.reserve(std::max(need, 2 * columns_.capacity()));
+    for (std::uint32_t k = 0; k < old.size; ++k) columns_.push_back(columns_[old.first + k]);
+    columns_.insert(columns_.end(), fresh.begin(), fresh.end());
+    layouts_.push_back(Layout{first, old.size + static_cast<std::uint32_t>(fresh.size())});
+    layout_ids_.emplace(step_, id);
+    return id;
+}
+
+// Members whose cells arrive interleaved with other members' move and leave
+// their old values behind; once that is half the array, pack it again.
+void MemoryLedger::compact() {
+    std::vector<std::int32_t> packed;
+    packed.reserve(values_.size() - garbage_);
+    std::unordered_map<std::uint32_t, std::int64_t> wide;
+    for (const Member& m : members_)
+        for (std::uint32_t k = 0; k < layouts_[m.layout].size; ++k) {
+            if (values_[m.values + k] == kWide) wide.emplace(static_cast<std::uint32_t>(packed.size()), wide_.at(m.values + k));
+            packed.push_back(values_[m.values + k]);
+        }
+    // Nothing above changed the ledger; from here nothing can fail.
+    std::uint32_t at = 0;
+    for (Member& m : members_) {
+        m.values = at;
+        at += layouts_[m.layout].size;
+    }
+    values_.swap(packed);
+    wide_.swap(wide);
+    garbage_ = 0;
+}
+
 std::int64_t MemoryLedger::get(std::string_view member, std::uint32_t accumulator, std::int32_t period,
                                std::string_view key) const {
-    const auto it = members_.find(member);
-    if (it == members_.end()) return 0;
-    std::int64_t id = 0;
+    const std::uint32_t m = find_member(member, hash_of(member));
+    if (m == npos) return 0;
+    std::uint32_t id = 0;
     if (!key.empty()) {
         const auto k = keys_.find(key);
         if (k == keys_.end()) return 0;
         id = k->second;
     }
-    const Entry* e = find_entry(it->second, Cell{member, accumulator, period, key}, id);
-    return e ? e->value : 0;
+    const std::uint32_t pos = position(members_[m], Column{accumulator, period, id});
+    return pos == npos ? 0 : load(members_[m].values + pos);
 }
 
 }  // namespace claimgraph

@@ -1,0 +1,203 @@
+// MemoryLedger's storage: members in an arena and an open-addressing table,
+// values in one array described by shared layouts, moved and packed as members
+// gain cells. Each case targets one of those paths; the last checks random
+// traffic against a plain map.
+
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "claimgraph/ledger.hpp"
+#include "claimgraph/money.hpp"
+
+using namespace claimgraph;
+
+namespace {
+
+std::string member_id(std::size_t i) { return fmt::format("M{:07}", i); }
+
+// The evaluator's call: all accumulators of one member and one period.
+void settle_like(MemoryLedger& l, const std::string& member, std::int32_t year, std::int64_t delta,
+                 std::uint32_t accumulators = 8) {
+    std::vector<Cell> cells;
+    for (std::uint32_t a = 0; a < accumulators; ++a) cells.push_back(Cell{member, a, year, {}});
+    std::vector<std::int64_t> before(cells.size()), deltas(cells.size(), delta);
+    l.read(cells, before);
+    l.add(cells, deltas);
+}
+
+}  // namespace
+
+TEST_CASE("MemoryLedger keeps many members apart", "[ledger]") {
+    MemoryLedger l;
+    constexpr std::size_t n = 50'000;
+    for (std::size_t i = 0; i < n; ++i) {
+        settle_like(l, member_id(i), 2026, static_cast<std::int64_t>(i));
+        if (i % 3 == 0) settle_like(l, member_id(i), 2027, 1);
+    }
+    CHECK(l.member_count() == n);
+    for (std::size_t i = 0; i < n; i += 997) {
+        CHECK(l.get(member_id(i), 0, 2026) == static_cast<std::int64_t>(i));
+        CHECK(l.get(member_id(i), 7, 2026) == static_cast<std::int64_t>(i));
+        CHECK(l.get(member_id(i), 3, 2027) == (i % 3 == 0 ? 1 : 0));
+        CHECK(l.get(member_id(i), 8, 2026) == 0);
+    }
+    CHECK(l.get(member_id(n), 0, 2026) == 0);
+    CHECK(l.get("M", 0, 2026) == 0);
+}
+
+TEST_CASE("MemoryLedger: a member's claims interleaved with other members'", "[ledger]") {
+    // Each member gains a new period while others were added after it, so its
+    // values move (and the array is packed again) instead of growing in place.
+    MemoryLedger l;
+    constexpr std::size_t n = 2'000;
+    for (std::int32_t year = 2020; year < 2026; ++year)
+        for (std::size_t i = 0; i < n; ++i) settle_like(l, member_id(i), year, year - 2019 + static_cast<std::int64_t>(i));
+    for (std::size_t i = 0; i < n; ++i) settle_like(l, member_id(i), 2020, 1000);
+    CHECK(l.member_count() == n);
+    for (std::size_t i = 0; i < n; i += 37)
+        for (std::int32_t year = 2020; year < 2026; ++year) {
+            const std::int64_t want = year - 2019 + static_cast<std::int64_t>(i) + (year == 2020 ? 1000 : 0);
+            CHECK(l.get(member_id(i), 0, year) == want);
+            CHECK(l.get(member_id(i), 7, year) == want);
+        }
+}
+
+TEST_CASE("MemoryLedger: keyed cells are separate per key, member and period", "[ledger]") {
+    MemoryLedger l;
+    const Cell cells[] = {{"A", 0, 2026, {}}, {"A", 1, 2026, "flu"}, {"A", 1, 2026, "ulcer"}, {"B", 1, 2026, "flu"}};
+    const std::int64_t d[] = {1, 2, 3, 4};
+    l.add(cells, d);
+    l.add(cells, d);
+    CHECK(l.get("A", 0, 2026) == 2);
+    CHECK(l.get("A", 1, 2026, "flu") == 4);
+    CHECK(l.get("A", 1, 2026, "ulcer") == 6);
+    CHECK(l.get("B", 1, 2026, "flu") == 8);
+    CHECK(l.get("B", 1, 2026, "ulcer") == 0);
+    CHECK(l.get("A", 1, 2027, "flu") == 0);
+    std::int64_t out[4] = {};
+    const Cell other[] = {{"A", 1, 2026, "ulcer"}, {"A", 1, 2026, "gout"}, {"B", 1, 2026, "flu"}, {"A", 0, 2026, {}}};
+    l.read(other, out);
+    CHECK(out[0] == 6);
+    CHECK(out[1] == 0);
+    CHECK(out[2] == 8);
+    CHECK(out[3] == 2);
+}
+
+TEST_CASE("MemoryLedger undoes a failed add, new cells and repeated cells included", "[ledger]") {
+    MemoryLedger l;
+    {
+        const Cell cells[] = {{"M1", 1, 2026, {}}};
+        const std::int64_t d[] = {INT64_MAX - 5};
+        l.add(cells, d);
+    }
+    settle_like(l, "M0", 2026, 7);  // M1 is no longer the last member stored
+    // A new period for M1 (its values move), a new member, a cell named twice,
+    // then the overflow.
+    const Cell cells[] = {{"M1", 0, 2027, {}}, {"M1", 0, 2027, {}}, {"M2", 0, 2026, "k"}, {"M1", 1, 2026, {}}};
+    const std::int64_t d[] = {100, -30, 9, 6};
+    CHECK_THROWS_AS(l.add(cells, d), OverflowError);
+    CHECK(l.get("M1", 0, 2027) == 0);
+    CHECK(l.get("M2", 0, 2026, "k") == 0);
+    CHECK(l.get("M1", 1, 2026) == INT64_MAX - 5);
+    CHECK(l.get("M0", 3, 2026) == 7);
+    const std::int64_t ok[] = {100, -30, 9, 5};
+    l.add(cells, ok);
+    CHECK(l.get("M1", 0, 2027) == 70);
+    CHECK(l.get("M2", 0, 2026, "k") == 9);
+    CHECK(l.get("M1", 1, 2026) == INT64_MAX);
+}
+
+TEST_CASE("MemoryLedger: amounts beyond 32 bits, moved and undone", "[ledger]") {
+    MemoryLedger l;
+    const std::int64_t big = std::int64_t{1} << 40;
+    const Cell a{"W", 0, 2026, {}}, b{"W", 1, 2026, {}};
+    {
+        const Cell cells[] = {a, b};
+        const std::int64_t d[] = {big, INT32_MIN};
+        l.add(cells, d);
+    }
+    settle_like(l, "X", 2026, 1);
+    settle_like(l, "W", 2027, 1);  // W moves past X with its wide values
+    CHECK(l.get("W", 0, 2026) == big);
+    CHECK(l.get("W", 1, 2026) == INT32_MIN);
+    CHECK(l.get("W", 5, 2027) == 1);
+    {
+        const Cell cells[] = {a, b};
+        const std::int64_t d[] = {-big + 5, -std::int64_t{INT32_MIN}};
+        l.add(cells, d);  // back to small values
+    }
+    CHECK(l.get("W", 0, 2026) == 5);
+    CHECK(l.get("W", 1, 2026) == 0);
+    {
+        const Cell cells[] = {a, b, b};
+        const std::int64_t d[] = {INT64_MAX - 5, 3 * big, INT64_MAX};
+        CHECK_THROWS_AS(l.add(cells, d), OverflowError);
+    }
+    CHECK(l.get("W", 0, 2026) == 5);
+    CHECK(l.get("W", 1, 2026) == 0);
+    // Enough moves that the array is packed again, wide values and all.
+    for (std::int32_t year = 2000; year < 2020; ++year) {
+        settle_like(l, "X", year, 1);
+        const Cell cells[] = {a, {"W", 2, year, {}}};
+        const std::int64_t d[] = {big, big + year};
+        l.add(cells, d);
+    }
+    CHECK(l.get("W", 0, 2026) == 5 + 20 * big);
+    for (std::int32_t year = 2000; year < 2020; ++year) CHECK(l.get("W", 2, year) == big + year);
+    CHECK(l.get("X", 4, 2010) == 1);
+}
+
+namespace {
+
+// Random calls (cells of several members, keyed and not, repeated) checked
+// against a map; `big` deltas cross the 32-bit range both ways.
+void random_traffic(std::uint32_t seed, bool big) {
+    std::mt19937 rng(seed);
+    auto pick = [&](std::uint32_t n) { return static_cast<std::uint32_t>(rng() % n); };
+    const std::string keys[] = {"", "", "", "x", "y"};
+    MemoryLedger l;
+    std::map<std::tuple<std::string, std::uint32_t, std::int32_t, std::string>, std::int64_t> model;
+    std::vector<std::string> members;
+    for (std::size_t i = 0; i < 300; ++i) members.push_back(member_id(i * 7919));
+    for (int round = 0; round < 20'000; ++round) {
+        std::vector<Cell> cells;
+        const std::uint32_t n = 1 + pick(10);
+        std::string_view m = members[pick(static_cast<std::uint32_t>(members.size()))];
+        for (std::uint32_t i = 0; i < n; ++i) {
+            if (pick(8) == 0) m = members[pick(static_cast<std::uint32_t>(members.size()))];
+            cells.push_back(Cell{m, pick(6), static_cast<std::int32_t>(2020 + pick(4)), keys[pick(5)]});
+        }
+        std::vector<std::int64_t> got(n), deltas(n);
+        l.read(cells, got);
+        for (std::uint32_t i = 0; i < n; ++i) {
+            const auto it = model.find({std::string(cells[i].member), cells[i].accumulator, cells[i].period,
+                                        std::string(cells[i].key)});
+            REQUIRE(got[i] == (it == model.end() ? 0 : it->second));
+            deltas[i] = big ? (static_cast<std::int64_t>(pick(2000)) - 1000) * 7'000'000 + pick(3) : static_cast<std::int64_t>(pick(1000)) - 100;
+        }
+        l.add(cells, deltas);
+        for (std::uint32_t i = 0; i < n; ++i)
+            model[{std::string(cells[i].member), cells[i].accumulator, cells[i].period, std::string(cells[i].key)}] +=
+                deltas[i];
+    }
+    for (const auto& [k, v] : model) REQUIRE(l.get(std::get<0>(k), std::get<1>(k), std::get<2>(k), std::get<3>(k)) == v);
+    std::set<std::string> seen;
+    for (const auto& [k, v] : model) seen.insert(std::get<0>(k));
+    CHECK(l.member_count() == seen.size());
+}
+
+}  // namespace
+
+TEST_CASE("MemoryLedger matches a plain map on random traffic", "[ledger]") {
+    random_traffic(12345, false);
+    random_traffic(777, true);
+}
