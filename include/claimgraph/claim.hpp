@@ -24,6 +24,32 @@ struct Date {
 // Parses YYYY-MM-DD strictly (real calendar dates only).
 bool parse_date(std::string_view text, Date& out);
 
+// The text of a claim's string fields, one slot per field (or per item field):
+// all characters in one buffer, so decoding a fee line's code or name
+// allocates nothing once the buffer has grown to a claim's size.
+class TextColumn {
+public:
+    std::size_t size() const { return spans_.size(); }
+    bool empty() const { return spans_.empty(); }
+    std::string_view operator[](std::size_t k) const {
+        return {chars_.data() + (spans_[k] >> 32), static_cast<std::size_t>(spans_[k] & 0xFFFFFFFFu)};
+    }
+    // New slots hold "".
+    void resize(std::size_t n) { spans_.resize(n); }
+    void reserve(std::size_t n) { spans_.reserve(n); }
+    // No slots; the buffers keep their capacity.
+    void clear() {
+        spans_.clear();
+        chars_.clear();
+    }
+    void assign(std::size_t k, std::string_view text);
+
+private:
+    std::string chars_;
+    // Offset << 32 | length: a plain integer, so growing the column is a memset.
+    std::vector<std::uint64_t> spans_;
+};
+
 // Field values are stored as int64 in the field's own unit: money in fen, ratio
 // in bp, enum as the value's index, tags as a bit mask, bool 0/1, date in days.
 struct Claim {
@@ -32,11 +58,11 @@ struct Claim {
     Date date;
     std::vector<std::int64_t> fields;   // by Schema::claim_fields index
     std::vector<std::uint8_t> present;  // 1 when the field was given (or defaulted)
-    std::vector<std::string> texts;     // string fields, by field index
+    TextColumn texts;                   // string fields, by field index
     std::size_t item_count = 0;
     std::vector<std::int64_t> items;    // item_count × item_fields.size()
     std::vector<std::uint8_t> item_present;
-    std::vector<std::string> item_texts;
+    TextColumn item_texts;
     std::size_t line = 0;               // input line, for error rows (0 when not from a file)
 
     // Empty claim, buffers kept (no allocation when the sizes are unchanged).
@@ -81,8 +107,10 @@ private:
 void set_claim_value(const Schema& s, Claim& c, int field, std::string_view text, bool quoted);
 void set_item_value(const Schema& s, Claim& c, std::size_t item, int field, std::string_view text, bool quoted);
 void add_claim_tag(const Schema& s, Claim& c, int field, std::string_view tag);
+// start_item may leave room for more lines than item_count; finish_claim trims it.
 void start_item(const Schema& s, Claim& c);
-// Fills defaults and rejects missing required fields.
+// Fills defaults, rejects missing required fields and sizes the line storage
+// to item_count lines.
 void finish_claim(const Schema& s, Claim& c);
 
 }  // namespace claimgraph

@@ -54,6 +54,13 @@ bool parse_date(std::string_view t, Date& out) {
 // ---------------------------------------------------------------------------
 // Claim
 
+void TextColumn::assign(std::size_t k, std::string_view text) {
+    // A slot set twice keeps its old characters: a claim sets each at most once.
+    if (chars_.size() + text.size() > UINT32_MAX) throw ClaimError("texts", "claim text too long");
+    spans_[k] = static_cast<std::uint64_t>(chars_.size()) << 32 | text.size();
+    chars_.append(text);
+}
+
 void Claim::reset(const Schema& s) {
     claim_id.clear();
     member_id.clear();
@@ -61,8 +68,8 @@ void Claim::reset(const Schema& s) {
     const std::size_t n = s.claim_fields.size();
     fields.assign(n, 0);
     present.assign(n, 0);
+    texts.clear();
     texts.resize(n);
-    for (auto& t : texts) t.clear();
     item_count = 0;
     items.clear();
     item_present.clear();
@@ -119,7 +126,8 @@ void check_min(const FieldSpec& f, const FieldRef& name, std::int64_t v, std::st
 struct Slot {
     std::int64_t& value;
     std::uint8_t& present;
-    std::string& text;
+    TextColumn& texts;
+    std::size_t k;  // the slot in `texts`
 };
 
 void set_value(const Schema& s, const FieldSpec& f, const FieldRef& name, Slot slot, std::string_view text,
@@ -187,7 +195,7 @@ void set_value(const Schema& s, const FieldSpec& f, const FieldRef& name, Slot s
         }
         case FieldType::string:
             if (!quoted) throw ClaimError(name, fmt::format("expected a string, found {}", found(text, quoted)));
-            slot.text.assign(text);
+            slot.texts.assign(slot.k, text);
             break;
         case FieldType::enumeration: {
             const EnumType& e = enum_of(s, f, name);
@@ -237,7 +245,7 @@ Slot item_slot(const Schema& s, Claim& c, std::size_t item, int field) {
         throw ClaimError(fmt::format("items[{}].#{}", item, field), "unknown field");
     if (item >= c.item_count) throw ClaimError(fmt::format("items[{}]", item), "no such item");
     const std::size_t k = item * s.item_fields.size() + static_cast<std::size_t>(field);
-    return Slot{c.items[k], c.item_present[k], c.item_texts[k]};
+    return Slot{c.items[k], c.item_present[k], c.item_texts, k};
 }
 
 }  // namespace
@@ -245,7 +253,7 @@ Slot item_slot(const Schema& s, Claim& c, std::size_t item, int field) {
 void set_claim_value(const Schema& s, Claim& c, int field, std::string_view text, bool quoted) {
     const FieldSpec& f = claim_spec(s, c, field);
     const auto k = static_cast<std::size_t>(field);
-    set_value(s, f, FieldRef{f.name}, Slot{c.fields[k], c.present[k], c.texts[k]}, text, quoted);
+    set_value(s, f, FieldRef{f.name}, Slot{c.fields[k], c.present[k], c.texts, k}, text, quoted);
 }
 
 void set_item_value(const Schema& s, Claim& c, std::size_t item, int field, std::string_view text, bool quoted) {
@@ -257,15 +265,20 @@ void set_item_value(const Schema& s, Claim& c, std::size_t item, int field, std:
 void add_claim_tag(const Schema& s, Claim& c, int field, std::string_view tag) {
     const FieldSpec& f = claim_spec(s, c, field);
     const auto k = static_cast<std::size_t>(field);
-    add_tag(s, f, FieldRef{f.name}, Slot{c.fields[k], c.present[k], c.texts[k]}, tag);
+    add_tag(s, f, FieldRef{f.name}, Slot{c.fields[k], c.present[k], c.texts, k}, tag);
 }
 
 void start_item(const Schema& s, Claim& c) {
     ++c.item_count;
     const std::size_t n = c.item_count * s.item_fields.size();
-    c.items.resize(n, 0);
-    c.item_present.resize(n, 0);
-    c.item_texts.resize(n);
+    // Grown eight lines at a time (finish_claim trims): resizing for every
+    // line was a fifth of decoding. Slots past item_count stay as reset left them.
+    if (c.items.size() < n) {
+        const std::size_t grown = n + 7 * s.item_fields.size();
+        c.items.resize(grown, 0);
+        c.item_present.resize(grown, 0);
+        c.item_texts.resize(grown);
+    }
 }
 
 void finish_claim(const Schema& s, Claim& c) {
@@ -283,6 +296,9 @@ void finish_claim(const Schema& s, Claim& c) {
         }
     }
     const std::size_t n = s.item_fields.size();
+    c.items.resize(c.item_count * n);
+    c.item_present.resize(c.item_count * n);
+    c.item_texts.resize(c.item_count * n);
     for (std::size_t i = 0; i < c.item_count; ++i) {
         for (std::size_t k = 0; k < n; ++k) {
             const std::size_t at = i * n + k;

@@ -17,8 +17,14 @@ const char* field_type_name(FieldType t) {
 }
 
 std::optional<std::size_t> EnumType::index_of(std::string_view label) const {
-    for (std::size_t i = 0; i < values.size(); ++i)
-        if (values[i] == label) return i;
+    // Labels are short ("A", "resident"): compare inline rather than call memcmp.
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        const std::string& v = values[i];
+        if (v.size() != label.size()) continue;
+        std::size_t k = 0;
+        while (k < v.size() && v[k] == label[k]) ++k;
+        if (k == v.size()) return i;
+    }
     return std::nullopt;
 }
 

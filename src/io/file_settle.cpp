@@ -5,34 +5,85 @@
 // decodes each claim when its turn comes, settles it and keeps only its result
 // row. Memory is the key index (tens of bytes per claim) plus the results,
 // instead of every decoded claim at once.
-#include <fcntl.h>
 #include <simdjson.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
 #include "claimgraph/io.hpp"
 #include "engine/batch_rows.hpp"
+#include "io/mapped_file.hpp"
+#include "io/simdjson_text.hpp"
 
 namespace claimgraph {
 
 namespace {
 
+// One claim line: where it is and its settlement keys. 32 bytes.
 struct Key {
-    std::uint64_t offset;    // of the line in the file
-    std::uint32_t length;    // of the line, without its newline
-    std::uint32_t line;      // 1-based line number
+    std::uint64_t offset;            // of the line in the file
+    std::uint32_t length;            // of the line, without its newline
+    std::uint32_t line;              // 1-based line number
     std::uint32_t member_at, id_at;  // into the key arena
-    std::uint16_t member_len, id_len;
+    std::uint16_t member_len, id_len;  // member_len 0: keys unreadable, pass 2 decodes the line for its error row
     std::int32_t date;
-    bool keys_ok;            // false: pass 2 decodes it for the error row
+    bool keys_ok() const { return member_len > 0; }
 };
+
+// Reads the three keys straight off the text when they come before anything
+// but plain top-level members (the usual shape of a claim line); false when
+// anything else turns up first, and simdjson reads the line instead. Pass 2
+// decodes and checks every line in full, so a line that passes here but is
+// not a valid claim still becomes an error row.
+bool quick_keys(std::string_view line, std::string_view& member, std::string_view& id, std::string_view& date) {
+    std::size_t i = 0;
+    const std::size_t n = line.size();
+    auto blanks = [&] {
+        while (i < n && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
+    };
+    auto at = [&](char ch) { return i < n && line[i] == ch; };
+    // A string without escapes or control characters; i is on its opening quote.
+    auto plain = [&](std::string_view& out) {
+        const std::size_t from = ++i;
+        while (i < n && line[i] != '"' && line[i] != '\\' && static_cast<unsigned char>(line[i]) >= 0x20) ++i;
+        if (!at('"')) return false;
+        out = line.substr(from, i++ - from);
+        return true;
+    };
+    blanks();
+    if (!at('{')) return false;
+    ++i;
+    unsigned seen = 0;
+    for (;;) {
+        blanks();
+        std::string_view key, value;
+        if (!at('"') || !plain(key)) return false;
+        blanks();
+        if (!at(':')) return false;
+        ++i;
+        blanks();
+        const unsigned bit = key == "member_id" ? 1u : key == "claim_id" ? 2u : key == "date" ? 4u : 0u;
+        if (at('"')) {
+            if (!plain(value)) return false;
+        } else {
+            if (bit != 0 || at('{') || at('[')) return false;
+            while (i < n && line[i] != ',' && line[i] != '}' && line[i] != ' ' && line[i] != '\t') ++i;
+        }
+        if (bit != 0) {
+            if (seen & bit) return false;
+            seen |= bit;
+            (bit == 1 ? member : bit == 2 ? id : date) = value;
+            if (seen == 7) return true;
+        }
+        blanks();
+        if (!at(',')) return false;
+        ++i;
+    }
+}
 
 class KeyIndex {
 public:
@@ -42,78 +93,64 @@ public:
     std::string_view member(const Key& k) const { return {arena.data() + k.member_at, k.member_len}; }
     std::string_view id(const Key& k) const { return {arena.data() + k.id_at, k.id_len}; }
 
-    // Reads the three keys with simdjson's on-demand parser; anything unusual
-    // leaves keys_ok false and the full decoder reports it in pass 2.
-    void add(std::string_view line, std::uint64_t offset, std::uint32_t line_no) {
-        Key k{offset, static_cast<std::uint32_t>(line.size()), line_no, 0, 0, 0, 0, 0, false};
-        std::string_view text = line;
-        if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-        padded_.assign(text);
-        padded_.append(simdjson::SIMDJSON_PADDING, '\0');
+    // Reads the three keys with simdjson's on-demand parser, in place;
+    // anything unusual leaves them unread and the full decoder reports it in pass 2.
+    void add(std::string_view line, std::size_t readable, std::uint64_t offset, std::uint32_t line_no) {
+        Key k{offset, static_cast<std::uint32_t>(line.size()), line_no, 0, 0, 0, 0, 0};
+        const char* p = line.data();
+        const std::size_t len = line.size();
+        if (readable < len + simdjson::SIMDJSON_PADDING) {  // the file's last bytes
+            padded_.assign(p, len);
+            padded_.resize(len + simdjson::SIMDJSON_PADDING, ' ');
+            p = padded_.data();
+            readable = padded_.size();
+        }
         std::string_view member, id, date;
-        auto doc = parser_.iterate(padded_.data(), text.size(), padded_.size());
+        // Views into the line or the parser's string buffer: valid until the next iterate.
         simdjson::ondemand::object obj;
-        if (!doc.error() && doc.get_object().get(obj) == simdjson::SUCCESS) {
+        if (quick_keys(line, member, id, date)) {
+            add_keys(k, member, id, date);
+        } else if (auto doc = parser_.iterate(p, len, readable);
+                   !doc.error() && doc.get_object().get(obj) == simdjson::SUCCESS) {
             int found = 0;
-            for (auto field : obj) {
+            for (auto field_result : obj) {
+                simdjson::ondemand::field field;
+                if (std::move(field_result).get(field)) break;
                 std::string_view key;
-                if (field.unescaped_key().get(key)) break;
+                if (detail::read_key(field, key)) break;
                 std::string_view* dst = key == "member_id" ? &member : key == "claim_id" ? &id : key == "date" ? &date : nullptr;
                 if (dst == nullptr) continue;
-                std::string_view v;
-                if (field.value().get_string().get(v)) break;
-                // The views point into the parser's string buffer until the next
-                // iterate: copy them now.
-                if (dst == &member) held_member_.assign(v), member = held_member_;
-                else if (dst == &id) held_id_.assign(v), id = held_id_;
-                else held_date_.assign(v), date = held_date_;
+                simdjson::ondemand::value v = field.value();
+                if (!detail::plain_string(v.raw_json_token(), *dst) && v.get_string().get(*dst)) break;
                 if (++found == 3) break;
             }
-            Date d;
-            if (found == 3 && !member.empty() && !id.empty() && member.size() < 65536 && id.size() < 65536 &&
-                parse_date(date, d)) {
-                k.member_at = static_cast<std::uint32_t>(arena.size());
-                k.member_len = static_cast<std::uint16_t>(member.size());
-                arena += member;
-                k.id_at = static_cast<std::uint32_t>(arena.size());
-                k.id_len = static_cast<std::uint16_t>(id.size());
-                arena += id;
-                k.date = d.days;
-                k.keys_ok = true;
-                if (arena.size() > UINT32_MAX - 131072) throw std::length_error("claim file too large for one batch");
-            }
+            if (found == 3) add_keys(k, member, id, date);
         }
         keys.push_back(k);
     }
 
 private:
+    // Unusable keys leave k's unread: pass 2 then reports the line.
+    void add_keys(Key& k, std::string_view member, std::string_view id, std::string_view date) {
+        Date d;
+        if (member.empty() || id.empty() || member.size() >= 65536 || id.size() >= 65536 || !parse_date(date, d)) return;
+        k.member_at = static_cast<std::uint32_t>(arena.size());
+        k.member_len = static_cast<std::uint16_t>(member.size());
+        arena += member;
+        k.id_at = static_cast<std::uint32_t>(arena.size());
+        k.id_len = static_cast<std::uint16_t>(id.size());
+        arena += id;
+        k.date = d.days;
+        if (arena.size() > UINT32_MAX - 131072) throw std::length_error("claim file too large for one batch");
+    }
+
     simdjson::ondemand::parser parser_;
-    std::string padded_, held_member_, held_id_, held_date_;
+    std::string padded_;
 };
 
-// Reads one line of the file by its offset; safe to call from several threads.
-class LineReader {
-public:
-    explicit LineReader(const std::string& path) : fd_(::open(path.c_str(), O_RDONLY)) {
-        if (fd_ < 0) throw std::runtime_error(fmt::format("cannot open claims file {}: {}", path, std::strerror(errno)));
-    }
-    ~LineReader() { ::close(fd_); }
-    LineReader(const LineReader&) = delete;
-    LineReader& operator=(const LineReader&) = delete;
-
-    void read(const Key& k, std::string& out) const {
-        out.resize(k.length);
-        std::size_t done = 0;
-        while (done < k.length) {
-            const ssize_t n = ::pread(fd_, out.data() + done, k.length - done, static_cast<off_t>(k.offset + done));
-            if (n <= 0) throw std::runtime_error(fmt::format("cannot read claims file: {}", n < 0 ? std::strerror(errno) : "file shrank"));
-            done += static_cast<std::size_t>(n);
-        }
-    }
-
-private:
-    int fd_;
-};
+// Pages of the file mapped at once before they are given back: the resident
+// part of the file stays near this size however large the file is.
+constexpr std::size_t kResidentFileBytes = std::size_t{64} << 20;
 
 }  // namespace
 
@@ -128,23 +165,32 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
                         const ResultFormat& format, const std::function<void(std::string_view)>& sink) {
     BatchCounts counts;
     if (ledgers.empty()) throw std::invalid_argument("settle_file: at least one ledger is needed");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error(fmt::format("cannot open claims file {}: {}", path, std::strerror(errno)));
+    const detail::MappedFile file(path);
+    const std::string_view text = file.text();
 
     // Pass 1: keys and places.
     KeyIndex index;
     {
-        std::string line;
-        std::uint64_t offset = 0;
+        std::size_t pos = 0, released = 0;
         std::uint32_t line_no = 0;
-        while (std::getline(in, line)) {
+        while (pos < text.size()) {
             ++line_no;
-            const std::uint64_t at = offset;
-            offset += line.size() + 1;
-            if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank lines yield no record
-            index.add(line, at, line_no);
+            const std::size_t nl = text.find('\n', pos);
+            const std::size_t end = nl == std::string_view::npos ? text.size() : nl;
+            std::size_t at = pos;
+            if (at == 0 && text.substr(0, 3) == "\xEF\xBB\xBF") at = 3;  // UTF-8 byte order mark
+            std::string_view line = text.substr(at, end - at);
+            if (line.find_first_not_of(" \t\r") != std::string_view::npos) {  // blank lines yield no record
+                if (line.back() == '\r') line.remove_suffix(1);
+                index.add(line, file.readable_from(at), at, line_no);
+            }
+            pos = end + 1;
+            if (pos - released >= kResidentFileBytes) {
+                file.release(released, pos);
+                released = pos;
+            }
         }
-        if (in.bad()) throw std::runtime_error(fmt::format("cannot read claims file {}", path));
+        file.release(0, text.size());
     }
     const auto& keys = index.keys;
     const std::size_t n = keys.size();
@@ -159,7 +205,7 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
     std::vector<std::uint32_t> order;
     order.reserve(n);
     for (std::uint32_t i = 0; i < n; ++i)
-        if (keys[i].keys_ok) order.push_back(i);
+        if (keys[i].keys_ok()) order.push_back(i);
     std::stable_sort(order.begin(), order.end(), before);
 
     // A claim_id seen earlier in the file is an error row, never settled twice.
@@ -175,31 +221,27 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
     by_id = {};
 
     const std::size_t workers = ledgers.size();
-    const LineReader reader(path);
+    // Claims are read in settlement order, all over the file: every so many
+    // the mapping is dropped so that only recently read pages stay resident.
+    const std::size_t line_bytes = n == 0 ? 1 : std::max<std::size_t>(1, text.size() / n);
+    const std::size_t release_every = std::max<std::size_t>(1, kResidentFileBytes / line_bytes / workers);
     std::vector<detail::RowSpan> span(n);
     std::vector<std::string> bodies(workers);
     std::vector<BatchCounts> worker_counts(workers);
 
-    auto decode = [&](const Key& k, std::string& buf) {
-        reader.read(k, buf);
-        std::vector<ClaimRecord> recs = read_claims_jsonl(g, buf);
-        if (recs.size() != 1) {
-            ClaimRecord r;
-            r.ok = false;
-            r.error_field = "json";
-            r.error_message = "expected one claim object on the line";
-            recs.assign(1, std::move(r));
-        }
-        recs[0].claim.line = k.line;
-        return std::move(recs[0]);
+    // Decodes line k into rec with the worker's decoder, in place in the mapping.
+    auto decode = [&](const Key& k, ClaimDecoder& decoder, ClaimRecord& rec) {
+        decoder.decode(text.substr(k.offset, k.length), file.readable_from(k.offset), rec);
+        rec.claim.line = k.line;
     };
 
     // Lines whose keys could not be read: the full decoder says why.
     {
-        std::string buf;
+        ClaimDecoder decoder(g);
+        ClaimRecord r;
         for (std::uint32_t i = 0; i < n; ++i) {
-            if (keys[i].keys_ok) continue;
-            ClaimRecord r = decode(keys[i], buf);
+            if (keys[i].keys_ok()) continue;
+            decode(keys[i], decoder, r);
             if (r.ok) {  // keys the quick reader missed (escapes, say): still no settlement order for it
                 r.ok = false;
                 r.error_field = "claim_id";
@@ -213,15 +255,21 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
     }
 
     auto work = [&](std::size_t w) {
-        std::string buf;
+        ClaimDecoder decoder(g);
+        ClaimRecord r;
+        std::size_t since_release = 0;
         std::string& body = bodies[w];
         BatchCounts& c = worker_counts[w];
         Settlement s;
         for (const std::uint32_t i : order) {
             const Key& k = keys[i];
             if (workers > 1 && std::hash<std::string_view>{}(index.member(k)) % workers != w) continue;
+            if (++since_release == release_every) {
+                file.release(0, text.size());
+                since_release = 0;
+            }
             const std::size_t at = body.size();
-            ClaimRecord r = decode(k, buf);
+            decode(k, decoder, r);
             if (!r.ok) {
                 write_error(g, r, format, body);
                 ++c.errors;

@@ -1,0 +1,224 @@
+#include "io/plain_claim.hpp"
+
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "claimgraph/error.hpp"
+#include "io/json_text.hpp"
+
+namespace claimgraph::detail {
+
+namespace {
+std::vector<std::string_view> claim_names(const Schema& s) {
+    std::vector<std::string_view> names{"claim_id", "member_id", "date", "items"};
+    for (const auto& f : s.claim_fields) names.push_back(f.name);
+    return names;
+}
+std::vector<std::string_view> item_names(const Schema& s) {
+    std::vector<std::string_view> names;
+    for (const auto& f : s.item_fields) names.push_back(f.name);
+    return names;
+}
+}  // namespace
+
+PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_names(s)), item_keys_(item_names(s)) {}
+
+bool PlainClaimReader::read(std::string_view line, Claim& c) {
+    p_ = line.data();
+    end_ = line.data() + line.size();
+    try {
+        if (!read_object(c)) return false;
+    } catch (const ClaimError&) {
+        return false;  // the full decoder words it
+    }
+    blanks();
+    return p_ == end_;
+}
+
+namespace {
+
+// The length of the well-formed UTF-8 sequence at p (a byte >= 0x80) before
+// end, or 0: the checks of detail::utf8_length, inline for the hot loop.
+inline std::size_t utf8_at(const unsigned char* p, const unsigned char* end) {
+    const unsigned b0 = p[0];
+    std::size_t n;
+    unsigned lo = 0x80, hi = 0xBF;
+    if (b0 >= 0xC2 && b0 <= 0xDF) n = 2;
+    else if (b0 >= 0xE0 && b0 <= 0xEF) {
+        n = 3;
+        if (b0 == 0xE0) lo = 0xA0;
+        if (b0 == 0xED) hi = 0x9F;
+    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+        n = 4;
+        if (b0 == 0xF0) lo = 0x90;
+        if (b0 == 0xF4) hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (static_cast<std::size_t>(end - p) < n || p[1] < lo || p[1] > hi) return 0;
+    for (std::size_t k = 2; k < n; ++k)
+        if ((p[k] & 0xC0) != 0x80) return 0;
+    return n;
+}
+
+// Bit i set when byte i of the 16 at p is a quote, a backslash, a control
+// character or not ASCII: the bytes the string scan must look at.
+#if defined(__SSE2__)
+inline unsigned special_bytes(const unsigned char* p) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i quote = _mm_cmpeq_epi8(x, _mm_set1_epi8('"'));
+    const __m128i slash = _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'));
+    const __m128i printable = _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(0x20)), x);  // x >= 0x20
+    const unsigned stop = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(quote, slash))) |
+                          (~static_cast<unsigned>(_mm_movemask_epi8(printable)) & 0xFFFFu);
+    return stop | static_cast<unsigned>(_mm_movemask_epi8(x));  // high bit: not ASCII
+}
+#else
+inline unsigned special_bytes(const unsigned char* p) {
+    unsigned found = 0;
+    for (unsigned i = 0; i < 16; ++i)
+        if (p[i] == '"' || p[i] == '\\' || p[i] < 0x20 || p[i] >= 0x80) found |= 1u << i;
+    return found;
+}
+#endif
+
+}  // namespace
+
+// A string without escapes; its UTF-8 is checked here as simdjson would.
+// Reads 16 bytes at a time; the line is padded (read() requires it), and
+// nothing found past its end counts.
+bool PlainClaimReader::read_string(std::string_view& out) {
+    blanks();
+    if (p_ == end_ || *p_ != '"') return false;
+    const auto* q = reinterpret_cast<const unsigned char*>(++p_);
+    const auto* end = reinterpret_cast<const unsigned char*>(end_);
+    while (q < end) {
+        const unsigned found = special_bytes(q);
+        if (found == 0) {
+            q += 16;
+            continue;
+        }
+        q += __builtin_ctz(found);
+        if (q >= end) break;
+        const unsigned ch = *q;
+        if (ch == '"') {
+            out = std::string_view(p_, static_cast<std::size_t>(reinterpret_cast<const char*>(q) - p_));
+            p_ = reinterpret_cast<const char*>(q) + 1;
+            return true;
+        }
+        if (ch < 0x80) return false;  // an escape or a control character
+        const std::size_t n = utf8_at(q, end);
+        if (n == 0) return false;
+        q += n;
+    }
+    return false;
+}
+
+// What the full decoder hands a setter: a string's contents (quoted), or a
+// number's or boolean's token.
+bool PlainClaimReader::read_scalar(std::string_view& text, bool& quoted) {
+    blanks();
+    if (p_ == end_) return false;
+    if (*p_ == '"') {
+        quoted = true;
+        return read_string(text);
+    }
+    quoted = false;
+    const std::size_t left = static_cast<std::size_t>(end_ - p_);
+    if (*p_ == 't' || *p_ == 'f') {
+        text = *p_ == 't' ? std::string_view("true") : std::string_view("false");
+        if (left < text.size() || std::memcmp(p_, text.data(), text.size()) != 0) return false;
+        p_ += text.size();
+        return true;
+    }
+    const char* from = p_;
+    while (p_ < end_ && ((*p_ >= '0' && *p_ <= '9') || *p_ == '-' || *p_ == '+' || *p_ == '.' || *p_ == 'e' || *p_ == 'E'))
+        ++p_;
+    text = std::string_view(from, static_cast<std::size_t>(p_ - from));
+    return is_json_number(text);
+}
+
+bool PlainClaimReader::read_object(Claim& c) {
+    if (!eat('{')) return false;
+    seen_claim_.assign(claim_keys_.size(), 0);
+    int prev = -1;
+    for (;;) {
+        std::string_view key, v;
+        if (!read_string(key) || !eat(':')) return false;
+        const int k = claim_keys_.find(key, prev);
+        if (k < 0 || seen_claim_[static_cast<std::size_t>(k)]) return false;
+        seen_claim_[static_cast<std::size_t>(k)] = 1;
+        prev = k;
+        switch (k) {
+            case kClaimId:
+                if (!read_string(v) || v.empty()) return false;
+                c.claim_id.assign(v);
+                break;
+            case kMemberId:
+                if (!read_string(v) || v.empty()) return false;
+                c.member_id.assign(v);
+                break;
+            case kDate:
+                if (!read_string(v) || !parse_date(v, c.date)) return false;
+                break;
+            case kItems:
+                if (!read_items(c)) return false;
+                break;
+            default: {
+                const int f = k - kOwnKeys;
+                if (s_.claim_fields[static_cast<std::size_t>(f)].type == FieldType::tags) {
+                    if (!read_tags(c, f)) return false;
+                } else {
+                    bool quoted = false;
+                    if (!read_scalar(v, quoted)) return false;
+                    set_claim_value(s_, c, f, v, quoted);
+                }
+            }
+        }
+        if (eat(',')) continue;
+        return eat('}');
+    }
+}
+
+bool PlainClaimReader::read_tags(Claim& c, int field) {
+    if (!eat('[')) return false;
+    set_claim_value(s_, c, field, "", true);  // present, no tags yet
+    if (eat(']')) return true;
+    do {
+        std::string_view tag;
+        if (!read_string(tag)) return false;
+        add_claim_tag(s_, c, field, tag);
+    } while (eat(','));
+    return eat(']');
+}
+
+bool PlainClaimReader::read_items(Claim& c) {
+    if (!eat('[')) return false;
+    if (eat(']')) return true;
+    do {
+        if (!eat('{')) return false;
+        const std::size_t item = c.item_count;
+        start_item(s_, c);
+        if (eat('}')) continue;
+        seen_item_.assign(item_keys_.size(), 0);
+        int prev = -1;
+        do {
+            std::string_view key, v;
+            if (!read_string(key) || !eat(':')) return false;
+            const int f = item_keys_.find(key, prev);
+            if (f < 0 || seen_item_[static_cast<std::size_t>(f)]) return false;
+            seen_item_[static_cast<std::size_t>(f)] = 1;
+            prev = f;
+            bool quoted = false;
+            if (!read_scalar(v, quoted)) return false;
+            set_item_value(s_, c, item, f, v, quoted);
+        } while (eat(','));
+        if (!eat('}')) return false;
+    } while (eat(','));
+    return eat(']');
+}
+
+}  // namespace claimgraph::detail
