@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <unordered_map>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -148,6 +149,13 @@ private:
     std::string padded_;
 };
 
+// The first eight bytes of a text as a big-endian number (zeros past its end).
+std::uint64_t prefix_of(std::string_view t) {
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < 8; ++i) v = v << 8 | (i < t.size() ? static_cast<unsigned char>(t[i]) : 0u);
+    return v;
+}
+
 // Pages of the file mapped at once before they are given back: the resident
 // part of the file stays near this size however large the file is.
 constexpr std::size_t kResidentFileBytes = std::size_t{64} << 20;
@@ -196,29 +204,54 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
     const std::size_t n = keys.size();
     if (n > UINT32_MAX) throw std::length_error("too many claims in one batch");
 
-    auto before = [&](std::uint32_t a, std::uint32_t b) {
-        const Key &x = keys[a], &y = keys[b];
-        if (const int c = index.member(x).compare(index.member(y)); c != 0) return c < 0;
-        if (x.date != y.date) return x.date < y.date;
-        return index.id(x).compare(index.id(y)) < 0;
-    };
+    // Settlement order: (member, date, claim_id), ties in input order. Most
+    // comparisons are settled by the first eight bytes of the member id as one
+    // big-endian number, which orders like the bytes themselves.
     std::vector<std::uint32_t> order;
-    order.reserve(n);
-    for (std::uint32_t i = 0; i < n; ++i)
-        if (keys[i].keys_ok()) order.push_back(i);
-    std::stable_sort(order.begin(), order.end(), before);
+    {
+        struct Sortable {
+            std::uint64_t prefix;
+            std::uint32_t index;
+        };
+        std::vector<Sortable> sortable;
+        sortable.reserve(n);
+        for (std::uint32_t i = 0; i < n; ++i)
+            if (keys[i].keys_ok()) sortable.push_back({prefix_of(index.member(keys[i])), i});
+        std::sort(sortable.begin(), sortable.end(), [&](const Sortable& a, const Sortable& b) {
+            if (a.prefix != b.prefix) return a.prefix < b.prefix;
+            const Key &x = keys[a.index], &y = keys[b.index];
+            if (const int c = index.member(x).compare(index.member(y)); c != 0) return c < 0;
+            if (x.date != y.date) return x.date < y.date;
+            if (const int c = index.id(x).compare(index.id(y)); c != 0) return c < 0;
+            return a.index < b.index;
+        });
+        order.reserve(sortable.size());
+        for (const Sortable& s : sortable) order.push_back(s.index);
+    }
 
-    // A claim_id seen earlier in the file is an error row, never settled twice.
-    std::vector<std::uint32_t> by_id(order);
-    std::stable_sort(by_id.begin(), by_id.end(), [&](std::uint32_t a, std::uint32_t b) {
-        if (const int c = index.id(keys[a]).compare(index.id(keys[b])); c != 0) return c < 0;
-        return a < b;
-    });
-    std::vector<std::int64_t> first_line(n, -1);  // for duplicates: the line of the first occurrence
-    for (std::size_t k = 1; k < by_id.size(); ++k)
-        if (index.id(keys[by_id[k]]) == index.id(keys[by_id[k - 1]]))
-            first_line[by_id[k]] = first_line[by_id[k - 1]] >= 0 ? first_line[by_id[k - 1]] : keys[by_id[k - 1]].line;
-    by_id = {};
+    // A claim_id seen earlier in the file is an error row, never settled
+    // twice: claims sorted by a hash of their id put repeats side by side.
+    std::unordered_map<std::uint32_t, std::uint32_t> first_line;  // repeat → line of the first occurrence
+    {
+        struct Hashed {
+            std::uint64_t hash;
+            std::uint32_t index;
+        };
+        std::vector<Hashed> by_id;
+        by_id.reserve(order.size());
+        for (const std::uint32_t i : order) by_id.push_back({std::hash<std::string_view>{}(index.id(keys[i])), i});
+        std::sort(by_id.begin(), by_id.end(), [&](const Hashed& a, const Hashed& b) {
+            if (a.hash != b.hash) return a.hash < b.hash;
+            if (const int c = index.id(keys[a.index]).compare(index.id(keys[b.index])); c != 0) return c < 0;
+            return a.index < b.index;
+        });
+        for (std::size_t k = 1; k < by_id.size(); ++k) {
+            const std::uint32_t i = by_id[k].index, prev = by_id[k - 1].index;
+            if (by_id[k].hash != by_id[k - 1].hash || index.id(keys[i]) != index.id(keys[prev])) continue;
+            const auto first = first_line.find(prev);
+            first_line[i] = first != first_line.end() ? first->second : keys[prev].line;
+        }
+    }
 
     const std::size_t workers = ledgers.size();
     // Claims are read in settlement order, all over the file: every so many
@@ -274,12 +307,12 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
                 write_error(g, r, format, body);
                 ++c.errors;
             } else {
-                if (first_line[i] >= 0) {
+                if (const auto dup = first_line.find(i); dup != first_line.end()) {
                     s = Settlement{};
                     s.claim_id = r.claim.claim_id;
                     s.status = SettleStatus::error;
                     s.field = "claim_id";
-                    s.message = fmt::format("duplicate claim_id: already settled from line {}", first_line[i]);
+                    s.message = fmt::format("duplicate claim_id: already settled from line {}", dup->second);
                 } else {
                     try {
                         g.settle(r.claim, *ledgers[w], s);

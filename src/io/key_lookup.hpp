@@ -1,6 +1,8 @@
 // Internal: finding a JSON key among a fixed list of names (a schema's fields).
 #pragma once
 
+#include <cstdint>
+#include <cstring>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -32,9 +34,46 @@ public:
         return -1;
     }
 
+    // The same for a key with at least 16 readable bytes from key.data() (a
+    // key inside a padded line): names are compared as two 64-bit words.
+    int find_padded(std::string_view key, int prev) {
+        if (names_.empty() || key.size() > 16) return find(key, prev);
+        const Words w = words_of(key.data(), key.size());
+        int& guess = next_[static_cast<std::size_t>(prev + 1)];
+        auto same = [&](std::size_t i) { return words_[i].a == w.a && words_[i].b == w.b && names_[i].size() == key.size(); };
+        if (same(static_cast<std::size_t>(guess))) return guess;
+        for (std::size_t i = 0; i < names_.size(); ++i)
+            if (same(i)) return guess = static_cast<int>(i);
+        return -1;
+    }
+
 private:
+    struct Words {
+        std::uint64_t a = 0, b = 0;
+    };
+    // The first 16 bytes of a text (16 readable), zero past its length.
+    static Words words_of(const char* p, std::size_t n) {
+        Words w;
+        std::memcpy(&w.a, p, 8);
+        std::memcpy(&w.b, p + 8, 8);
+        auto keep = [](std::size_t bytes) { return bytes >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * bytes)) - 1; };
+        w.a &= keep(n);
+        w.b &= n > 8 ? keep(n - 8) : 0;
+        return w;
+    }
+    static std::vector<Words> words_for(const std::vector<std::string_view>& names) {
+        std::vector<Words> out;
+        for (std::string_view n : names) {
+            char buf[16] = {};
+            std::memcpy(buf, n.data(), n.size() < 16 ? n.size() : 16);
+            out.push_back(words_of(buf, n.size() < 16 ? n.size() : 16));
+        }
+        return out;
+    }
+
     std::vector<std::string_view> names_;
     std::vector<int> next_;
+    std::vector<Words> words_ = words_for(names_);
 };
 
 // The claim's own keys come first in a claim-level key list; schema fields follow.

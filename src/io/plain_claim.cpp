@@ -148,7 +148,7 @@ bool PlainClaimReader::read_object(Claim& c) {
     for (;;) {
         std::string_view key, v;
         if (!read_string(key) || !eat(':')) return false;
-        const int k = claim_keys_.find(key, prev);
+        const int k = claim_keys_.find_padded(key, prev);
         if (k < 0 || seen_claim_[static_cast<std::size_t>(k)]) return false;
         seen_claim_[static_cast<std::size_t>(k)] = 1;
         prev = k;
@@ -195,6 +195,39 @@ bool PlainClaimReader::read_tags(Claim& c, int field) {
     return eat(']');
 }
 
+// What set_item_value does for a good amount, label or text, without its
+// checks that cannot fail here (the slot exists and is fresh: start_item made
+// it and the key was seen once). False: let set_item_value decide.
+bool PlainClaimReader::set_item_directly(Claim& c, std::size_t item, int field, std::string_view text, bool quoted) {
+    const FieldSpec& f = s_.item_fields[static_cast<std::size_t>(field)];
+    const std::size_t k = item * s_.item_fields.size() + static_cast<std::size_t>(field);
+    std::int64_t v = 0;
+    switch (f.type) {
+        case FieldType::money: {
+            if (quoted) return false;
+            const MoneyParse p = parse_money(text);
+            if (!p || (f.min_value && p.value.fen() < *f.min_value)) return false;
+            v = p.value.fen();
+            break;
+        }
+        case FieldType::enumeration: {
+            if (f.enum_type < 0 || static_cast<std::size_t>(f.enum_type) >= s_.enums.size()) return false;
+            const auto idx = s_.enums[static_cast<std::size_t>(f.enum_type)].index_of(text);
+            if (!idx) return false;
+            v = static_cast<std::int64_t>(*idx);
+            break;
+        }
+        case FieldType::string:
+            if (!quoted) return false;
+            c.item_texts.assign(k, text);
+            break;
+        default: return false;
+    }
+    c.items[k] = v;
+    c.item_present[k] = 1;
+    return true;
+}
+
 bool PlainClaimReader::read_items(Claim& c) {
     if (!eat('[')) return false;
     if (eat(']')) return true;
@@ -208,13 +241,13 @@ bool PlainClaimReader::read_items(Claim& c) {
         do {
             std::string_view key, v;
             if (!read_string(key) || !eat(':')) return false;
-            const int f = item_keys_.find(key, prev);
+            const int f = item_keys_.find_padded(key, prev);
             if (f < 0 || seen_item_[static_cast<std::size_t>(f)]) return false;
             seen_item_[static_cast<std::size_t>(f)] = 1;
             prev = f;
             bool quoted = false;
             if (!read_scalar(v, quoted)) return false;
-            set_item_value(s_, c, item, f, v, quoted);
+            if (!set_item_directly(c, item, f, v, quoted)) set_item_value(s_, c, item, f, v, quoted);
         } while (eat(','));
         if (!eat('}')) return false;
     } while (eat(','));

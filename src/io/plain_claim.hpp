@@ -27,6 +27,7 @@ private:
     bool read_object(Claim& c);
     bool read_items(Claim& c);
     bool read_tags(Claim& c, int field);
+    bool set_item_directly(Claim& c, std::size_t item, int field, std::string_view text, bool quoted);
     bool read_string(std::string_view& out);
     bool read_scalar(std::string_view& text, bool& quoted);
     void blanks() {
