@@ -1,6 +1,9 @@
 // JSON text helpers (see json_text.hpp).
 #include "io/json_text.hpp"
 
+#include <cstdint>
+#include <cstring>
+
 namespace claimgraph::detail {
 
 bool is_json_number(std::string_view t) {
@@ -53,8 +56,33 @@ std::size_t utf8_length(std::string_view s, std::size_t i) {
     return n;
 }
 
+bool is_plain_json(std::string_view s) {
+    // Eight bytes at a time (the classic "has a byte less than n" tests, exact
+    // for n <= 128; a byte >= 0x80 fails on its own).
+    constexpr std::uint64_t ones = 0x0101010101010101, highs = 0x8080808080808080;
+    const auto has_below = [](std::uint64_t w, std::uint64_t n) { return (w - ones * n) & ~w & highs; };
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, s.data() + i, sizeof w);
+        if ((w & highs) | has_below(w, 0x20) | has_below(w ^ (ones * '"'), 1) | has_below(w ^ (ones * '\\'), 1))
+            return false;
+    }
+    for (; i < s.size(); ++i) {
+        const auto ch = static_cast<unsigned char>(s[i]);
+        if (ch < 0x20 || ch >= 0x80 || ch == '"' || ch == '\\') return false;
+    }
+    return true;
+}
+
 void append_json_string(std::string& out, std::string_view s) {
     static constexpr char kHex[] = "0123456789abcdef";
+    if (is_plain_json(s)) {
+        out.push_back('"');
+        out.append(s);
+        out.push_back('"');
+        return;
+    }
     out.push_back('"');
     std::size_t run = 0;  // start of the pending run of bytes that need no escape
     std::size_t i = 0;

@@ -15,6 +15,10 @@ bool is_json_number(std::string_view t);
 // or 0 when it is not one.
 std::size_t utf8_length(std::string_view s, std::size_t i);
 
+// True when `s` goes into a JSON string literal as it is: printable ASCII
+// other than '"' and '\\'. Ids and output names nearly always are.
+bool is_plain_json(std::string_view s);
+
 // Appends `s` as a JSON string literal. Well-formed UTF-8 passes through
 // unchanged; a stray byte (say, a message cut mid-character) becomes U+FFFD,
 // so the text is always valid JSON.

@@ -3,6 +3,7 @@
 // appended to the caller's buffer; nothing else is allocated per field.
 
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <string>
 #include <string_view>
@@ -19,26 +20,46 @@ namespace {
 using detail::append_json_string;
 using detail::utf8_length;
 
-// Appends an amount in fen as yuan with exactly two decimals: 1234.56, 0.05,
-// -0.05 (same text as format_money), quoted as a JSON string or bare.
-void append_amount(std::string& out, std::int64_t fen, bool quoted) {
-    char buf[32];
-    char* const end = buf + sizeof buf;
-    char* p = end;
-    if (quoted) *--p = '"';
-    std::uint64_t mag = fen < 0 ? 0 - static_cast<std::uint64_t>(fen) : static_cast<std::uint64_t>(fen);
+// Longest amount text: "-92233720368547758.08" with its quotes.
+constexpr std::size_t kMaxAmount = 23;
+
+// Writes an amount in fen as yuan with exactly two decimals: 1234.56, 0.05,
+// -0.05 (same text as format_money), quoted as a JSON string or bare; returns
+// the end. At most kMaxAmount bytes.
+char* write_amount(char* p, std::int64_t fen, bool quoted) {
+    if (quoted) *p++ = '"';
+    const std::uint64_t mag = fen < 0 ? 0 - static_cast<std::uint64_t>(fen) : static_cast<std::uint64_t>(fen);
+    if (fen < 0) *p++ = '-';
+    const fmt::format_int yuan(mag / 100);
+    std::memcpy(p, yuan.data(), yuan.size());
+    p += yuan.size();
     const auto cents = static_cast<unsigned>(mag % 100);
-    mag /= 100;
-    *--p = static_cast<char>('0' + cents % 10);
-    *--p = static_cast<char>('0' + cents / 10);
-    *--p = '.';
-    do {
-        *--p = static_cast<char>('0' + mag % 10);
-        mag /= 10;
-    } while (mag != 0);
-    if (fen < 0) *--p = '-';
-    if (quoted) *--p = '"';
-    out.append(p, static_cast<std::size_t>(end - p));
+    *p++ = '.';
+    *p++ = static_cast<char>('0' + cents / 10);
+    *p++ = static_cast<char>('0' + cents % 10);
+    if (quoted) *p++ = '"';
+    return p;
+}
+
+void append_amount(std::string& out, std::int64_t fen, bool quoted) {
+    char buf[kMaxAmount];
+    out.append(buf, static_cast<std::size_t>(write_amount(buf, fen, quoted) - buf));
+}
+
+// Rows are written through a raw cursor into room made once per row (a
+// resize to an upper bound, then back to what was written), which is what
+// makes the writer cheap: no capacity check or length update per piece.
+char* make_room(std::string& out, std::size_t bound) {
+    const std::size_t at = out.size();
+    out.resize(at + bound);
+    return out.data() + at;
+}
+
+void trim_to(std::string& out, const char* end) { out.resize(static_cast<std::size_t>(end - out.data())); }
+
+char* put(char* p, std::string_view s) {
+    std::memcpy(p, s.data(), s.size());
+    return p + s.size();
 }
 
 void append_money(std::string& out, std::int64_t fen) { append_amount(out, fen, true); }
@@ -64,6 +85,26 @@ void write_result_json(const Graph& g, const Settlement& s, std::string& out) {
                 append_error(out, "",
                              fmt::format("internal error: the settlement has {} outputs, the policy declares {}",
                                          s.outputs.size(), names.size()));
+                break;
+            }
+            // A batch's settlements are rarely in cache: fetch the amounts
+            // while the names are checked.
+            for (std::size_t i = 0; i < s.outputs.size(); i += 8) __builtin_prefetch(s.outputs.data() + i);
+            std::size_t bound = 0;
+            bool plain = true;
+            for (const auto& name : names) {
+                bound += name.size() + 5 + kMaxAmount;  // ,"name":amount
+                plain = plain && detail::is_plain_json(name);
+            }
+            if (plain) {
+                char* p = make_room(out, bound);
+                for (std::size_t i = 0; i < names.size(); ++i) {
+                    p = put(p, ",\"");
+                    p = put(p, names[i]);
+                    p = put(p, "\":");
+                    p = write_amount(p, s.outputs[i].fen(), true);
+                }
+                trim_to(out, p);
                 break;
             }
             for (std::size_t i = 0; i < names.size(); ++i) {
@@ -209,12 +250,14 @@ void write_result_csv(const Graph& g, const Settlement& s, bool detail, std::str
         case SettleStatus::settled: break;
     }
     append_csv(out, s.claim_id);
-    out.append(",settled");
+    char* p = make_room(out, 8 + s.outputs.size() * (1 + kMaxAmount) + 3);
+    p = put(p, ",settled");
     for (const Money m : s.outputs) {
-        out.push_back(',');
-        append_amount(out, m.fen(), false);
+        *p++ = ',';
+        p = write_amount(p, m.fen(), false);
     }
-    out.append(",,,");  // code, error_field, message
+    p = put(p, ",,,");  // code, error_field, message
+    trim_to(out, p);
     if (!detail) return;
     for (const StageResult& r : s.stages) {
         out.append(r.applied ? ",true," : ",false,");
