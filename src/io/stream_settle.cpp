@@ -1,6 +1,6 @@
-// Streaming settlement for input already in settlement order: claims are read
-// a block of lines at a time, settled and written at once, so memory stays
-// bounded by the block and the ledger whatever the file's size.
+// Streaming settlement for input already in settlement order: each line is
+// decoded, settled and written as it comes, so memory stays bounded by one
+// output block and the ledger whatever the file's size.
 #include <fmt/format.h>
 
 #include <istream>
@@ -12,7 +12,8 @@ namespace claimgraph {
 
 namespace {
 
-constexpr std::size_t kBlockLines = 4096;
+// Output is handed on in blocks of about this size.
+constexpr std::size_t kBlockBytes = std::size_t{1} << 20;
 
 // The last (date, claim_id) settled per member: each member's claims must come
 // in strictly increasing settlement order (an equal key is a repeated claim).
@@ -47,48 +48,48 @@ BatchCounts settle_stream(const Graph& g, std::istream& in, Ledger& ledger, cons
                           const std::function<void(std::string_view)>& sink) {
     BatchCounts counts;
     OrderCheck order;
-    std::string out, block, line;
-    write_header(g, format, out);
+    ClaimDecoder decoder(g);
+    ClaimRecord r;
     Settlement s;
+    std::string out, line;
+    write_header(g, format, out);
     std::size_t line_no = 0;
-    for (bool more = true; more;) {
-        block.clear();
-        const std::size_t first_line = line_no + 1;
-        std::size_t lines = 0;
-        while (lines < kBlockLines && (more = static_cast<bool>(std::getline(in, line)))) {
-            block += line;
-            block += '\n';
-            ++lines;
-        }
-        line_no += lines;
-        if (in.bad()) throw std::runtime_error("cannot read the claims stream");
-        for (ClaimRecord& r : read_claims_jsonl(g, block)) {
-            r.claim.line += first_line - 1;  // line numbers within the block → within the stream
-            if (!r.ok) {
-                write_error(g, r, format, out);
-                ++counts.errors;
-            } else if (std::string why = order.admit(r.claim); !why.empty()) {
-                s = Settlement{};
-                s.claim_id = r.claim.claim_id;
-                s.status = SettleStatus::error;
-                s.field = "claim_id";
-                s.message = std::move(why);
-                write_result(g, s, format, out);
-                ++counts.errors;
-            } else {
-                g.settle(r.claim, ledger, s);
-                write_result(g, s, format, out);
-                switch (s.status) {
-                    case SettleStatus::settled: ++counts.settled; break;
-                    case SettleStatus::rejected: ++counts.rejected; break;
-                    case SettleStatus::error: ++counts.errors; break;
-                }
+    while (std::getline(in, line)) {
+        ++line_no;
+        std::string_view text = line;
+        if (line_no == 1 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 byte order mark
+        if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+        if (text.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank lines yield no record
+        decoder.decode(text, r);
+        r.claim.line = line_no;
+        if (!r.ok) {
+            write_error(g, r, format, out);
+            ++counts.errors;
+        } else if (std::string why = order.admit(r.claim); !why.empty()) {
+            s = Settlement{};
+            s.claim_id = r.claim.claim_id;
+            s.status = SettleStatus::error;
+            s.field = "claim_id";
+            s.message = std::move(why);
+            write_result(g, s, format, out);
+            ++counts.errors;
+        } else {
+            g.settle(r.claim, ledger, s);
+            write_result(g, s, format, out);
+            switch (s.status) {
+                case SettleStatus::settled: ++counts.settled; break;
+                case SettleStatus::rejected: ++counts.rejected; break;
+                case SettleStatus::error: ++counts.errors; break;
             }
-            out += '\n';
         }
-        sink(out);
-        out.clear();
+        out += '\n';
+        if (out.size() >= kBlockBytes) {
+            sink(out);
+            out.clear();
+        }
     }
+    if (in.bad()) throw std::runtime_error("cannot read the claims stream");
+    if (!out.empty()) sink(out);
     return counts;
 }
 
