@@ -6,6 +6,8 @@
 #include <emmintrin.h>
 #endif
 
+#include <simdjson.h>
+
 #include "claimgraph/error.hpp"
 #include "io/json_text.hpp"
 
@@ -27,6 +29,8 @@ std::vector<std::string_view> item_names(const Schema& s) {
 PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_names(s)), item_keys_(item_names(s)) {}
 
 bool PlainClaimReader::read(std::string_view line, Claim& c) {
+    // simdjson checks a whole document's UTF-8 before reading it; so does this.
+    if (!simdjson::validate_utf8(line.data(), line.size())) return false;
     p_ = line.data();
     end_ = line.data() + line.size();
     try {
@@ -40,32 +44,8 @@ bool PlainClaimReader::read(std::string_view line, Claim& c) {
 
 namespace {
 
-// The length of the well-formed UTF-8 sequence at p (a byte >= 0x80) before
-// end, or 0: the checks of detail::utf8_length, inline for the hot loop.
-inline std::size_t utf8_at(const unsigned char* p, const unsigned char* end) {
-    const unsigned b0 = p[0];
-    std::size_t n;
-    unsigned lo = 0x80, hi = 0xBF;
-    if (b0 >= 0xC2 && b0 <= 0xDF) n = 2;
-    else if (b0 >= 0xE0 && b0 <= 0xEF) {
-        n = 3;
-        if (b0 == 0xE0) lo = 0xA0;
-        if (b0 == 0xED) hi = 0x9F;
-    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-        n = 4;
-        if (b0 == 0xF0) lo = 0x90;
-        if (b0 == 0xF4) hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (static_cast<std::size_t>(end - p) < n || p[1] < lo || p[1] > hi) return 0;
-    for (std::size_t k = 2; k < n; ++k)
-        if ((p[k] & 0xC0) != 0x80) return 0;
-    return n;
-}
-
-// Bit i set when byte i of the 16 at p is a quote, a backslash, a control
-// character or not ASCII: the bytes the string scan must look at.
+// Bit i set when byte i of the 16 at p is a quote, a backslash or a control
+// character: the bytes the string scan stops at.
 #if defined(__SSE2__)
 inline unsigned special_bytes(const unsigned char* p) {
     const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
@@ -74,47 +54,36 @@ inline unsigned special_bytes(const unsigned char* p) {
     const __m128i printable = _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(0x20)), x);  // x >= 0x20
     const unsigned stop = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(quote, slash))) |
                           (~static_cast<unsigned>(_mm_movemask_epi8(printable)) & 0xFFFFu);
-    return stop | static_cast<unsigned>(_mm_movemask_epi8(x));  // high bit: not ASCII
+    return stop;
 }
 #else
 inline unsigned special_bytes(const unsigned char* p) {
     unsigned found = 0;
     for (unsigned i = 0; i < 16; ++i)
-        if (p[i] == '"' || p[i] == '\\' || p[i] < 0x20 || p[i] >= 0x80) found |= 1u << i;
+        if (p[i] == '"' || p[i] == '\\' || p[i] < 0x20) found |= 1u << i;
     return found;
 }
 #endif
 
 }  // namespace
 
-// A string without escapes; its UTF-8 is checked here as simdjson would.
-// Reads 16 bytes at a time; the line is padded (read() requires it), and
-// nothing found past its end counts.
+// A string without escapes (the line's UTF-8 was checked as a whole). Reads
+// 16 bytes at a time; the line is padded (read() requires it), and nothing
+// found past its end counts.
 bool PlainClaimReader::read_string(std::string_view& out) {
     blanks();
     if (p_ == end_ || *p_ != '"') return false;
     const auto* q = reinterpret_cast<const unsigned char*>(++p_);
     const auto* end = reinterpret_cast<const unsigned char*>(end_);
-    while (q < end) {
-        const unsigned found = special_bytes(q);
-        if (found == 0) {
-            q += 16;
-            continue;
-        }
-        q += __builtin_ctz(found);
-        if (q >= end) break;
-        const unsigned ch = *q;
-        if (ch == '"') {
-            out = std::string_view(p_, static_cast<std::size_t>(reinterpret_cast<const char*>(q) - p_));
-            p_ = reinterpret_cast<const char*>(q) + 1;
-            return true;
-        }
-        if (ch < 0x80) return false;  // an escape or a control character
-        const std::size_t n = utf8_at(q, end);
-        if (n == 0) return false;
-        q += n;
-    }
-    return false;
+    unsigned found = 0;
+    for (; q < end; q += 16)
+        if ((found = special_bytes(q)) != 0) break;
+    if (found == 0) return false;
+    q += __builtin_ctz(found);
+    if (q >= end || *q != '"') return false;  // past the line, an escape or a control character
+    out = std::string_view(p_, static_cast<std::size_t>(reinterpret_cast<const char*>(q) - p_));
+    p_ = reinterpret_cast<const char*>(q) + 1;
+    return true;
 }
 
 // What the full decoder hands a setter: a string's contents (quoted), or a
