@@ -16,31 +16,31 @@ namespace claimgraph::detail {
 
 // The per-item program run one op at a time over all of a claim's items
 // (column by column) instead of one item at a time: an op is dispatched once
-// per claim, not once per item.
-struct ColRef {
-    enum Kind : std::uint8_t { slot, column, item_field };
-    Kind kind = slot;
-    std::int32_t index = 0;  // slot, column, or item field
-};
-
+// per claim, not once per item. Every operand is a column of `cap` values:
+// constants are filled once per buffer, claim slots and item fields are copied
+// in per claim, so the op loops are plain unit-stride loops.
 struct ColOp {
     OpCode code{};
     std::uint8_t mode = 0;
-    std::int32_t dst = 0;  // column
-    ColRef a, b, c;
+    std::int32_t dst = 0, a = 0, b = 0, c = 0;  // columns
     std::int64_t imm = 0, imm2 = 1;
     std::int32_t n = 0;     // table: key count
-    std::int32_t keys = 0;  // table: n key refs at LinePlan::refs[keys], then n strides in `strides`
+    std::int32_t keys = 0;  // table: key columns at LinePlan::keys[keys..], strides alike in `strides`
 };
 
 struct LinePlan {
     bool ok = false;  // false: the plan does not cover this line program; run it item by item
+    std::uint64_t id = 0;  // unique per plan: a thread's buffer knows which plan's constants it holds
     std::int32_t columns = 0;
-    std::vector<std::pair<std::int32_t, std::int32_t>> present;  // (item field, column) from Claim::item_present
+    struct Load { std::int32_t from, column; };
+    std::vector<Load> constants;  // slot → column, filled when the buffer is (re)made
+    std::vector<Load> scalars;    // claim slot → column, per claim
+    std::vector<Load> fields;     // item field → column, per claim
+    std::vector<Load> present;    // item field presence → column, per claim
     std::vector<ColOp> ops;
-    std::vector<ColRef> refs;
+    std::vector<std::int32_t> keys;
     std::vector<std::int64_t> strides;
-    struct Sum { ColRef value; std::int32_t claim_slot; };
+    struct Sum { std::int32_t column, claim_slot; };
     std::vector<Sum> sums;
 };
 

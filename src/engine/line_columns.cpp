@@ -2,6 +2,8 @@
 // tight loop over the claim's items. Checked arithmetic sets a flag instead of
 // throwing, so the loops stay branch-free; any flag sends the claim back to the
 // reference loop, which raises the exact error.
+#include <algorithm>
+#include <atomic>
 #include <unordered_map>
 
 #include "engine/fast_program.hpp"
@@ -20,36 +22,51 @@ bool column_op_supported(OpCode c) {
     }
 }
 
-// One operand over the items: a column, a field read in place from
-// Claim::items (a stride of one item), or a claim slot (stride 0).
-struct View {
-    const std::int64_t* p;
-    std::size_t step;
-    std::int64_t operator[](std::size_t i) const { return p[i * step]; }
-};
+// Slots nothing writes hold constants (slot_init) for every claim.
+std::vector<std::uint8_t> written_slots(const Program& p) {
+    std::vector<std::uint8_t> w(p.slot_init.size(), 0);
+    const auto nf = p.schema.claim_fields.size(), ni = p.schema.item_fields.size();
+    for (std::size_t i = 0; i < nf; ++i) w[p.claim_fields + i] = w[p.claim_present + i] = 1;
+    for (std::size_t i = 0; i < ni; ++i) w[p.item_fields + i] = w[p.item_present + i] = 1;
+    w[p.claim_date] = 1;
+    for (const auto& a : p.accumulators) w[a.slot] = 1;
+    for (const auto* ops : {&p.ops, &p.line_ops})
+        for (const Op& op : *ops) {
+            if (op.dst >= 0) w[op.dst] = 1;
+            if (op.code == OpCode::bands) w[op.c] = 1;
+        }
+    for (const auto& sum : p.line_sums) w[sum.claim_slot] = 1;
+    return w;
+}
 
-template <class F>
-void each(std::size_t n, F&& f) {
-    for (std::size_t i = 0; i < n; ++i) f(i);
+std::uint64_t next_plan_id() {
+    static std::atomic<std::uint64_t> id{0};
+    return ++id;
 }
 
 }  // namespace
 
 LinePlan build_line_plan(const Program& p) {
     LinePlan lp;
+    lp.id = next_plan_id();
     const auto nf = static_cast<std::int32_t>(p.schema.item_fields.size());
-    std::unordered_map<std::int32_t, ColRef> line_ref;
-    for (const std::int32_t f : p.line_reads) line_ref[p.item_fields + f] = {ColRef::item_field, f};
+    const auto written = written_slots(p);
+    std::unordered_map<std::int32_t, std::int32_t> column_of;  // slot → column
+    for (const std::int32_t f : p.line_reads) {
+        lp.fields.push_back({f, lp.columns});
+        column_of[p.item_fields + f] = lp.columns++;
+    }
     for (const std::int32_t f : p.line_reads_present) {
-        lp.present.emplace_back(f, lp.columns);
-        line_ref[p.item_present + f] = {ColRef::column, lp.columns++};
+        lp.present.push_back({f, lp.columns});
+        column_of[p.item_present + f] = lp.columns++;
     }
     bool ok = true;
-    auto ref = [&](std::int32_t slot) {
-        if (auto it = line_ref.find(slot); it != line_ref.end()) return it->second;
+    auto col = [&](std::int32_t slot) {
+        if (auto it = column_of.find(slot); it != column_of.end()) return it->second;
         // An item slot the plan does not load would be read stale.
         if (slot >= p.item_fields && slot < p.item_present + nf) ok = false;
-        return ColRef{ColRef::slot, slot};
+        (written[slot] ? lp.scalars : lp.constants).push_back({slot, lp.columns});
+        return column_of[slot] = lp.columns++;
     };
     for (const Op& op : p.line_ops) {
         if (!column_op_supported(op.code)) return {};
@@ -58,99 +75,169 @@ LinePlan build_line_plan(const Program& p) {
         co.mode = op.mode;
         co.imm = op.imm;
         co.imm2 = op.imm2;
-        co.a = ref(op.a);
-        co.b = ref(op.b);
-        co.c = ref(op.c);
+        // Operands an op does not read stay column 0, never read.
+        co.a = col(op.a);
+        if (op.code != OpCode::neg && op.code != OpCode::not_ && op.code != OpCode::rescale &&
+            op.code != OpCode::round && op.code != OpCode::tags_any && op.code != OpCode::tags_all &&
+            op.code != OpCode::table)
+            co.b = col(op.b);
+        if (op.code == OpCode::select) co.c = col(op.c);
         if (op.code == OpCode::table) {
             co.n = op.n;
-            co.keys = static_cast<std::int32_t>(lp.refs.size());
+            co.keys = static_cast<std::int32_t>(lp.keys.size());
             for (std::int32_t i = 0; i < op.n; ++i) {
-                lp.refs.push_back(ref(p.args[op.extra + i]));
+                lp.keys.push_back(col(p.args[op.extra + i]));
                 lp.strides.push_back(p.args[op.extra + op.n + i]);
             }
         }
         co.dst = lp.columns++;
-        line_ref[op.dst] = {ColRef::column, co.dst};
+        column_of[op.dst] = co.dst;
         lp.ops.push_back(co);
     }
-    for (const auto& sum : p.line_sums) lp.sums.push_back({ref(sum.line_slot), sum.claim_slot});
+    for (const auto& sum : p.line_sums) lp.sums.push_back({col(sum.line_slot), sum.claim_slot});
     lp.ok = ok;
     return lp;
 }
 
-bool run_line_columns(const Program& p, const LinePlan& plan, const Claim& c, std::int64_t* s) {
-    const std::size_t n = c.item_count;
-    if (n == 0) return true;  // every sum adds nothing
-    const std::size_t nf = p.schema.item_fields.size();
-    thread_local std::vector<std::int64_t> buf;
-    if (buf.size() < static_cast<std::size_t>(plan.columns) * n) buf.resize(static_cast<std::size_t>(plan.columns) * n);
-    std::int64_t* cols = buf.data();
-    for (const auto& [f, col] : plan.present) {
-        std::int64_t* d = cols + static_cast<std::size_t>(col) * n;
-        const std::uint8_t* pr = c.item_present.data() + f;
-        each(n, [&](std::size_t i) { d[i] = pr[i * nf]; });
-    }
-    const auto view = [&](ColRef r) -> View {
-        switch (r.kind) {
-            case ColRef::slot: return {s + r.index, 0};
-            case ColRef::column: return {cols + static_cast<std::size_t>(r.index) * n, 1};
-            case ColRef::item_field: break;
-        }
-        return {c.items.data() + r.index, nf};
-    };
-    bool ovf = false;
+// Items go through in blocks of kBlock: every loop below has that constant
+// trip count, so it is unrolled or vectorized and its exit is always
+// predicted (a claim's item count varies, a per-op loop over it would
+// mispredict its exit once per op). A last partial block repeats its last
+// item in the spare rows: they compute what a real row computes (no new
+// overflow, valid table indexes) and are masked out of the sums.
+constexpr std::size_t kBlock = 16;
+
+namespace {
+
+bool run_ops(const Program& p, const LinePlan& plan, std::int64_t* cols) {
+    constexpr std::size_t W = kBlock;
+    const auto column = [cols](std::int32_t k) { return cols + static_cast<std::size_t>(k) * W; };
     for (const ColOp& op : plan.ops) {
-        std::int64_t* d = cols + static_cast<std::size_t>(op.dst) * n;
-        const View a = view(op.a), b = view(op.b), cc = view(op.c);
+        std::int64_t* __restrict d = column(op.dst);
+        const std::int64_t* __restrict a = column(op.a);
+        const std::int64_t* __restrict b = column(op.b);
+        const std::int64_t* __restrict cc = column(op.c);
+        bool o = false;
         switch (op.code) {
-            case OpCode::add: each(n, [&](std::size_t i) { ovf |= __builtin_add_overflow(a[i], b[i], d + i); }); break;
-            case OpCode::sub: each(n, [&](std::size_t i) { ovf |= __builtin_sub_overflow(a[i], b[i], d + i); }); break;
-            case OpCode::mul: each(n, [&](std::size_t i) { ovf |= __builtin_mul_overflow(a[i], b[i], d + i); }); break;
+            // Wrapping arithmetic with the sign-bit overflow test folded into
+            // one word: no flags per element, so the loop vectorizes.
+            case OpCode::add: {
+                std::uint64_t bad = 0;
+                for (std::size_t i = 0; i < W; ++i) {
+                    const auto x = static_cast<std::uint64_t>(a[i]), y = static_cast<std::uint64_t>(b[i]), r = x + y;
+                    bad |= (x ^ r) & (y ^ r);
+                    d[i] = static_cast<std::int64_t>(r);
+                }
+                o = bad >> 63;
+                break;
+            }
+            case OpCode::sub: {
+                std::uint64_t bad = 0;
+                for (std::size_t i = 0; i < W; ++i) {
+                    const auto x = static_cast<std::uint64_t>(a[i]), y = static_cast<std::uint64_t>(b[i]), r = x - y;
+                    bad |= (x ^ y) & (x ^ r);
+                    d[i] = static_cast<std::int64_t>(r);
+                }
+                o = bad >> 63;
+                break;
+            }
+            case OpCode::mul: for (std::size_t i = 0; i < W; ++i) o |= __builtin_mul_overflow(a[i], b[i], d + i); break;
             case OpCode::neg:
-                each(n, [&](std::size_t i) { ovf |= __builtin_sub_overflow(std::int64_t{0}, a[i], d + i); });
+                for (std::size_t i = 0; i < W; ++i) o |= __builtin_sub_overflow(std::int64_t{0}, a[i], d + i);
                 break;
-            case OpCode::min: each(n, [&](std::size_t i) { d[i] = std::min(a[i], b[i]); }); break;
-            case OpCode::max: each(n, [&](std::size_t i) { d[i] = std::max(a[i], b[i]); }); break;
-            case OpCode::rescale:
-                each(n, [&](std::size_t i) { ovf |= __builtin_mul_overflow(a[i], op.imm, d + i); });
-                break;
+            case OpCode::min: for (std::size_t i = 0; i < W; ++i) d[i] = a[i] < b[i] ? a[i] : b[i]; break;
+            case OpCode::max: for (std::size_t i = 0; i < W; ++i) d[i] = a[i] < b[i] ? b[i] : a[i]; break;
+            case OpCode::rescale: for (std::size_t i = 0; i < W; ++i) o |= __builtin_mul_overflow(a[i], op.imm, d + i); break;
             case OpCode::round:
-                round_fast_n(n, [&](std::size_t i) { return a[i]; }, d, op.imm, op.imm2, static_cast<RoundMode>(op.mode), ovf);
+                round_fast_n(W, [a](std::size_t i) { return a[i]; }, d, op.imm, op.imm2, static_cast<RoundMode>(op.mode), o);
                 break;
-            case OpCode::eq: each(n, [&](std::size_t i) { d[i] = a[i] == b[i]; }); break;
-            case OpCode::ne: each(n, [&](std::size_t i) { d[i] = a[i] != b[i]; }); break;
-            case OpCode::lt: each(n, [&](std::size_t i) { d[i] = a[i] < b[i]; }); break;
-            case OpCode::le: each(n, [&](std::size_t i) { d[i] = a[i] <= b[i]; }); break;
-            case OpCode::gt: each(n, [&](std::size_t i) { d[i] = a[i] > b[i]; }); break;
-            case OpCode::ge: each(n, [&](std::size_t i) { d[i] = a[i] >= b[i]; }); break;
-            case OpCode::and_: each(n, [&](std::size_t i) { d[i] = a[i] && b[i]; }); break;
-            case OpCode::or_: each(n, [&](std::size_t i) { d[i] = a[i] || b[i]; }); break;
-            case OpCode::not_: each(n, [&](std::size_t i) { d[i] = !a[i]; }); break;
-            case OpCode::select: each(n, [&](std::size_t i) { d[i] = a[i] ? b[i] : cc[i]; }); break;
-            case OpCode::tags_any: each(n, [&](std::size_t i) { d[i] = (a[i] & op.imm) != 0; }); break;
-            case OpCode::tags_all: each(n, [&](std::size_t i) { d[i] = (a[i] & op.imm) == op.imm; }); break;
+            case OpCode::eq: for (std::size_t i = 0; i < W; ++i) d[i] = a[i] == b[i]; break;
+            case OpCode::ne: for (std::size_t i = 0; i < W; ++i) d[i] = a[i] != b[i]; break;
+            case OpCode::lt: for (std::size_t i = 0; i < W; ++i) d[i] = a[i] < b[i]; break;
+            case OpCode::le: for (std::size_t i = 0; i < W; ++i) d[i] = a[i] <= b[i]; break;
+            case OpCode::gt: for (std::size_t i = 0; i < W; ++i) d[i] = a[i] > b[i]; break;
+            case OpCode::ge: for (std::size_t i = 0; i < W; ++i) d[i] = a[i] >= b[i]; break;
+            // Bitwise on 0/1 and a conditional move: no data-dependent branches.
+            case OpCode::and_: for (std::size_t i = 0; i < W; ++i) d[i] = (a[i] != 0) & (b[i] != 0); break;
+            case OpCode::or_: for (std::size_t i = 0; i < W; ++i) d[i] = (a[i] != 0) | (b[i] != 0); break;
+            case OpCode::not_: for (std::size_t i = 0; i < W; ++i) d[i] = a[i] == 0; break;
+            case OpCode::select:
+                for (std::size_t i = 0; i < W; ++i) {
+                    const std::int64_t x = b[i], y = cc[i];
+                    d[i] = a[i] ? x : y;
+                }
+                break;
+            case OpCode::tags_any: for (std::size_t i = 0; i < W; ++i) d[i] = (a[i] & op.imm) != 0; break;
+            case OpCode::tags_all: for (std::size_t i = 0; i < W; ++i) d[i] = (a[i] & op.imm) == op.imm; break;
             case OpCode::table:
-                each(n, [&](std::size_t i) {
+                for (std::size_t i = 0; i < W; ++i) {
                     std::int64_t idx = 0;
-                    for (std::int32_t k = 0; k < op.n; ++k) idx += view(plan.refs[op.keys + k])[i] * plan.strides[op.keys + k];
+                    for (std::int32_t k = 0; k < op.n; ++k) idx += column(plan.keys[op.keys + k])[i] * plan.strides[op.keys + k];
                     d[i] = p.table_data[static_cast<std::size_t>(op.imm + idx)];
-                });
+                }
                 break;
             default: return false;
         }
-        if (ovf) return false;  // a wrapped value must not reach a later op (a table index)
+        if (o) return false;  // a wrapped value must not reach a later op (a table index)
     }
-    // Summed in item order from the slot's value, as the reference does, and
-    // written only once nothing has overflowed.
+    return true;
+}
+
+}  // namespace
+
+bool run_line_columns(const Program& p, const LinePlan& plan, const Claim& c, std::int64_t* s) {
+    constexpr std::size_t W = kBlock;
+    const std::size_t n = c.item_count;
+    if (n == 0) return true;  // every sum adds nothing
+    const std::size_t nf = p.schema.item_fields.size();
+    // One buffer per thread, laid out for one plan; constants stay in it
+    // between claims.
+    thread_local struct {
+        std::uint64_t plan = 0;
+        std::vector<std::int64_t> data;
+    } buf;
+    if (buf.plan != plan.id) {
+        buf.plan = plan.id;
+        buf.data.assign(static_cast<std::size_t>(plan.columns) * W, 0);
+        for (const auto& k : plan.constants) std::fill_n(buf.data.data() + static_cast<std::size_t>(k.column) * W, W, p.slot_init[k.from]);
+    }
+    std::int64_t* const cols = buf.data.data();
+    const auto column = [cols](std::int32_t k) { return cols + static_cast<std::size_t>(k) * W; };
+    for (const auto& k : plan.scalars) std::fill_n(column(k.column), W, s[k.from]);
     thread_local std::vector<std::int64_t> totals;
     totals.resize(plan.sums.size());
-    for (std::size_t k = 0; k < plan.sums.size(); ++k) {
-        const View v = view(plan.sums[k].value);
-        std::int64_t t = s[plan.sums[k].claim_slot];
-        each(n, [&](std::size_t i) { ovf |= __builtin_add_overflow(t, v[i], &t); });
-        totals[k] = t;
+    for (std::size_t k = 0; k < plan.sums.size(); ++k) totals[k] = s[plan.sums[k].claim_slot];
+    for (std::size_t first = 0; first < n; first += W) {
+        const std::size_t last = std::min(n, first + W) - 1;
+        std::size_t row[W];
+        std::int64_t keep[W];
+        for (std::size_t i = 0; i < W; ++i) {
+            row[i] = std::min(first + i, last);
+            keep[i] = first + i <= last ? -1 : 0;
+        }
+        for (const auto& k : plan.fields) {
+            std::int64_t* d = column(k.column);
+            const std::int64_t* v = c.items.data() + k.from;
+            for (std::size_t i = 0; i < W; ++i) d[i] = v[row[i] * nf];
+        }
+        for (const auto& k : plan.present) {
+            std::int64_t* d = column(k.column);
+            const std::uint8_t* v = c.item_present.data() + k.from;
+            for (std::size_t i = 0; i < W; ++i) d[i] = v[row[i] * nf];
+        }
+        if (!run_ops(p, plan, cols)) return false;
+        // In item order from the slot's value, as the reference adds them;
+        // a spare row adds 0, which cannot overflow.
+        for (std::size_t k = 0; k < plan.sums.size(); ++k) {
+            const std::int64_t* v = column(plan.sums[k].column);
+            std::int64_t t = totals[k];
+            bool o = false;
+            for (std::size_t i = 0; i < W; ++i) o |= __builtin_add_overflow(t, v[i] & keep[i], &t);
+            if (o) return false;
+            totals[k] = t;
+        }
     }
-    if (ovf) return false;
+    // Written only once nothing has overflowed.
     for (std::size_t k = 0; k < plan.sums.size(); ++k) s[plan.sums[k].claim_slot] = totals[k];
     return true;
 }
