@@ -71,13 +71,18 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
     out.code.clear();
     out.message.clear();
     out.field.clear();
-    out.outputs.assign(p.outputs.size(), Money{});
-    out.stages.assign(p.stages.size(), StageResult{});
+    // A settled claim overwrites every output and stage field below; only the
+    // paths that stop early need the zeroed results.
+    const auto zero_results = [&] {
+        out.outputs.assign(p.outputs.size(), Money{});
+        out.stages.assign(p.stages.size(), StageResult{});
+    };
     if constexpr (Tracing) detail::trace_begin(p, c, *trace);
 
     const std::size_t nf = p.schema.claim_fields.size();
     if (c.fields.size() != nf || c.present.size() != nf ||
         c.items.size() != c.item_count * p.schema.item_fields.size() || c.item_present.size() != c.items.size()) {
+        zero_results();
         out.status = SettleStatus::error;
         out.message = "the claim was not built for this policy's schema";
         if constexpr (Tracing) detail::trace_end(p, nullptr, out, {}, {}, *trace);
@@ -126,12 +131,14 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
     }
     if (!done) run_reference<Tracing>(p, c, s, out, trace);
     if (out.status == SettleStatus::error) {
+        zero_results();
         if constexpr (Tracing) detail::trace_end(p, nullptr, out, accv, {}, *trace);
         return;
     }
 
     for (const auto& r : p.rejections) {
         if (s[r.cond]) {
+            zero_results();
             out.status = SettleStatus::rejected;
             out.code = r.code;
             out.message = r.message.empty() ? r.label : r.message;
@@ -139,6 +146,8 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
             return;
         }
     }
+    out.outputs.resize(p.outputs.size());
+    out.stages.resize(p.stages.size());
     for (std::size_t i = 0; i < p.outputs.size(); ++i) out.outputs[i] = Money::from_fen(s[p.outputs[i].slot]);
     for (std::size_t i = 0; i < p.stages.size(); ++i) {
         const auto& st = p.stages[i];
