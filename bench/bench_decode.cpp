@@ -1,4 +1,5 @@
-// Decoding JSON Lines claims: read_claims_jsonl throughput on the bench corpus.
+// Decoding JSON Lines claims on the bench corpus: read_claims_jsonl (all
+// records at once), the reused ClaimDecoder (the streaming paths), and writing.
 //
 //   bench_decode [google-benchmark flags]
 //   CLAIMGRAPH_BENCH_CLAIMS=20000 (corpus size), CLAIMGRAPH_BENCH_SEED=20260101
@@ -61,6 +62,38 @@ void BM_DecodeJsonl(benchmark::State& state) {
                            benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 
+// The streaming decoder: one ClaimDecoder and one ClaimRecord reused, line by
+// line in place (the bench corpus is padded by its own text), as settle_file
+// and settle_stream do. Also checks that the full simdjson decoder alone
+// (fast_path = false) is the slower one, for the report.
+void decode_lines(benchmark::State& state, bool fast_path) {
+    const Fixture& f = fixture();
+    std::string text = f.corpus.jsonl;
+    const std::size_t size = text.size();
+    text.append(ClaimDecoder::padding, ' ');
+    ClaimDecoder decoder(f.graph, fast_path);
+    ClaimRecord rec;
+    std::size_t bad = 0;
+    for (auto _ : state) {
+        for (std::size_t pos = 0; pos < size;) {
+            std::size_t end = text.find('\n', pos);
+            if (end == std::string::npos || end > size) end = size;
+            decoder.decode(std::string_view(text).substr(pos, end - pos), text.size() - pos, rec);
+            bad += !rec.ok;
+            pos = end + 1;
+        }
+        benchmark::DoNotOptimize(rec.claim.items.data());
+    }
+    if (bad != 0) state.SkipWithError("a corpus line failed to decode");
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * size));
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * f.corpus.claims.size()));
+    state.counters["per_claim"] =
+        benchmark::Counter(static_cast<double>(f.corpus.claims.size()),
+                           benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+void BM_ClaimDecoder(benchmark::State& state) { decode_lines(state, true); }
+void BM_ClaimDecoderSimdjsonOnly(benchmark::State& state) { decode_lines(state, false); }
+
 // Writing results (no detail): write_result_json for every claim, settled once.
 void BM_WriteResultsJsonl(benchmark::State& state) {
     const Fixture& f = fixture();
@@ -86,6 +119,8 @@ void BM_WriteResultsJsonl(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_DecodeJsonl)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ClaimDecoder)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ClaimDecoderSimdjsonOnly)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_WriteResultsJsonl)->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();
