@@ -119,3 +119,24 @@ TEST_CASE("decoder: escapes, blanks and key order read the same as the plain for
     CHECK(b.claim.item_texts[name] == "床位费");
     CHECK(a.claim.item_texts[name] == "床位费");
 }
+
+TEST_CASE("decoder fast path: amounts read as parse_money reads them, odd ones by the full decoder", "[io][decoder]") {
+    ClaimDecoder fast(demo()), full(demo(), false);
+    const std::string head =
+        R"({"claim_id":"E-2","member_id":"M1","date":"2026-03-01","insutype":"employee","med_type":"inpatient","hosp_lv":2,"region":"local","referred":false,"emergency":false,"retired":false,"tags":[],"hmb_enrolled":false,"hmb_preexisting":false,"items":[{"code":"A1","category":"A","amount":)";
+    std::size_t good = 0;
+    for (const char* amount : {"0", "0.5", "0.05", "1.50", "100", "00.5", "01", "1.005", "12e2", "1E2", "-1", "-0", "1.",
+                               ".5", "1.5.5", "123456789012345", "1234567890123456", "123456789012345678901", "92233720368547758.07",
+                               "1 ", "1\t", "7x", "\"12\"", "true", "null", "1,"}) {
+        const std::string line = head + amount + "}]}";
+        check_same(fast, full, line);
+        ClaimRecord r;
+        fast.decode(line, r);
+        good += r.ok;
+        if (std::string_view(amount) == "1.50") {
+            REQUIRE(r.ok);
+            CHECK(r.claim.items[static_cast<std::size_t>(demo().schema().item_field("amount"))] == 150);
+        }
+    }
+    CHECK(good >= 8);
+}

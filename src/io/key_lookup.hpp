@@ -1,6 +1,7 @@
 // Internal: finding a JSON key among a fixed list of names (a schema's fields).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -36,18 +37,36 @@ public:
 
     // The same for a key with at least 16 readable bytes from key.data() (a
     // key inside a padded line): names are compared as two 64-bit words.
+    // A hash of (length, first and last byte) picks the one candidate; names
+    // sharing a slot (none in the shipped schemas) are searched in turn.
     int find_padded(std::string_view key, int prev) {
-        if (names_.empty() || key.size() > 16) return find(key, prev);
+        if (names_.empty() || key.size() > 16 || key.empty()) return find(key, prev);
         const Words w = words_of(key.data(), key.size());
-        int& guess = next_[static_cast<std::size_t>(prev + 1)];
         auto same = [&](std::size_t i) { return words_[i].a == w.a && words_[i].b == w.b && names_[i].size() == key.size(); };
-        if (same(static_cast<std::size_t>(guess))) return guess;
+        const int slot = slots_[slot_of(key)];
+        if (slot >= 0) return same(static_cast<std::size_t>(slot)) ? slot : -1;
+        if (slot == kNone) return -1;
         for (std::size_t i = 0; i < names_.size(); ++i)
-            if (same(i)) return guess = static_cast<int>(i);
+            if (same(i)) return static_cast<int>(i);
         return -1;
     }
 
 private:
+    static constexpr int kNone = -1, kShared = -2;
+    static std::size_t slot_of(std::string_view key) {
+        return (key.size() * 7 + static_cast<unsigned char>(key.front()) * 3 + static_cast<unsigned char>(key.back())) & 63;
+    }
+    std::array<int, 64> slots_for() const {
+        std::array<int, 64> slots;
+        slots.fill(kNone);
+        for (std::size_t i = 0; i < names_.size(); ++i) {
+            if (names_[i].empty()) continue;
+            int& s = slots[slot_of(names_[i])];
+            s = s == kNone ? static_cast<int>(i) : kShared;
+        }
+        return slots;
+    }
+
     struct Words {
         std::uint64_t a = 0, b = 0;
     };
@@ -74,6 +93,7 @@ private:
     std::vector<std::string_view> names_;
     std::vector<int> next_;
     std::vector<Words> words_ = words_for(names_);
+    std::array<int, 64> slots_ = slots_for();
 };
 
 // The claim's own keys come first in a claim-level key list; schema fields follow.

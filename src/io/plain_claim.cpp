@@ -200,20 +200,31 @@ bool PlainClaimReader::set_item_directly(Claim& c, std::size_t item, int field, 
 bool PlainClaimReader::read_items(Claim& c) {
     if (!eat('[')) return false;
     if (eat(']')) return true;
+    const std::size_t nf = s_.item_fields.size();
     do {
         if (!eat('{')) return false;
         const std::size_t item = c.item_count;
         start_item(s_, c);
         if (eat('}')) continue;
-        seen_item_.assign(item_keys_.size(), 0);
+        // Fields seen on this line: start_item's slots are fresh and every
+        // setter marks its slot present, so a present slot is a repeated key.
+        const std::uint8_t* seen = c.item_present.data() + item * nf;
         int prev = -1;
         do {
             std::string_view key, v;
             if (!read_string(key) || !eat(':')) return false;
             const int f = item_keys_.find_padded(key, prev);
-            if (f < 0 || seen_item_[static_cast<std::size_t>(f)]) return false;
-            seen_item_[static_cast<std::size_t>(f)] = 1;
+            if (f < 0 || seen[f]) return false;
             prev = f;
+            const FieldSpec& spec = s_.item_fields[static_cast<std::size_t>(f)];
+            blanks();
+            std::int64_t fen = 0;
+            if (spec.type == FieldType::money && read_plain_amount(fen) && !(spec.min_value && fen < *spec.min_value)) {
+                const std::size_t k = item * nf + static_cast<std::size_t>(f);
+                c.items[k] = fen;
+                c.item_present[k] = 1;
+                continue;
+            }
             bool quoted = false;
             if (!read_scalar(v, quoted)) return false;
             if (!set_item_directly(c, item, f, v, quoted)) set_item_value(s_, c, item, f, v, quoted);
@@ -221,6 +232,34 @@ bool PlainClaimReader::read_items(Claim& c) {
         if (!eat('}')) return false;
     } while (eat(','));
     return eat(']');
+}
+
+// An amount written the plain way — digits, then at most two decimals, no sign
+// or exponent, at most 15 integer digits, followed by a delimiter — read
+// straight to fen; what parse_money would read from the same text. False
+// (nothing consumed) for anything else, which read_scalar and the setters
+// then handle, errors included.
+bool PlainClaimReader::read_plain_amount(std::int64_t& fen) {
+    const char* q = p_;
+    auto digit = [&](const char* at) { return at < end_ && *at >= '0' && *at <= '9'; };
+    if (!digit(q)) return false;
+    std::int64_t yuan = 0;
+    const char* first = q;
+    while (digit(q)) yuan = yuan * 10 + (*q++ - '0');
+    if (q - first > 15 || (*first == '0' && q - first > 1)) return false;
+    std::int64_t cents = 0;
+    if (q < end_ && *q == '.') {
+        ++q;
+        if (!digit(q)) return false;
+        cents = (*q++ - '0') * 10;
+        if (digit(q)) cents += *q++ - '0';
+        if (digit(q)) return false;  // a third decimal
+    }
+    if (q < end_ && *q != ',' && *q != '}' && *q != ']' && *q != ' ' && *q != '\t' && *q != '\r' && *q != '\n')
+        return false;
+    fen = yuan * 100 + cents;
+    p_ = q;
+    return true;
 }
 
 }  // namespace claimgraph::detail

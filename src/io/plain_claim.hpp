@@ -27,6 +27,7 @@ private:
     bool read_object(Claim& c);
     bool read_items(Claim& c);
     bool read_tags(Claim& c, int field);
+    bool read_plain_amount(std::int64_t& fen);
     bool set_item_directly(Claim& c, std::size_t item, int field, std::string_view text, bool quoted);
     bool read_string(std::string_view& out);
     bool read_scalar(std::string_view& text, bool& quoted);
@@ -42,7 +43,7 @@ private:
 
     const Schema& s_;
     KeyLookup claim_keys_, item_keys_;
-    std::vector<std::uint8_t> seen_claim_, seen_item_;
+    std::vector<std::uint8_t> seen_claim_;
     const char* p_ = nullptr;
     const char* end_ = nullptr;
 };
