@@ -30,6 +30,52 @@ inline void count(BatchCounts& c, SettleStatus s) {
     }
 }
 
+// One worker's rows in fixed-size blocks: unlike one growing string, nothing
+// is copied as it grows and no capacity beyond the last block is left unused.
+class RowBlocks {
+public:
+    struct Row {
+        std::uint32_t block = 0, offset = 0, len = 0;
+    };
+    Row add(std::string_view row) {
+        if (blocks_.empty() || blocks_.back().size() + row.size() > blocks_.back().capacity()) {
+            blocks_.emplace_back();
+            blocks_.back().reserve(row.size() > kBlock ? row.size() : kBlock);
+        }
+        std::string& b = blocks_.back();
+        const Row r{static_cast<std::uint32_t>(blocks_.size() - 1), static_cast<std::uint32_t>(b.size()),
+                    static_cast<std::uint32_t>(row.size())};
+        b.append(row);
+        return r;
+    }
+    std::string_view text(const Row& r) const { return std::string_view(blocks_[r.block]).substr(r.offset, r.len); }
+
+private:
+    static constexpr std::size_t kBlock = std::size_t{4} << 20;
+    std::vector<std::string> blocks_;
+};
+
+// Where a row is: which worker's blocks, and where in them.
+struct BlockRow {
+    std::uint32_t worker = 0;
+    RowBlocks::Row row;
+};
+
+// The header, then every row in input order, handed to `sink` in blocks.
+inline void emit_rows(const std::string& header, const std::vector<RowBlocks>& stores, const std::vector<BlockRow>& rows,
+                      const std::function<void(std::string_view)>& sink) {
+    std::string block = header;
+    for (const BlockRow& r : rows) {
+        block.append(stores[r.worker].text(r.row));
+        block.push_back('\n');
+        if (block.size() >= (1u << 20)) {
+            sink(block);
+            block.clear();
+        }
+    }
+    if (!block.empty()) sink(block);
+}
+
 // Runs work(0) … work(workers - 1), on threads when there is more than one;
 // the first exception of any worker is rethrown after all have joined.
 inline void run_workers(std::size_t workers, const std::function<void(std::size_t)>& work) {

@@ -158,7 +158,7 @@ std::uint64_t prefix_of(std::string_view t) {
 
 // Pages of the file mapped at once before they are given back: the resident
 // part of the file stays near this size however large the file is.
-constexpr std::size_t kResidentFileBytes = std::size_t{64} << 20;
+constexpr std::size_t kResidentFileBytes = std::size_t{16} << 20;
 
 }  // namespace
 
@@ -258,9 +258,25 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
     // the mapping is dropped so that only recently read pages stay resident.
     const std::size_t line_bytes = n == 0 ? 1 : std::max<std::size_t>(1, text.size() / n);
     const std::size_t release_every = std::max<std::size_t>(1, kResidentFileBytes / line_bytes / workers);
-    std::vector<detail::RowSpan> span(n);
-    std::vector<std::string> bodies(workers);
+    std::vector<detail::BlockRow> span(n);
+    std::vector<detail::RowBlocks> bodies(workers);
     std::vector<BatchCounts> worker_counts(workers);
+
+    // Each worker's share of the claims, in settlement order: members are
+    // partitioned by a hash of member_id, taken once per member.
+    std::vector<std::vector<std::uint32_t>> share(workers);
+    if (workers == 1) {
+        share[0] = std::move(order);
+    } else {
+        std::size_t w = 0;
+        for (std::size_t k = 0; k < order.size(); ++k) {
+            const Key& key = keys[order[k]];
+            if (k == 0 || index.member(key) != index.member(keys[order[k - 1]]))
+                w = std::hash<std::string_view>{}(index.member(key)) % workers;
+            share[w].push_back(order[k]);
+        }
+        order = {};
+    }
 
     // Decodes line k into rec with the worker's decoder, in place in the mapping.
     auto decode = [&](const Key& k, ClaimDecoder& decoder, ClaimRecord& rec) {
@@ -280,9 +296,9 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
                 r.error_field = "claim_id";
                 r.error_message = "cannot read the claim's member_id, date and claim_id";
             }
-            const std::size_t at = bodies[0].size();
-            write_error(g, r, format, bodies[0]);
-            span[i] = {0, at, bodies[0].size() - at};
+            std::string row;
+            write_error(g, r, format, row);
+            span[i] = {0, bodies[0].add(row)};
             ++counts.errors;
         }
     }
@@ -291,17 +307,16 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
         ClaimDecoder decoder(g);
         ClaimRecord r;
         std::size_t since_release = 0;
-        std::string& body = bodies[w];
+        std::string body;  // this claim's row
         BatchCounts& c = worker_counts[w];
         Settlement s;
-        for (const std::uint32_t i : order) {
+        for (const std::uint32_t i : share[w]) {
             const Key& k = keys[i];
-            if (workers > 1 && std::hash<std::string_view>{}(index.member(k)) % workers != w) continue;
             if (++since_release == release_every) {
                 file.release(0, text.size());
                 since_release = 0;
             }
-            const std::size_t at = body.size();
+            body.clear();
             decode(k, decoder, r);
             if (!r.ok) {
                 write_error(g, r, format, body);
@@ -326,8 +341,9 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
                 write_result(g, s, format, body);
                 detail::count(c, s.status);
             }
-            span[i] = {static_cast<std::uint32_t>(w), at, body.size() - at};
+            span[i] = {static_cast<std::uint32_t>(w), bodies[w].add(body)};
         }
+        share[w] = {};
     };
     detail::run_workers(workers, work);
     for (const auto& c : worker_counts) {
