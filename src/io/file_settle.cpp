@@ -178,6 +178,7 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
 
     // Pass 1: keys and places.
     KeyIndex index;
+    file.expect_sequential();
     {
         std::size_t pos = 0, released = 0;
         std::uint32_t line_no = 0;
@@ -254,6 +255,7 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
     }
 
     const std::size_t workers = ledgers.size();
+    file.expect_random();
     // Claims are read in settlement order, all over the file: every so many
     // the mapping is dropped so that only recently read pages stay resident.
     const std::size_t line_bytes = n == 0 ? 1 : std::max<std::size_t>(1, text.size() / n);

@@ -73,3 +73,12 @@ void MappedFile::release(std::size_t from, std::size_t to) const {
 }
 
 }  // namespace claimgraph::detail
+
+namespace claimgraph::detail {
+void MappedFile::expect_sequential() const {
+    if (mapped_ > 0) ::madvise(const_cast<char*>(data_), mapped_, MADV_SEQUENTIAL);
+}
+void MappedFile::expect_random() const {
+    if (mapped_ > 0) ::madvise(const_cast<char*>(data_), mapped_, MADV_RANDOM);
+}
+}  // namespace claimgraph::detail

@@ -25,6 +25,10 @@ public:
     // Drops the process's mapping of [from, to) (rounded inward to pages); the
     // text reads the same afterwards, from the page cache or the disk.
     void release(std::size_t from, std::size_t to) const;
+    // Tells the kernel how the text will be read next (madvise), so that it
+    // maps ahead or only what is touched.
+    void expect_sequential() const;
+    void expect_random() const;
 
 private:
     const char* data_ = nullptr;
