@@ -26,7 +26,14 @@ std::vector<std::string_view> item_names(const Schema& s) {
 }
 }  // namespace
 
-PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_names(s)), item_keys_(item_names(s)) {}
+PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_names(s)), item_keys_(item_names(s)) {
+    for (const auto& f : s.item_fields) {
+        std::vector<std::string_view> labels;
+        if (f.type == FieldType::enumeration && f.enum_type >= 0 && static_cast<std::size_t>(f.enum_type) < s.enums.size())
+            for (const auto& v : s.enums[static_cast<std::size_t>(f.enum_type)].values) labels.push_back(v);
+        item_labels_.emplace_back(std::move(labels));
+    }
+}
 
 bool PlainClaimReader::read(std::string_view line, Claim& c) {
     // simdjson checks a whole document's UTF-8 before reading it; so does this.
@@ -180,10 +187,10 @@ bool PlainClaimReader::set_item_directly(Claim& c, std::size_t item, int field, 
             break;
         }
         case FieldType::enumeration: {
-            if (f.enum_type < 0 || static_cast<std::size_t>(f.enum_type) >= s_.enums.size()) return false;
-            const auto idx = s_.enums[static_cast<std::size_t>(f.enum_type)].index_of(text);
-            if (!idx) return false;
-            v = static_cast<std::int64_t>(*idx);
+            // The label is inside the padded line: EnumType::index_of's answer, by hash.
+            const int idx = item_labels_[static_cast<std::size_t>(field)].find_padded(text, -1);
+            if (idx < 0) return false;
+            v = idx;
             break;
         }
         case FieldType::string:

@@ -43,6 +43,7 @@ private:
 
     const Schema& s_;
     KeyLookup claim_keys_, item_keys_;
+    std::vector<KeyLookup> item_labels_;  // per item field: its enum's labels (none for other types)
     std::vector<std::uint8_t> seen_claim_;
     const char* p_ = nullptr;
     const char* end_ = nullptr;
