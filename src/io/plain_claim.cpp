@@ -36,8 +36,6 @@ PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_n
 }
 
 bool PlainClaimReader::read(std::string_view line, Claim& c) {
-    // simdjson checks a whole document's UTF-8 before reading it; so does this.
-    if (!simdjson::validate_utf8(line.data(), line.size())) return false;
     p_ = line.data();
     end_ = line.data() + line.size();
     try {
@@ -54,8 +52,9 @@ namespace {
 // Bit i set when byte i of the 16 at p is a quote, a backslash or a control
 // character: the bytes the string scan stops at.
 #if defined(__SSE2__)
-inline unsigned special_bytes(const unsigned char* p) {
+inline unsigned special_bytes(const unsigned char* p, unsigned& high) {
     const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    high = static_cast<unsigned>(_mm_movemask_epi8(x));  // not ASCII
     const __m128i quote = _mm_cmpeq_epi8(x, _mm_set1_epi8('"'));
     const __m128i slash = _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'));
     const __m128i printable = _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(0x20)), x);  // x >= 0x20
@@ -64,17 +63,20 @@ inline unsigned special_bytes(const unsigned char* p) {
     return stop;
 }
 #else
-inline unsigned special_bytes(const unsigned char* p) {
+inline unsigned special_bytes(const unsigned char* p, unsigned& high) {
     unsigned found = 0;
-    for (unsigned i = 0; i < 16; ++i)
+    high = 0;
+    for (unsigned i = 0; i < 16; ++i) {
+        if (p[i] >= 0x80) high |= 1u << i;
         if (p[i] == '"' || p[i] == '\\' || p[i] < 0x20) found |= 1u << i;
+    }
     return found;
 }
 #endif
 
 }  // namespace
 
-// A string without escapes (the line's UTF-8 was checked as a whole). Reads
+// A string without escapes, its UTF-8 checked when it is not ASCII. Reads
 // 16 bytes at a time; the line is padded (read() requires it), and nothing
 // found past its end counts.
 bool PlainClaimReader::read_string(std::string_view& out) {
@@ -82,15 +84,23 @@ bool PlainClaimReader::read_string(std::string_view& out) {
     if (p_ == end_ || *p_ != '"') return false;
     const auto* q = reinterpret_cast<const unsigned char*>(++p_);
     const auto* end = reinterpret_cast<const unsigned char*>(end_);
-    unsigned found = 0;
-    for (; q < end; q += 16)
-        if ((found = special_bytes(q)) != 0) break;
+    unsigned found = 0, high = 0, any_high = 0;
+    for (; q < end; q += 16) {
+        found = special_bytes(q, high);
+        if (found != 0) {
+            any_high |= high & ((found & -found) - 1);  // before the stop byte
+            break;
+        }
+        any_high |= high;
+    }
     if (found == 0) return false;
     q += __builtin_ctz(found);
     if (q >= end || *q != '"') return false;  // past the line, an escape or a control character
     out = std::string_view(p_, static_cast<std::size_t>(reinterpret_cast<const char*>(q) - p_));
     p_ = reinterpret_cast<const char*>(q) + 1;
-    return true;
+    // A text that is kept must be valid UTF-8 (simdjson would refuse the line).
+    // Keys, labels and dates need no check: only valid text can match them.
+    return any_high == 0 || simdjson::validate_utf8(out.data(), out.size());
 }
 
 // What the full decoder hands a setter: a string's contents (quoted), or a
