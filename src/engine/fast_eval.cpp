@@ -42,37 +42,121 @@ XCode xcode(OpCode c) {
 
 }  // namespace
 
+namespace {
+
+bool is_cmp(OpCode c) {
+    return c == OpCode::eq || c == OpCode::ne || c == OpCode::lt || c == OpCode::le || c == OpCode::gt || c == OpCode::ge;
+}
+
+XCode cmp_sel(OpCode c) {
+    switch (c) {
+        case OpCode::eq: return XCode::eq_sel;
+        case OpCode::ne: return XCode::ne_sel;
+        case OpCode::lt: return XCode::lt_sel;
+        case OpCode::le: return XCode::le_sel;
+        case OpCode::gt: return XCode::gt_sel;
+        default: return XCode::ge_sel;
+    }
+}
+
+// When `o` (min or max, both symmetric) reads slot t, its other operand.
+bool other_operand(const Op& o, OpCode code, std::int32_t t, std::int32_t& other) {
+    if (o.code != code) return false;
+    if (o.a == t) other = o.b;
+    else if (o.b == t) other = o.a;
+    else return false;
+    return true;
+}
+
+}  // namespace
+
 void build_claim_code(const Program& p, FastProgram& f) {
     f.claim_ok = false;
+    f.code.clear();
+    f.imms.clear();
     if (p.slot_init.size() > 0xffff || p.ops.size() > 0x7fffffff) return;
-    for (std::size_t i = 0; i < p.ops.size(); ++i) {
+    const std::size_t n = p.ops.size();
+    // A skip lands on its target: no superinstruction may start before one
+    // and run into it.
+    std::vector<std::uint8_t> target(n + 1, 0);
+    for (std::size_t i = 0; i < n; ++i)
+        if (p.ops[i].code == OpCode::skip_unless) {
+            const std::size_t t = i + 1 + static_cast<std::size_t>(p.ops[i].n);
+            if (t > n) return;
+            target[t] = 1;
+        }
+    const auto u16 = [](std::int32_t v) { return static_cast<std::uint16_t>(v); };
+    std::vector<std::size_t> at(n + 1, 0);  // original op → its place in f.code
+    for (std::size_t i = 0; i < n;) {
         const Op& op = p.ops[i];
+        at[i] = f.code.size();
         XOp x;
         x.code = xcode(op.code);
         x.mode = op.mode;
-        x.dst = static_cast<std::uint16_t>(op.dst < 0 ? 0 : op.dst);
-        x.a = static_cast<std::uint16_t>(op.a);
-        x.b = static_cast<std::uint16_t>(op.b);
-        x.c = static_cast<std::uint16_t>(op.c);
+        x.dst = u16(op.dst < 0 ? 0 : op.dst);
+        x.a = u16(op.a);
+        x.b = u16(op.b);
+        x.c = u16(op.c);
         x.k = static_cast<std::int32_t>(i);
-        switch (x.code) {
-            case XCode::rescale: case XCode::tags_any: case XCode::tags_all:
-                x.k = static_cast<std::int32_t>(f.imms.size());
-                f.imms.push_back(op.imm);
-                break;
-            case XCode::round:
-                x.k = static_cast<std::int32_t>(f.imms.size());
-                f.imms.push_back(op.imm);
-                f.imms.push_back(op.imm2);
-                break;
-            case XCode::skip:
-                if (op.n > 0xffff) return;
-                x.n = static_cast<std::uint16_t>(op.n);
-                break;
-            default: break;
+        const Op* o2 = i + 1 < n && !target[i + 1] ? &p.ops[i + 1] : nullptr;
+        const Op* o3 = o2 && i + 2 < n && !target[i + 2] ? &p.ops[i + 2] : nullptr;
+        std::int32_t m1 = 0, m2 = 0;
+        std::size_t used = 1;
+        if ((op.code == OpCode::add || op.code == OpCode::sub) && o2 && other_operand(*o2, OpCode::max, op.dst, m1)) {
+            x.c = u16(m1);
+            x.n = u16(o2->dst);
+            if (o3 && other_operand(*o3, OpCode::min, o2->dst, m2)) {
+                x.code = op.code == OpCode::add ? XCode::add_clamp : XCode::sub_clamp;
+                x.k = static_cast<std::int32_t>(static_cast<std::uint32_t>(m2) | static_cast<std::uint32_t>(o3->dst) << 16);
+                used = 3;
+            } else {
+                x.code = op.code == OpCode::add ? XCode::add_max : XCode::sub_max;
+                used = 2;
+            }
+        } else if (op.code == OpCode::max && o2 && other_operand(*o2, OpCode::min, op.dst, m1)) {
+            x.code = XCode::max_min;
+            x.c = u16(m1);
+            x.n = u16(o2->dst);
+            used = 2;
+        } else if (op.code == OpCode::tags_any && o2 && o2->code == OpCode::select && o2->a == op.dst) {
+            x.code = XCode::tags_sel;
+            x.b = u16(o2->b);
+            x.c = u16(o2->c);
+            x.n = u16(o2->dst);
+            x.k = static_cast<std::int32_t>(f.imms.size());
+            f.imms.push_back(op.imm);
+            used = 2;
+        } else if (is_cmp(op.code) && o2 && o2->code == OpCode::select && o2->a == op.dst) {
+            x.code = cmp_sel(op.code);
+            x.c = u16(o2->b);
+            x.k = o2->c;
+            x.n = u16(o2->dst);
+            used = 2;
+        } else {
+            switch (x.code) {
+                case XCode::rescale: case XCode::tags_any: case XCode::tags_all:
+                    x.k = static_cast<std::int32_t>(f.imms.size());
+                    f.imms.push_back(op.imm);
+                    break;
+                case XCode::round:
+                    x.k = static_cast<std::int32_t>(f.imms.size());
+                    f.imms.push_back(op.imm);
+                    f.imms.push_back(op.imm2);
+                    break;
+                default: break;
+            }
         }
         f.code.push_back(x);
+        i += used;
     }
+    at[n] = f.code.size();
+    for (std::size_t i = 0; i < n; ++i)
+        if (p.ops[i].code == OpCode::skip_unless) {
+            XOp& x = f.code[at[i]];
+            const std::size_t jump = at[i + 1 + static_cast<std::size_t>(p.ops[i].n)] - at[i] - 1;
+            if (jump > 0xffff) return;
+            x.n = static_cast<std::uint16_t>(jump);
+        }
     f.code.push_back(XOp{XCode::end});
     f.claim_ok = true;
 }
@@ -81,7 +165,9 @@ bool run_fast(const Program& p, const FastProgram& f, const Claim& c, std::int64
     if (!f.claim_ok) return false;
     static constexpr void* labels[] = {
         &&add, &&sub, &&mul, &&neg, &&min, &&max, &&rescale, &&round, &&eq, &&ne, &&lt, &&le, &&gt, &&ge, &&and_,
-        &&or_, &&not_, &&select, &&tags_any, &&tags_all, &&generic, &&bands, &&fail_if, &&lines, &&skip, &&end,
+        &&or_, &&not_, &&select, &&tags_any, &&tags_all, &&generic, &&bands, &&fail_if, &&lines, &&skip,
+        &&add_max, &&sub_max, &&max_min, &&add_clamp, &&sub_clamp, &&tags_sel, &&eq_sel, &&ne_sel, &&lt_sel,
+        &&le_sel, &&gt_sel, &&ge_sel, &&end,
     };
     static_assert(sizeof(labels) / sizeof(labels[0]) == static_cast<std::size_t>(XCode::end) + 1);
     const XOp* op = f.code.data();
@@ -151,8 +237,59 @@ bool run_fast(const Program& p, const FastProgram& f, const Claim& c, std::int64
         // is what their slots already hold.
         if (!s[op->a]) op += op->n;
         CG_NEXT;
+    // Superinstructions: each intermediate is stored before the next part
+    // reads its operands, so aliasing slots read what the op sequence would.
+#define CG_ARITH_MAX(builtin, clamp)                                         \
+    {                                                                        \
+        std::int64_t r;                                                      \
+        if (builtin(s[op->a], s[op->b], &r)) return false;                   \
+        s[op->dst] = r;                                                      \
+        const std::int64_t y = s[op->c];                                     \
+        r = r < y ? y : r;                                                   \
+        s[op->n] = r;                                                        \
+        if (clamp) {                                                         \
+            const auto k = static_cast<std::uint32_t>(op->k);                \
+            const std::int64_t z = s[k & 0xffff];                            \
+            s[k >> 16] = r < z ? r : z;                                      \
+        }                                                                    \
+        CG_NEXT;                                                             \
+    }
+    add_max: CG_ARITH_MAX(__builtin_add_overflow, false)
+    sub_max: CG_ARITH_MAX(__builtin_sub_overflow, false)
+    add_clamp: CG_ARITH_MAX(__builtin_add_overflow, true)
+    sub_clamp: CG_ARITH_MAX(__builtin_sub_overflow, true)
+    max_min: {
+        const std::int64_t x = s[op->a], y = s[op->b];
+        const std::int64_t r = x < y ? y : x;
+        s[op->dst] = r;
+        const std::int64_t z = s[op->c];
+        s[op->n] = r < z ? r : z;
+        CG_NEXT;
+    }
+    tags_sel: {
+        const bool t = (s[op->a] & imm[op->k]) != 0;
+        s[op->dst] = t;
+        s[op->n] = t ? s[op->b] : s[op->c];
+        CG_NEXT;
+    }
+#define CG_CMP_SEL(expr)                               \
+    {                                                  \
+        const std::int64_t x = s[op->a], y = s[op->b]; \
+        const bool t = (expr);                         \
+        s[op->dst] = t;                                \
+        s[op->n] = t ? s[op->c] : s[op->k];            \
+        CG_NEXT;                                       \
+    }
+    eq_sel: CG_CMP_SEL(x == y)
+    ne_sel: CG_CMP_SEL(x != y)
+    lt_sel: CG_CMP_SEL(x < y)
+    le_sel: CG_CMP_SEL(x <= y)
+    gt_sel: CG_CMP_SEL(x > y)
+    ge_sel: CG_CMP_SEL(x >= y)
     end:
         return true;
+#undef CG_ARITH_MAX
+#undef CG_CMP_SEL
 #undef CG_NEXT
 #undef CG_BIN
 #undef CG_CHECKED

@@ -48,7 +48,16 @@ struct LinePlan {
 // (fast_eval.cpp). Slots fit 16 bits; a bigger program is not converted.
 enum class XCode : std::uint8_t {
     add, sub, mul, neg, min, max, rescale, round, eq, ne, lt, le, gt, ge, and_, or_, not_, select, tags_any,
-    tags_all, generic, bands, fail_if, lines, skip, end,
+    tags_all, generic, bands, fail_if, lines, skip,
+    // Superinstructions (build_claim_code fuses an op with the ones right after
+    // it that read its result; every intermediate slot is still written):
+    //   add_max/sub_max   dst = a ± b, n = max(dst, c)
+    //   max_min           dst = max(a, b), n = min(dst, c)
+    //   add_clamp/sub_clamp  dst = a ± b, n = max(dst, c), k>>16 = min(n, k & 0xffff)
+    //   tags_sel          dst = tags_any(a, imms[k]), n = dst ? b : c
+    //   eq_sel..ge_sel    dst = a cmp b, n = dst ? c : k
+    add_max, sub_max, max_min, add_clamp, sub_clamp, tags_sel, eq_sel, ne_sel, lt_sel, le_sel, gt_sel, ge_sel,
+    end,
 };
 
 struct XOp {

@@ -464,9 +464,10 @@ private:
     void accumulator_deltas() {
         for (std::size_t i = 0; i < acc_contrib_.size(); ++i) {
             rule_ = "accumulators." + src_.accumulators[i].name;
-            std::int32_t d = konst(0);
-            for (auto c : acc_contrib_[i]) d = binop(OpCode::add, d, c, node_info({}, rule_));
-            p_.accumulators[i].delta = d;
+            // The first contribution is the sum so far: no "0 + x" copy.
+            std::int32_t d = -1;
+            for (auto c : acc_contrib_[i]) d = d < 0 ? c : binop(OpCode::add, d, c, node_info({}, rule_));
+            p_.accumulators[i].delta = d < 0 ? konst(0) : d;
         }
     }
 
