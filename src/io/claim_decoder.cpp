@@ -161,22 +161,10 @@ std::string_view read_key_string(od::value v, const char* name, const char* expe
     return s;
 }
 
-std::vector<std::string_view> claim_keys(const Schema& s) {
-    std::vector<std::string_view> names{"claim_id", "member_id", "date", "items"};
-    for (const auto& f : s.claim_fields) names.push_back(f.name);
-    return names;
-}
-
-std::vector<std::string_view> item_keys(const Schema& s) {
-    std::vector<std::string_view> names;
-    for (const auto& f : s.item_fields) names.push_back(f.name);
-    return names;
-}
-
 }  // namespace
 
 struct ClaimDecoder::Impl {
-    Impl(const Schema& s, bool fast_path) : s_(s), fast_path_(fast_path), plain_(s), claim_keys_(claim_keys(s)), item_keys_(item_keys(s)) {}
+    Impl(const Schema& s, bool fast_path) : s_(s), fast_path_(fast_path), plain_(s), claim_keys_(detail::claim_keys(s)), item_keys_(detail::item_keys(s)) {}
 
     // Decodes one line (`len` bytes at `p`, readable up to `capacity`).
     void decode(const char* p, std::size_t len, std::size_t capacity, ClaimRecord& rec) {

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "claimgraph/schema.hpp"
+
 namespace claimgraph::detail {
 
 // Equality for short names (keys, enum labels): a byte loop beats a call to
@@ -98,5 +100,19 @@ private:
 
 // The claim's own keys come first in a claim-level key list; schema fields follow.
 enum : int { kClaimId, kMemberId, kDate, kItems, kOwnKeys };
+
+// The keys of a claim object: its own, then the schema's claim fields.
+inline std::vector<std::string_view> claim_keys(const Schema& s) {
+    std::vector<std::string_view> names{"claim_id", "member_id", "date", "items"};
+    for (const auto& f : s.claim_fields) names.push_back(f.name);
+    return names;
+}
+
+// The keys of a fee-line object.
+inline std::vector<std::string_view> item_keys(const Schema& s) {
+    std::vector<std::string_view> names;
+    for (const auto& f : s.item_fields) names.push_back(f.name);
+    return names;
+}
 
 }  // namespace claimgraph::detail

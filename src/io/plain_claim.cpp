@@ -13,20 +13,7 @@
 
 namespace claimgraph::detail {
 
-namespace {
-std::vector<std::string_view> claim_names(const Schema& s) {
-    std::vector<std::string_view> names{"claim_id", "member_id", "date", "items"};
-    for (const auto& f : s.claim_fields) names.push_back(f.name);
-    return names;
-}
-std::vector<std::string_view> item_names(const Schema& s) {
-    std::vector<std::string_view> names;
-    for (const auto& f : s.item_fields) names.push_back(f.name);
-    return names;
-}
-}  // namespace
-
-PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_names(s)), item_keys_(item_names(s)) {
+PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_keys(s)), item_keys_(item_keys(s)) {
     for (const auto& f : s.item_fields) {
         std::vector<std::string_view> labels;
         if (f.type == FieldType::enumeration && f.enum_type >= 0 && static_cast<std::size_t>(f.enum_type) < s.enums.size())
