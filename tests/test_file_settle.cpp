@@ -3,6 +3,8 @@
 // order, with bad lines, blank lines, CRLF, a BOM and repeated claim ids.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -22,7 +24,10 @@ std::string via_records(const Graph& g, const std::string& text, BatchCounts& co
 
 std::string via_file(const Graph& g, const std::string& text, std::size_t threads, BatchCounts& counts,
                      ResultFormat format = {}) {
-    const std::string path = std::string(CLAIMGRAPH_SOURCE_DIR) + "/build-test-file-settle.jsonl";
+    // One file per call and per process: ctest runs test cases in parallel.
+    static int calls = 0;
+    const std::string path = std::string(CLAIMGRAPH_SOURCE_DIR) + "/build-test-file-settle-" +
+                             std::to_string(::getpid()) + "-" + std::to_string(++calls) + ".jsonl";
     {
         std::ofstream out(path, std::ios::binary);
         out << text;
@@ -71,4 +76,31 @@ TEST_CASE("settle_file writes what settle_records writes", "[file]") {
     MemoryLedger ledger;
     BatchCounts c1, c2;
     CHECK(via_file(g, text, 2, c2, csv) == settle_records(g, read_claims_jsonl(g, text), ledger, c1, csv));
+}
+
+TEST_CASE("settle_file: keys in any order or escaped, and a last line without a newline", "[file]") {
+    const std::string root = CLAIMGRAPH_SOURCE_DIR;
+    const Graph g = compile_policy_file(root + "/rules/demo-city-2026.yaml");
+    const std::string body =
+        R"("insutype":"resident","med_type":"inpatient","hosp_lv":1,"region":"local","referred":false,"emergency":false,"retired":false,"tags":[],"hmb_enrolled":false,"hmb_preexisting":false,"items":[{"code":"A","category":"A","amount":8000}])";
+    std::string text;
+    // The same member written three ways; the keys come last, escaped, or first.
+    text += "{" + body + R"(,"date":"2026-05-01","member_id":"M7","claim_id":"K-3"})" + "\n";
+    text += R"({"claim_id":"K-\u0032","member_id":"M\u0037","date":"2026-03-01",)" + body + "}\n";
+    text += R"({ "claim_id" : "K-1" , "member_id" : "M7" , "date" : "2026-01-01" , )" + body + "}";  // no newline
+    BatchCounts want_counts, got_counts;
+    const std::string want = via_records(g, text, want_counts);
+    CHECK(want_counts.settled == 3);
+    for (std::size_t threads : {1u, 2u}) {
+        const std::string got = via_file(g, text, threads, got_counts);
+        CHECK(got == want);
+        CHECK(got_counts.settled == 3);
+    }
+    // The first admission of the year, by date whatever the line order, pays
+    // the full deductible; the later two pay the halved one.
+    const auto rows = parse_jsonl(want);
+    REQUIRE(rows.size() == 3);
+    CHECK(rows[2].first == "K-1");
+    CHECK(rows[0].second.at("act_pay_dedc") == rows[1].second.at("act_pay_dedc"));
+    CHECK(rows[2].second.at("act_pay_dedc") != rows[0].second.at("act_pay_dedc"));
 }

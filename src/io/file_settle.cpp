@@ -17,7 +17,7 @@
 
 #include "claimgraph/io.hpp"
 #include "engine/batch_rows.hpp"
-#include "io/mapped_file.hpp"
+#include "io/claim_file.hpp"
 #include "io/simdjson_text.hpp"
 
 namespace claimgraph {
@@ -156,10 +156,6 @@ std::uint64_t prefix_of(std::string_view t) {
     return v;
 }
 
-// Pages of the file mapped at once before they are given back: the resident
-// part of the file stays near this size however large the file is.
-constexpr std::size_t kResidentFileBytes = std::size_t{16} << 20;
-
 }  // namespace
 
 std::string settle_file(const Graph& g, const std::string& path, std::span<Ledger* const> ledgers, BatchCounts& counts,
@@ -173,33 +169,24 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
                         const ResultFormat& format, const std::function<void(std::string_view)>& sink) {
     BatchCounts counts;
     if (ledgers.empty()) throw std::invalid_argument("settle_file: at least one ledger is needed");
-    const detail::MappedFile file(path);
-    const std::string_view text = file.text();
+    detail::ClaimFile file(path);
 
     // Pass 1: keys and places.
     KeyIndex index;
-    file.expect_sequential();
     {
-        std::size_t pos = 0, released = 0;
+        std::string_view line;
+        std::uint64_t at = 0;
         std::uint32_t line_no = 0;
-        while (pos < text.size()) {
+        while (file.next_line(line, at)) {
             ++line_no;
-            const std::size_t nl = text.find('\n', pos);
-            const std::size_t end = nl == std::string_view::npos ? text.size() : nl;
-            std::size_t at = pos;
-            if (at == 0 && text.substr(0, 3) == "\xEF\xBB\xBF") at = 3;  // UTF-8 byte order mark
-            std::string_view line = text.substr(at, end - at);
-            if (line.find_first_not_of(" \t\r") != std::string_view::npos) {  // blank lines yield no record
-                if (line.back() == '\r') line.remove_suffix(1);
-                index.add(line, file.readable_from(at), at, line_no);
+            if (at == 0 && line.substr(0, 3) == "\xEF\xBB\xBF") {  // UTF-8 byte order mark
+                line.remove_prefix(3);
+                at = 3;
             }
-            pos = end + 1;
-            if (pos - released >= kResidentFileBytes) {
-                file.release(released, pos);
-                released = pos;
-            }
+            if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+            if (line.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank lines yield no record
+            index.add(line, line.size() + detail::ClaimFile::padding, at, line_no);
         }
-        file.release(0, text.size());
     }
     const auto& keys = index.keys;
     const std::size_t n = keys.size();
@@ -255,11 +242,6 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
     }
 
     const std::size_t workers = ledgers.size();
-    file.expect_random();
-    // Claims are read in settlement order, all over the file: every so many
-    // the mapping is dropped so that only recently read pages stay resident.
-    const std::size_t line_bytes = n == 0 ? 1 : std::max<std::size_t>(1, text.size() / n);
-    const std::size_t release_every = std::max<std::size_t>(1, kResidentFileBytes / line_bytes / workers);
     std::vector<detail::BlockRow> span(n);
     std::vector<detail::RowBlocks> bodies(workers);
     std::vector<BatchCounts> worker_counts(workers);
@@ -280,9 +262,10 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
         order = {};
     }
 
-    // Decodes line k into rec with the worker's decoder, in place in the mapping.
-    auto decode = [&](const Key& k, ClaimDecoder& decoder, ClaimRecord& rec) {
-        decoder.decode(text.substr(k.offset, k.length), file.readable_from(k.offset), rec);
+    // Reads line k into the worker's buffer and decodes it there, in place.
+    auto decode = [&](const Key& k, std::string& buf, ClaimDecoder& decoder, ClaimRecord& rec) {
+        const std::string_view line = file.read_at(k.offset, k.length, buf);
+        decoder.decode(line, buf.size(), rec);
         rec.claim.line = k.line;
     };
 
@@ -290,9 +273,10 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
     {
         ClaimDecoder decoder(g);
         ClaimRecord r;
+        std::string buf;
         for (std::uint32_t i = 0; i < n; ++i) {
             if (keys[i].keys_ok()) continue;
-            decode(keys[i], decoder, r);
+            decode(keys[i], buf, decoder, r);
             if (r.ok) {  // keys the quick reader missed (escapes, say): still no settlement order for it
                 r.ok = false;
                 r.error_field = "claim_id";
@@ -308,18 +292,14 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
     auto work = [&](std::size_t w) {
         ClaimDecoder decoder(g);
         ClaimRecord r;
-        std::size_t since_release = 0;
-        std::string body;  // this claim's row
+        std::string buf;   // this claim's line
+        std::string body;  // its row
         BatchCounts& c = worker_counts[w];
         Settlement s;
         for (const std::uint32_t i : share[w]) {
             const Key& k = keys[i];
-            if (++since_release == release_every) {
-                file.release(0, text.size());
-                since_release = 0;
-            }
             body.clear();
-            decode(k, decoder, r);
+            decode(k, buf, decoder, r);
             if (!r.ok) {
                 write_error(g, r, format, body);
                 ++c.errors;
