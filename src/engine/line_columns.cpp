@@ -141,13 +141,30 @@ bool run_ops(const Program& p, const LinePlan& plan, std::int64_t* cols) {
                 o = bad >> 63;
                 break;
             }
-            case OpCode::mul: for (std::size_t i = 0; i < W; ++i) o |= __builtin_mul_overflow(a[i], b[i], d + i); break;
+            // Through a local: overflowing into d + i made the compiler multiply twice.
+            case OpCode::mul:
+                for (std::size_t i = 0; i < W; ++i) {
+                    std::int64_t r;
+                    o |= __builtin_mul_overflow(a[i], b[i], &r);
+                    d[i] = r;
+                }
+                break;
             case OpCode::neg:
-                for (std::size_t i = 0; i < W; ++i) o |= __builtin_sub_overflow(std::int64_t{0}, a[i], d + i);
+                for (std::size_t i = 0; i < W; ++i) {
+                    std::int64_t r;
+                    o |= __builtin_sub_overflow(std::int64_t{0}, a[i], &r);
+                    d[i] = r;
+                }
                 break;
             case OpCode::min: for (std::size_t i = 0; i < W; ++i) d[i] = a[i] < b[i] ? a[i] : b[i]; break;
             case OpCode::max: for (std::size_t i = 0; i < W; ++i) d[i] = a[i] < b[i] ? b[i] : a[i]; break;
-            case OpCode::rescale: for (std::size_t i = 0; i < W; ++i) o |= __builtin_mul_overflow(a[i], op.imm, d + i); break;
+            case OpCode::rescale:
+                for (std::size_t i = 0; i < W; ++i) {
+                    std::int64_t r;
+                    o |= __builtin_mul_overflow(a[i], op.imm, &r);
+                    d[i] = r;
+                }
+                break;
             case OpCode::round:
                 round_fast_n(W, [a](std::size_t i) { return a[i]; }, d, op.imm, op.imm2, static_cast<RoundMode>(op.mode), o);
                 break;
@@ -231,9 +248,24 @@ bool run_line_columns(const Program& p, const LinePlan& plan, const Claim& c, st
         for (std::size_t k = 0; k < plan.sums.size(); ++k) {
             const std::int64_t* v = column(plan.sums[k].column);
             std::int64_t t = totals[k];
-            bool o = false;
-            for (std::size_t i = 0; i < W; ++i) o |= __builtin_add_overflow(t, v[i] & keep[i], &t);
-            if (o) return false;
+            // When the total and every value lie in [-2^58, 2^58), no prefix
+            // of at most 17 of them leaves int64: a plain (vectorized) sum is
+            // the checked one. Otherwise add one by one, checking each step.
+            constexpr std::uint64_t kBias = std::uint64_t{1} << 58;
+            std::uint64_t wide = (static_cast<std::uint64_t>(t) + kBias) >> 59;
+            std::uint64_t sum = 0;
+            for (std::size_t i = 0; i < W; ++i) {
+                const auto x = static_cast<std::uint64_t>(v[i] & keep[i]);
+                wide |= (x + kBias) >> 59;
+                sum += x;
+            }
+            if (wide == 0) {
+                t = static_cast<std::int64_t>(static_cast<std::uint64_t>(t) + sum);
+            } else {
+                bool o = false;
+                for (std::size_t i = 0; i < W; ++i) o |= __builtin_add_overflow(t, v[i] & keep[i], &t);
+                if (o) return false;
+            }
             totals[k] = t;
         }
     }

@@ -9,35 +9,55 @@
 
 namespace claimgraph::detail {
 
-template <std::uint64_t D>
-inline std::int64_t round_div_const(std::int64_t v, RoundMode m) {
-    if (v < 0) return divide_round(v, static_cast<std::int64_t>(D), m);  // rare: the general, symmetric path
-    const auto u = static_cast<std::uint64_t>(v);
+// Symmetric like divide_round (a negative value rounds its magnitude), and
+// branch-free: the mode is a template argument, the sign a conditional move.
+template <std::uint64_t D, RoundMode M>
+inline std::int64_t round_div_const(std::int64_t v) {
+    const bool neg = v < 0;
+    const std::uint64_t u = neg ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
     std::uint64_t q = u / D;
     const std::uint64_t r = u % D;
-    if (m == RoundMode::half_up ? 2 * r >= D : m == RoundMode::half_even && (2 * r > D || (2 * r == D && (q & 1)))) ++q;
-    return static_cast<std::int64_t>(q);
+    if constexpr (M == RoundMode::half_up) q += 2 * r >= D;
+    else if constexpr (M == RoundMode::half_even) q += (2 * r > D) | ((2 * r == D) & (q & 1));
+    // q < 2^63 / D: negating it cannot overflow.
+    return neg ? -static_cast<std::int64_t>(q) : static_cast<std::int64_t>(q);
 }
 
 // d[i] = round(get(i) ÷ div) × mul for i < n; overflow of the product sets ovf.
-template <std::uint64_t D, class Get>
-inline void round_n_const(std::size_t n, Get&& get, std::int64_t* d, std::int64_t mul, RoundMode m, bool& ovf) {
-    for (std::size_t i = 0; i < n; ++i) ovf |= __builtin_mul_overflow(round_div_const<D>(get(i), m), mul, d + i);
+template <std::uint64_t D, RoundMode M, class Get>
+inline void round_n_const(std::size_t n, Get&& get, std::int64_t* d, std::int64_t mul, bool& ovf) {
+    bool o = false;
+    for (std::size_t i = 0; i < n; ++i) {
+        std::int64_t r;
+        o |= __builtin_mul_overflow(round_div_const<D, M>(get(i)), mul, &r);
+        d[i] = r;
+    }
+    ovf |= o;
+}
+
+template <RoundMode M, class Get>
+inline void round_mode_n(std::size_t n, Get&& get, std::int64_t* d, std::int64_t div, std::int64_t mul, bool& ovf) {
+    switch (div) {
+        case 10: return round_n_const<10, M>(n, get, d, mul, ovf);
+        case 100: return round_n_const<100, M>(n, get, d, mul, ovf);
+        case 1000: return round_n_const<1000, M>(n, get, d, mul, ovf);
+        case 10000: return round_n_const<10000, M>(n, get, d, mul, ovf);
+        case 100000: return round_n_const<100000, M>(n, get, d, mul, ovf);
+        case 1000000: return round_n_const<1000000, M>(n, get, d, mul, ovf);
+        default:
+            for (std::size_t i = 0; i < n; ++i) ovf |= __builtin_mul_overflow(divide_round(get(i), div, M), mul, d + i);
+    }
 }
 
 template <class Get>
 inline void round_fast_n(std::size_t n, Get&& get, std::int64_t* d, std::int64_t div, std::int64_t mul, RoundMode m,
                          bool& ovf) {
-    switch (div) {
-        case 10: return round_n_const<10>(n, get, d, mul, m, ovf);
-        case 100: return round_n_const<100>(n, get, d, mul, m, ovf);
-        case 1000: return round_n_const<1000>(n, get, d, mul, m, ovf);
-        case 10000: return round_n_const<10000>(n, get, d, mul, m, ovf);
-        case 100000: return round_n_const<100000>(n, get, d, mul, m, ovf);
-        case 1000000: return round_n_const<1000000>(n, get, d, mul, m, ovf);
-        default:
-            for (std::size_t i = 0; i < n; ++i) ovf |= __builtin_mul_overflow(divide_round(get(i), div, m), mul, d + i);
+    switch (m) {
+        case RoundMode::half_up: return round_mode_n<RoundMode::half_up>(n, get, d, div, mul, ovf);
+        case RoundMode::half_even: return round_mode_n<RoundMode::half_even>(n, get, d, div, mul, ovf);
+        case RoundMode::down: return round_mode_n<RoundMode::down>(n, get, d, div, mul, ovf);
     }
+    for (std::size_t i = 0; i < n; ++i) ovf |= __builtin_mul_overflow(divide_round(get(i), div, m), mul, d + i);
 }
 
 // One value: round(v ÷ div) × mul, throwing on overflow like the reference op.
