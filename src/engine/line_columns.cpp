@@ -109,9 +109,11 @@ constexpr std::size_t kBlock = 16;
 
 namespace {
 
+// W rows of each column (of kBlock) are computed: kBlock, or fewer for a last
+// short block.
+template <std::size_t W>
 bool run_ops(const Program& p, const LinePlan& plan, std::int64_t* cols) {
-    constexpr std::size_t W = kBlock;
-    const auto column = [cols](std::int32_t k) { return cols + static_cast<std::size_t>(k) * W; };
+    const auto column = [cols](std::int32_t k) { return cols + static_cast<std::size_t>(k) * kBlock; };
     for (const ColOp& op : plan.ops) {
         std::int64_t* __restrict d = column(op.dst);
         const std::int64_t* __restrict a = column(op.a);
@@ -200,13 +202,64 @@ bool run_ops(const Program& p, const LinePlan& plan, std::int64_t* cols) {
     return true;
 }
 
+// One block of W rows from item `first`; the sums go into totals.
+template <std::size_t W>
+bool run_block(const Program& p, const LinePlan& plan, const Claim& c, std::int64_t* cols, std::size_t first,
+               std::int64_t* totals) {
+    const std::size_t n = c.item_count, nf = p.schema.item_fields.size();
+    const auto column = [cols](std::int32_t k) { return cols + static_cast<std::size_t>(k) * kBlock; };
+    const std::size_t last = std::min(n, first + W) - 1;
+    std::size_t row[W];
+    std::int64_t keep[W];
+    for (std::size_t i = 0; i < W; ++i) {
+        row[i] = std::min(first + i, last);
+        keep[i] = first + i <= last ? -1 : 0;
+    }
+    for (const auto& k : plan.fields) {
+        std::int64_t* d = column(k.column);
+        const std::int64_t* v = c.items.data() + k.from;
+        for (std::size_t i = 0; i < W; ++i) d[i] = v[row[i] * nf];
+    }
+    for (const auto& k : plan.present) {
+        std::int64_t* d = column(k.column);
+        const std::uint8_t* v = c.item_present.data() + k.from;
+        for (std::size_t i = 0; i < W; ++i) d[i] = v[row[i] * nf];
+    }
+    if (!run_ops<W>(p, plan, cols)) return false;
+    // In item order from the slot's value, as the reference adds them;
+    // a spare row adds 0, which cannot overflow.
+    for (std::size_t k = 0; k < plan.sums.size(); ++k) {
+        const std::int64_t* v = column(plan.sums[k].column);
+        std::int64_t t = totals[k];
+        // When the total and every value lie in [-2^58, 2^58), no prefix
+        // of at most 17 of them leaves int64: a plain (vectorized) sum is
+        // the checked one. Otherwise add one by one, checking each step.
+        constexpr std::uint64_t kBias = std::uint64_t{1} << 58;
+        std::uint64_t wide = (static_cast<std::uint64_t>(t) + kBias) >> 59;
+        std::uint64_t sum = 0;
+        for (std::size_t i = 0; i < W; ++i) {
+            const auto x = static_cast<std::uint64_t>(v[i] & keep[i]);
+            wide |= (x + kBias) >> 59;
+            sum += x;
+        }
+        if (wide == 0) {
+            t = static_cast<std::int64_t>(static_cast<std::uint64_t>(t) + sum);
+        } else {
+            bool o = false;
+            for (std::size_t i = 0; i < W; ++i) o |= __builtin_add_overflow(t, v[i] & keep[i], &t);
+            if (o) return false;
+        }
+        totals[k] = t;
+    }
+    return true;
+}
+
 }  // namespace
 
 bool run_line_columns(const Program& p, const LinePlan& plan, const Claim& c, std::int64_t* s) {
     constexpr std::size_t W = kBlock;
     const std::size_t n = c.item_count;
     if (n == 0) return true;  // every sum adds nothing
-    const std::size_t nf = p.schema.item_fields.size();
     // One buffer per thread, laid out for one plan; constants stay in it
     // between claims.
     thread_local struct {
@@ -224,49 +277,18 @@ bool run_line_columns(const Program& p, const LinePlan& plan, const Claim& c, st
     thread_local std::vector<std::int64_t> totals;
     totals.resize(plan.sums.size());
     for (std::size_t k = 0; k < plan.sums.size(); ++k) totals[k] = s[plan.sums[k].claim_slot];
-    for (std::size_t first = 0; first < n; first += W) {
-        const std::size_t last = std::min(n, first + W) - 1;
-        std::size_t row[W];
-        std::int64_t keep[W];
-        for (std::size_t i = 0; i < W; ++i) {
-            row[i] = std::min(first + i, last);
-            keep[i] = first + i <= last ? -1 : 0;
-        }
-        for (const auto& k : plan.fields) {
-            std::int64_t* d = column(k.column);
-            const std::int64_t* v = c.items.data() + k.from;
-            for (std::size_t i = 0; i < W; ++i) d[i] = v[row[i] * nf];
-        }
-        for (const auto& k : plan.present) {
-            std::int64_t* d = column(k.column);
-            const std::uint8_t* v = c.item_present.data() + k.from;
-            for (std::size_t i = 0; i < W; ++i) d[i] = v[row[i] * nf];
-        }
-        if (!run_ops(p, plan, cols)) return false;
-        // In item order from the slot's value, as the reference adds them;
-        // a spare row adds 0, which cannot overflow.
-        for (std::size_t k = 0; k < plan.sums.size(); ++k) {
-            const std::int64_t* v = column(plan.sums[k].column);
-            std::int64_t t = totals[k];
-            // When the total and every value lie in [-2^58, 2^58), no prefix
-            // of at most 17 of them leaves int64: a plain (vectorized) sum is
-            // the checked one. Otherwise add one by one, checking each step.
-            constexpr std::uint64_t kBias = std::uint64_t{1} << 58;
-            std::uint64_t wide = (static_cast<std::uint64_t>(t) + kBias) >> 59;
-            std::uint64_t sum = 0;
-            for (std::size_t i = 0; i < W; ++i) {
-                const auto x = static_cast<std::uint64_t>(v[i] & keep[i]);
-                wide |= (x + kBias) >> 59;
-                sum += x;
-            }
-            if (wide == 0) {
-                t = static_cast<std::int64_t>(static_cast<std::uint64_t>(t) + sum);
-            } else {
-                bool o = false;
-                for (std::size_t i = 0; i < W; ++i) o |= __builtin_add_overflow(t, v[i] & keep[i], &t);
-                if (o) return false;
-            }
-            totals[k] = t;
+    // Blocks of kBlock rows; a last block of at most kBlock / 2 items runs
+    // half as many rows.
+    for (std::size_t first = 0; first < n;) {
+        if (n - first > kBlock / 2) {
+            if (!run_block<kBlock>(p, plan, c, cols, first, totals.data())) return false;
+            first += kBlock;
+        } else if (n - first > kBlock / 4) {
+            if (!run_block<kBlock / 2>(p, plan, c, cols, first, totals.data())) return false;
+            first += kBlock / 2;
+        } else {
+            if (!run_block<kBlock / 4>(p, plan, c, cols, first, totals.data())) return false;
+            first += kBlock / 4;
         }
     }
     // Written only once nothing has overflowed.
