@@ -19,10 +19,20 @@ namespace claimgraph::detail {
 // per claim, not once per item. Every operand is a column of `cap` values:
 // constants are filled once per buffer, claim slots and item fields are copied
 // in per claim, so the op loops are plain unit-stride loops.
+// Two adjacent line ops fused when the first one's column is read by nothing
+// else (build_line_plan); that column is then never written.
+enum class Fused : std::uint8_t {
+    none,
+    cmp_sel,  // dst = (a `code` b) ? c : e   (code: eq .. ge)
+    sub_max,  // dst = max(a - b, c)
+    sub_sub,  // dst = a - b - c
+};
+
 struct ColOp {
     OpCode code{};
     std::uint8_t mode = 0;
-    std::int32_t dst = 0, a = 0, b = 0, c = 0;  // columns
+    Fused fused = Fused::none;
+    std::int32_t dst = 0, a = 0, b = 0, c = 0, e = 0;  // columns
     std::int64_t imm = 0, imm2 = 1;
     std::int32_t n = 0;     // table: key count
     std::int32_t keys = 0;  // table: key columns at LinePlan::keys[keys..], strides alike in `strides`

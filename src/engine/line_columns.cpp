@@ -46,6 +46,72 @@ std::uint64_t next_plan_id() {
 
 }  // namespace
 
+namespace {
+
+bool is_cmp(OpCode c) {
+    return c == OpCode::eq || c == OpCode::ne || c == OpCode::lt || c == OpCode::le || c == OpCode::gt || c == OpCode::ge;
+}
+
+// Columns each op reads (operands it does not read are left 0 and not counted).
+template <class F>
+void for_each_column_read(const LinePlan& lp, const ColOp& op, F&& f) {
+    switch (op.code) {
+        case OpCode::neg: case OpCode::not_: case OpCode::rescale: case OpCode::round: case OpCode::tags_any:
+        case OpCode::tags_all:
+            f(op.a);
+            break;
+        case OpCode::select:
+            f(op.a), f(op.b), f(op.c);
+            break;
+        case OpCode::table:
+            for (std::int32_t k = 0; k < op.n; ++k) f(lp.keys[op.keys + k]);
+            break;
+        default: f(op.a), f(op.b);
+    }
+}
+
+// Fuses adjacent pairs whose first result only the second reads: the
+// intermediate column is neither stored nor loaded, and one dispatch goes.
+void fuse_line_ops(LinePlan& lp) {
+    std::vector<int> uses(static_cast<std::size_t>(lp.columns), 0);
+    for (const ColOp& op : lp.ops) for_each_column_read(lp, op, [&](std::int32_t k) { ++uses[k]; });
+    for (const auto& sum : lp.sums) ++uses[sum.column];
+    std::vector<ColOp> out;
+    for (std::size_t i = 0; i < lp.ops.size(); ++i) {
+        const ColOp& x = lp.ops[i];
+        if (i + 1 < lp.ops.size() && uses[x.dst] == 1) {
+            const ColOp& y = lp.ops[i + 1];
+            ColOp f = y;  // keeps y's dst
+            f.code = x.code;
+            f.a = x.a;
+            f.b = x.b;
+            bool fused = true;
+            if (is_cmp(x.code) && y.code == OpCode::select && y.a == x.dst) {
+                f.fused = Fused::cmp_sel;
+                f.c = y.b;
+                f.e = y.c;
+            } else if (x.code == OpCode::sub && y.code == OpCode::max && (y.a == x.dst || y.b == x.dst)) {
+                f.fused = Fused::sub_max;
+                f.c = y.a == x.dst ? y.b : y.a;
+            } else if (x.code == OpCode::sub && y.code == OpCode::sub && y.a == x.dst && y.b != x.dst) {
+                f.fused = Fused::sub_sub;
+                f.c = y.b;
+            } else {
+                fused = false;
+            }
+            if (fused) {
+                out.push_back(f);
+                ++i;
+                continue;
+            }
+        }
+        out.push_back(x);
+    }
+    lp.ops = std::move(out);
+}
+
+}  // namespace
+
 LinePlan build_line_plan(const Program& p) {
     LinePlan lp;
     lp.id = next_plan_id();
@@ -95,6 +161,7 @@ LinePlan build_line_plan(const Program& p) {
         lp.ops.push_back(co);
     }
     for (const auto& sum : p.line_sums) lp.sums.push_back({col(sum.line_slot), sum.claim_slot});
+    fuse_line_ops(lp);
     lp.ok = ok;
     return lp;
 }
@@ -109,6 +176,53 @@ constexpr std::size_t kBlock = 16;
 
 namespace {
 
+template <std::size_t W, class Cmp>
+inline void cmp_sel(std::int64_t* __restrict d, const std::int64_t* __restrict a, const std::int64_t* __restrict b,
+                    const std::int64_t* __restrict x, const std::int64_t* __restrict y, Cmp cmp) {
+    for (std::size_t i = 0; i < W; ++i) {
+        const std::int64_t u = x[i], v = y[i];
+        d[i] = cmp(a[i], b[i]) ? u : v;
+    }
+}
+
+// A fused pair (Fused); false on overflow.
+template <std::size_t W>
+bool run_fused(const ColOp& op, std::int64_t* __restrict d, const std::int64_t* __restrict a,
+               const std::int64_t* __restrict b, const std::int64_t* __restrict c, const std::int64_t* __restrict e) {
+    std::uint64_t bad = 0;
+    switch (op.fused) {
+        case Fused::cmp_sel:
+            switch (op.code) {
+                case OpCode::eq: cmp_sel<W>(d, a, b, c, e, [](std::int64_t u, std::int64_t v) { return u == v; }); break;
+                case OpCode::ne: cmp_sel<W>(d, a, b, c, e, [](std::int64_t u, std::int64_t v) { return u != v; }); break;
+                case OpCode::lt: cmp_sel<W>(d, a, b, c, e, [](std::int64_t u, std::int64_t v) { return u < v; }); break;
+                case OpCode::le: cmp_sel<W>(d, a, b, c, e, [](std::int64_t u, std::int64_t v) { return u <= v; }); break;
+                case OpCode::gt: cmp_sel<W>(d, a, b, c, e, [](std::int64_t u, std::int64_t v) { return u > v; }); break;
+                case OpCode::ge: cmp_sel<W>(d, a, b, c, e, [](std::int64_t u, std::int64_t v) { return u >= v; }); break;
+                default: return false;
+            }
+            return true;
+        case Fused::sub_max:
+            for (std::size_t i = 0; i < W; ++i) {
+                const auto x = static_cast<std::uint64_t>(a[i]), y = static_cast<std::uint64_t>(b[i]), r = x - y;
+                bad |= (x ^ y) & (x ^ r);
+                const auto t = static_cast<std::int64_t>(r);
+                d[i] = t < c[i] ? c[i] : t;
+            }
+            return !(bad >> 63);
+        case Fused::sub_sub:
+            for (std::size_t i = 0; i < W; ++i) {
+                const auto x = static_cast<std::uint64_t>(a[i]), y = static_cast<std::uint64_t>(b[i]), r = x - y;
+                const auto z = static_cast<std::uint64_t>(c[i]), q = r - z;
+                bad |= ((x ^ y) & (x ^ r)) | ((r ^ z) & (r ^ q));
+                d[i] = static_cast<std::int64_t>(q);
+            }
+            return !(bad >> 63);
+        case Fused::none: break;
+    }
+    return false;
+}
+
 // W rows of each column (of kBlock) are computed: kBlock, or fewer for a last
 // short block.
 template <std::size_t W>
@@ -120,6 +234,10 @@ bool run_ops(const Program& p, const LinePlan& plan, std::int64_t* cols) {
         const std::int64_t* __restrict b = column(op.b);
         const std::int64_t* __restrict cc = column(op.c);
         bool o = false;
+        if (op.fused != Fused::none) {
+            if (!run_fused<W>(op, d, a, b, cc, column(op.e))) return false;
+            continue;
+        }
         switch (op.code) {
             // Wrapping arithmetic with the sign-bit overflow test folded into
             // one word: no flags per element, so the loop vectorizes.
