@@ -74,6 +74,7 @@ void build_claim_code(const Program& p, FastProgram& f) {
     f.claim_ok = false;
     f.code.clear();
     f.imms.clear();
+    f.zero.clear();
     if (p.slot_init.size() > 0xffff || p.ops.size() > 0x7fffffff) return;
     const std::size_t n = p.ops.size();
     // A skip lands on its target: no superinstruction may start before one
@@ -156,6 +157,29 @@ void build_claim_code(const Program& p, FastProgram& f) {
             const std::size_t jump = at[i + 1 + static_cast<std::size_t>(p.ops[i].n)] - at[i] - 1;
             if (jump > 0xffff) return;
             x.n = static_cast<std::uint16_t>(jump);
+            // What the skipped ops write and anything outside them reads (the
+            // stage's results), zeroed when the skip is taken.
+            const std::size_t b = i + 1, e = i + 1 + static_cast<std::size_t>(p.ops[i].n);
+            std::vector<std::uint8_t> outside(p.slot_init.size(), 0);
+            const auto mark = [&](std::int32_t sl) {
+                if (sl >= 0) outside[static_cast<std::size_t>(sl)] = 1;
+            };
+            for (std::size_t j = 0; j < n; ++j)
+                if (j < b || j >= e) for_each_input(p, p.ops[j], mark);
+            for (const Op& o : p.line_ops) for_each_input(p, o, mark);
+            for (const auto& o : p.outputs) mark(o.slot);
+            for (const auto& r : p.rejections) mark(r.cond);
+            for (const auto& a : p.accumulators) mark(a.delta);
+            for (const auto& st : p.stages) st.for_each_slot(mark);
+            x.k = static_cast<std::int32_t>(f.zero.size());
+            for (std::size_t j = b; j < e; ++j) {
+                const Op& o = p.ops[j];
+                if (o.dst >= 0 && o.code != OpCode::skip_unless && outside[static_cast<std::size_t>(o.dst)]) f.zero.push_back(o.dst);
+                if (o.code == OpCode::bands && outside[static_cast<std::size_t>(o.c)]) f.zero.push_back(o.c);
+            }
+            const std::size_t count = f.zero.size() - static_cast<std::size_t>(x.k);
+            if (count > 0xffff) return;
+            x.b = static_cast<std::uint16_t>(count);
         }
     f.code.push_back(XOp{XCode::end});
     f.claim_ok = true;
@@ -233,9 +257,14 @@ bool run_fast(const Program& p, const FastProgram& f, const Claim& c, std::int64
         if (!f.lines.ok || !run_line_columns(p, f.lines, c, s)) return false;
         CG_NEXT;
     skip:
-        // The stage does not apply: its private ops would all produce 0, which
-        // is what their slots already hold.
-        if (!s[op->a]) op += op->n;
+        // The stage does not apply: its private ops would all produce 0. The
+        // slot array is reused between claims (settle_impl), so their slots
+        // are zeroed here rather than before every claim.
+        if (!s[op->a]) {
+            const std::int32_t* z = f.zero.data() + op->k;
+            for (std::uint16_t j = 0; j < op->b; ++j) s[z[j]] = 0;
+            op += op->n;
+        }
         CG_NEXT;
     // Superinstructions: each intermediate is stored before the next part
     // reads its operands, so aliasing slots read what the op sequence would.

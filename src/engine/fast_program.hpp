@@ -74,12 +74,20 @@ struct XOp {
     XCode code{};
     std::uint8_t mode = 0;
     std::uint16_t dst = 0, a = 0, b = 0, c = 0;
-    std::uint16_t n = 0;   // skip: ops to jump over
+    std::uint16_t n = 0;   // skip: ops to jump over (b, k: the slots to zero, FastProgram::zero)
     std::int32_t k = 0;    // rescale/round/tags: index into imms; generic/bands/fail_if: index into Program::ops
 };
 static_assert(sizeof(XOp) == 16);
 
 struct FastProgram {
+    std::uint64_t id = 0;  // unique: a thread's slot array knows which program's constants it holds
+    // Slots the fast form reads before it writes them in a claim: the line
+    // sums it adds to. Between claims a thread's slot array (settle_impl)
+    // resets only these: a skip zeroes what its skipped ops would write (zero),
+    // every other written slot is written before it is read, and constants
+    // are never written.
+    std::vector<std::int32_t> reset;
+    std::vector<std::int32_t> zero;  // skip: zero[k .. k + b) are the skipped ops' slots
     LinePlan lines;
     bool claim_ok = false;  // false: run Program::ops with the reference op loop
     std::vector<XOp> code;  // ends with XCode::end

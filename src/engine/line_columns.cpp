@@ -416,8 +416,10 @@ bool run_line_columns(const Program& p, const LinePlan& plan, const Claim& c, st
 
 std::shared_ptr<const FastProgram> build_fast_program(const Program& p) {
     auto f = std::make_shared<FastProgram>();
+    f->id = next_plan_id();
     f->lines = build_line_plan(p);
     build_claim_code(p, *f);
+    for (const auto& sum : p.line_sums) f->reset.push_back(sum.claim_slot);
     return f;
 }
 

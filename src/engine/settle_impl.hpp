@@ -120,16 +120,42 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
         for (std::size_t i = 0; i < na; ++i) s[p.accumulators[i].slot] = accv[i];
         return s;
     };
-    std::int64_t* s = load();
+    std::int64_t* s = nullptr;
 
     bool done = false;
     if constexpr (!Tracing) {
         // The fast form either settles the claim or leaves it to the reference
-        // loop below, from fresh slots (fast_program.hpp).
-        done = p.fast && run_fast(p, *p.fast, c, s);
-        if (!done) s = load();
+        // loop below, from fresh slots (fast_program.hpp). It runs in a slot
+        // array of its own per thread: constants are copied in once per
+        // program, and a claim resets only the slots the fast form can read
+        // before writing (FastProgram::reset) and loads its inputs.
+        if (p.fast && p.fast->claim_ok) {
+            const FastProgram& f = *p.fast;
+            thread_local struct {
+                std::uint64_t id = 0;
+                std::vector<std::int64_t> v;
+            } fs;
+            if (fs.id != f.id) {
+                fs.v.assign(p.slot_init.begin(), p.slot_init.end());
+                fs.id = f.id;
+            } else {
+                for (const std::int32_t k : f.reset) fs.v[static_cast<std::size_t>(k)] = p.slot_init[static_cast<std::size_t>(k)];
+            }
+            std::int64_t* fsv = fs.v.data();
+            for (std::size_t i = 0; i < nf; ++i) {
+                fsv[p.claim_fields + i] = c.fields[i];
+                fsv[p.claim_present + i] = c.present[i];
+            }
+            fsv[p.claim_date] = c.date.days;
+            for (std::size_t i = 0; i < na; ++i) fsv[p.accumulators[i].slot] = accv[i];
+            done = run_fast(p, f, c, fsv);
+            if (done) s = fsv;
+        }
     }
-    if (!done) run_reference<Tracing>(p, c, s, out, trace);
+    if (!done) {
+        s = load();
+        run_reference<Tracing>(p, c, s, out, trace);
+    }
     if (out.status == SettleStatus::error) {
         zero_results();
         if constexpr (Tracing) detail::trace_end(p, nullptr, out, accv, {}, *trace);
