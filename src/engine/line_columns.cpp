@@ -203,6 +203,7 @@ bool run_fused(const ColOp& op, std::int64_t* __restrict d, const std::int64_t* 
             }
             return true;
         case Fused::sub_max:
+#pragma GCC unroll 4
             for (std::size_t i = 0; i < W; ++i) {
                 const auto x = static_cast<std::uint64_t>(a[i]), y = static_cast<std::uint64_t>(b[i]), r = x - y;
                 bad |= (x ^ y) & (x ^ r);
@@ -211,6 +212,7 @@ bool run_fused(const ColOp& op, std::int64_t* __restrict d, const std::int64_t* 
             }
             return !(bad >> 63);
         case Fused::sub_sub:
+#pragma GCC unroll 4
             for (std::size_t i = 0; i < W; ++i) {
                 const auto x = static_cast<std::uint64_t>(a[i]), y = static_cast<std::uint64_t>(b[i]), r = x - y;
                 const auto z = static_cast<std::uint64_t>(c[i]), q = r - z;
@@ -243,6 +245,7 @@ bool run_ops(const Program& p, const LinePlan& plan, std::int64_t* cols) {
             // one word: no flags per element, so the loop vectorizes.
             case OpCode::add: {
                 std::uint64_t bad = 0;
+#pragma GCC unroll 4
                 for (std::size_t i = 0; i < W; ++i) {
                     const auto x = static_cast<std::uint64_t>(a[i]), y = static_cast<std::uint64_t>(b[i]), r = x + y;
                     bad |= (x ^ r) & (y ^ r);
@@ -253,6 +256,7 @@ bool run_ops(const Program& p, const LinePlan& plan, std::int64_t* cols) {
             }
             case OpCode::sub: {
                 std::uint64_t bad = 0;
+#pragma GCC unroll 4
                 for (std::size_t i = 0; i < W; ++i) {
                     const auto x = static_cast<std::uint64_t>(a[i]), y = static_cast<std::uint64_t>(b[i]), r = x - y;
                     bad |= (x ^ y) & (x ^ r);
@@ -263,6 +267,7 @@ bool run_ops(const Program& p, const LinePlan& plan, std::int64_t* cols) {
             }
             // Through a local: overflowing into d + i made the compiler multiply twice.
             case OpCode::mul:
+#pragma GCC unroll 4
                 for (std::size_t i = 0; i < W; ++i) {
                     std::int64_t r;
                     o |= __builtin_mul_overflow(a[i], b[i], &r);
@@ -355,6 +360,7 @@ bool run_block(const Program& p, const LinePlan& plan, const Claim& c, std::int6
         constexpr std::uint64_t kBias = std::uint64_t{1} << 58;
         std::uint64_t wide = (static_cast<std::uint64_t>(t) + kBias) >> 59;
         std::uint64_t sum = 0;
+#pragma GCC unroll 4
         for (std::size_t i = 0; i < W; ++i) {
             const auto x = static_cast<std::uint64_t>(v[i] & keep[i]);
             wide |= (x + kBias) >> 59;
