@@ -119,6 +119,25 @@ void build_claim_code(const Program& p, FastProgram& f) {
             x.c = u16(m1);
             x.n = u16(o2->dst);
             used = 2;
+        } else if (op.code == OpCode::select && o2 && o2->code == OpCode::add && (o2->a == op.dst || o2->b == op.dst)) {
+            x.code = XCode::sel_add;
+            x.n = u16(o2->dst);
+            x.k = o2->a == op.dst ? o2->b : o2->a;
+            used = 2;
+        } else if (op.code == OpCode::select && o2 && o2->code == OpCode::select && o2->a == op.a) {
+            x.code = XCode::sel2;
+            x.n = u16(o2->dst);
+            x.k = static_cast<std::int32_t>(static_cast<std::uint32_t>(o2->b) | static_cast<std::uint32_t>(o2->c) << 16);
+            used = 2;
+        } else if (op.code == OpCode::bands && o2 && o2->code == OpCode::round && o2->a == op.dst &&
+                   f.imms.size() + 2 <= 0xffff) {
+            x.code = XCode::bands_round;
+            x.n = u16(o2->dst);
+            x.mode = o2->mode;
+            x.c = static_cast<std::uint16_t>(f.imms.size());
+            f.imms.push_back(o2->imm);
+            f.imms.push_back(o2->imm2);
+            used = 2;
         } else if (op.code == OpCode::tags_any && o2 && o2->code == OpCode::select && o2->a == op.dst) {
             x.code = XCode::tags_sel;
             x.b = u16(o2->b);
@@ -191,7 +210,7 @@ bool run_fast(const Program& p, const FastProgram& f, const Claim& c, std::int64
         &&add, &&sub, &&mul, &&neg, &&min, &&max, &&rescale, &&round, &&eq, &&ne, &&lt, &&le, &&gt, &&ge, &&and_,
         &&or_, &&not_, &&select, &&tags_any, &&tags_all, &&generic, &&bands, &&fail_if, &&lines, &&skip,
         &&add_max, &&sub_max, &&max_min, &&add_clamp, &&sub_clamp, &&tags_sel, &&eq_sel, &&ne_sel, &&lt_sel,
-        &&le_sel, &&gt_sel, &&ge_sel, &&end,
+        &&le_sel, &&gt_sel, &&ge_sel, &&sel_add, &&sel2, &&bands_round, &&end,
     };
     static_assert(sizeof(labels) / sizeof(labels[0]) == static_cast<std::size_t>(XCode::end) + 1);
     const XOp* op = f.code.data();
@@ -309,6 +328,23 @@ bool run_fast(const Program& p, const FastProgram& f, const Claim& c, std::int64
         s[op->n] = t ? s[op->c] : s[op->k];            \
         CG_NEXT;                                       \
     }
+    sel_add: {
+        const std::int64_t t = s[op->a] ? s[op->b] : s[op->c];
+        s[op->dst] = t;
+        if (__builtin_add_overflow(t, s[op->k], &s[op->n])) return false;
+        CG_NEXT;
+    }
+    sel2: {
+        const bool t = s[op->a] != 0;
+        s[op->dst] = t ? s[op->b] : s[op->c];
+        const auto k = static_cast<std::uint32_t>(op->k);
+        s[op->n] = t ? s[k & 0xffff] : s[k >> 16];
+        CG_NEXT;
+    }
+    bands_round:
+        exec_bands(p, p.ops[static_cast<std::size_t>(op->k)], s);
+        s[op->n] = round_fast(s[op->dst], imm[op->c], imm[op->c + 1], static_cast<RoundMode>(op->mode));
+        CG_NEXT;
     eq_sel: CG_CMP_SEL(x == y)
     ne_sel: CG_CMP_SEL(x != y)
     lt_sel: CG_CMP_SEL(x < y)

@@ -66,7 +66,11 @@ enum class XCode : std::uint8_t {
     //   add_clamp/sub_clamp  dst = a ± b, n = max(dst, c), k>>16 = min(n, k & 0xffff)
     //   tags_sel          dst = tags_any(a, imms[k]), n = dst ? b : c
     //   eq_sel..ge_sel    dst = a cmp b, n = dst ? c : k
+    //   sel_add           dst = a ? b : c, n = dst + k
+    //   sel2              dst = a ? b : c, n = a ? (k & 0xffff) : (k >> 16)
+    //   bands_round       bands (Program::ops[k]), then n = round(dst) by imms[c], imms[c + 1], mode
     add_max, sub_max, max_min, add_clamp, sub_clamp, tags_sel, eq_sel, ne_sel, lt_sel, le_sel, gt_sel, ge_sel,
+    sel_add, sel2, bands_round,
     end,
 };
 
