@@ -397,7 +397,12 @@ bool run_line_columns(const Program& p, const LinePlan& plan, const Claim& c, st
     }
     std::int64_t* const cols = buf.data.data();
     const auto column = [cols](std::int32_t k) { return cols + static_cast<std::size_t>(k) * W; };
-    for (const auto& k : plan.scalars) std::fill_n(column(k.column), W, s[k.from]);
+    // A scalar column holds one value in every row and nothing else writes
+    // it: refilled only when the claim's value differs from the last one.
+    for (const auto& k : plan.scalars) {
+        std::int64_t* d = column(k.column);
+        if (d[0] != s[k.from]) std::fill_n(d, W, s[k.from]);
+    }
     thread_local std::vector<std::int64_t> totals;
     totals.resize(plan.sums.size());
     for (std::size_t k = 0; k < plan.sums.size(); ++k) totals[k] = s[plan.sums[k].claim_slot];

@@ -26,6 +26,10 @@ inline std::int64_t round_div_const(std::int64_t v) {
 // d[i] = round(get(i) ÷ div) × mul for i < n; overflow of the product sets ovf.
 template <std::uint64_t D, RoundMode M, class Get>
 inline void round_n_const(std::size_t n, Get&& get, std::int64_t* d, std::int64_t mul, bool& ovf) {
+    if (mul == 1) {  // rounding to fen: nothing to scale back
+        for (std::size_t i = 0; i < n; ++i) d[i] = round_div_const<D, M>(get(i));
+        return;
+    }
     bool o = false;
     for (std::size_t i = 0; i < n; ++i) {
         std::int64_t r;
@@ -60,12 +64,30 @@ inline void round_fast_n(std::size_t n, Get&& get, std::int64_t* d, std::int64_t
     for (std::size_t i = 0; i < n; ++i) ovf |= __builtin_mul_overflow(divide_round(get(i), div, m), mul, d + i);
 }
 
+template <RoundMode M>
+inline std::int64_t round_one(std::int64_t v, std::int64_t div) {
+    switch (div) {
+        case 10: return round_div_const<10, M>(v);
+        case 100: return round_div_const<100, M>(v);
+        case 1000: return round_div_const<1000, M>(v);
+        case 10000: return round_div_const<10000, M>(v);
+        case 100000: return round_div_const<100000, M>(v);
+        case 1000000: return round_div_const<1000000, M>(v);
+        default: return divide_round(v, div, M);
+    }
+}
+
 // One value: round(v ÷ div) × mul, throwing on overflow like the reference op.
 inline std::int64_t round_fast(std::int64_t v, std::int64_t div, std::int64_t mul, RoundMode m) {
+    std::int64_t q;
+    switch (m) {
+        case RoundMode::half_up: q = round_one<RoundMode::half_up>(v, div); break;
+        case RoundMode::half_even: q = round_one<RoundMode::half_even>(v, div); break;
+        case RoundMode::down: q = round_one<RoundMode::down>(v, div); break;
+        default: q = divide_round(v, div, m);
+    }
     std::int64_t d;
-    bool ovf = false;
-    round_fast_n(1, [v](std::size_t) { return v; }, &d, div, mul, m, ovf);
-    if (ovf) throw OverflowError("money overflow in multiplication");
+    if (__builtin_mul_overflow(q, mul, &d)) throw OverflowError("money overflow in multiplication");
     return d;
 }
 
