@@ -299,19 +299,27 @@ void finish_claim(const Schema& s, Claim& c) {
     c.items.resize(c.item_count * n);
     c.item_present.resize(c.item_count * n);
     c.item_texts.resize(c.item_count * n);
-    for (std::size_t i = 0; i < c.item_count; ++i) {
-        for (std::size_t k = 0; k < n; ++k) {
-            const std::size_t at = i * n + k;
-            if (c.item_present[at]) continue;
-            const FieldSpec& f = s.item_fields[k];
-            if (f.default_value) {
+    // Field by field rather than line by line: each field's branch then goes
+    // the same way on every line. The first missing field is still named in
+    // line order.
+    bool missing = false;
+    for (std::size_t k = 0; k < n; ++k) {
+        const FieldSpec& f = s.item_fields[k];
+        if (f.default_value) {
+            for (std::size_t at = k; at < c.item_count * n; at += n) {
+                if (c.item_present[at]) continue;
                 c.items[at] = *f.default_value;
                 c.item_present[at] = 1;
-            } else if (!f.optional) {
-                throw ClaimError(item_field_name(s, i, static_cast<int>(k)), "missing required field");
             }
+        } else if (!f.optional) {
+            for (std::size_t at = k; at < c.item_count * n; at += n) missing |= !c.item_present[at];
         }
     }
+    if (!missing) return;
+    for (std::size_t i = 0; i < c.item_count; ++i)
+        for (std::size_t k = 0; k < n; ++k)
+            if (!c.item_present[i * n + k] && !s.item_fields[k].optional && !s.item_fields[k].default_value)
+                throw ClaimError(item_field_name(s, i, static_cast<int>(k)), "missing required field");
 }
 
 // ---------------------------------------------------------------------------
