@@ -406,12 +406,15 @@ bool run_line_columns(const Program& p, const LinePlan& plan, const Claim& c, st
     thread_local std::vector<std::int64_t> totals;
     totals.resize(plan.sums.size());
     for (std::size_t k = 0; k < plan.sums.size(); ++k) totals[k] = s[plan.sums[k].claim_slot];
-    // Blocks of kBlock rows; a last block of at most kBlock / 2 items runs
-    // half as many rows.
+    // Blocks of kBlock rows; a last block of at most 3/4, 1/2 or 1/4 of
+    // kBlock items runs that many rows.
     for (std::size_t first = 0; first < n;) {
-        if (n - first > kBlock / 2) {
+        if (n - first > kBlock * 3 / 4) {
             if (!run_block<kBlock>(p, plan, c, cols, first, totals.data())) return false;
             first += kBlock;
+        } else if (n - first > kBlock / 2) {
+            if (!run_block<kBlock * 3 / 4>(p, plan, c, cols, first, totals.data())) return false;
+            first += kBlock * 3 / 4;
         } else if (n - first > kBlock / 4) {
             if (!run_block<kBlock / 2>(p, plan, c, cols, first, totals.data())) return false;
             first += kBlock / 2;
