@@ -12,11 +12,8 @@
 
 namespace claimgraph::detail {
 
-namespace {
-constexpr std::size_t kBlock = std::size_t{8} << 20;
-}
-
-ClaimFile::ClaimFile(const std::string& path) : path_(path) {
+ClaimFile::ClaimFile(const std::string& path)
+    : path_(path), lines_([this](char* buf, std::size_t n) { return read_some(buf, n); }) {
     fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0) throw std::runtime_error(fmt::format("cannot open claims file {}: {}", path, std::strerror(errno)));
     struct stat st {};
@@ -27,54 +24,18 @@ ClaimFile::ClaimFile(const std::string& path) : path_(path) {
 #ifdef POSIX_FADV_SEQUENTIAL
     ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
-    block_.resize(kBlock + padding);
 }
 
 ClaimFile::~ClaimFile() {
     if (fd_ >= 0) ::close(fd_);
 }
 
-bool ClaimFile::fill() {
-    if (eof_) return false;
-    // Keep the unfinished line, at the front.
-    if (start_ > 0) {
-        std::memmove(block_.data(), block_.data() + start_, filled_ - start_);
-        base_ += start_;
-        filled_ -= start_;
-        start_ = 0;
-    }
-    if (filled_ + padding >= block_.size() / 2) block_.resize(block_.size() * 2);  // a very long line
-    const std::size_t room = block_.size() - padding - filled_;
+std::size_t ClaimFile::read_some(char* buf, std::size_t n) {
     for (;;) {
-        const ssize_t n = ::read(fd_, block_.data() + filled_, room);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw std::runtime_error(fmt::format("cannot read claims file {}: {}", path_, std::strerror(errno)));
-        if (n == 0) {
-            eof_ = true;
-            return false;
-        }
-        filled_ += static_cast<std::size_t>(n);
-        return true;
-    }
-}
-
-bool ClaimFile::next_line(std::string_view& line, std::uint64_t& offset) {
-    for (;;) {
-        const char* from = block_.data() + start_;
-        if (const void* nl = std::memchr(from, '\n', filled_ - start_)) {
-            const auto len = static_cast<std::size_t>(static_cast<const char*>(nl) - from);
-            line = std::string_view(from, len);
-            offset = base_ + start_;
-            start_ += len + 1;
-            return true;
-        }
-        if (!fill()) {
-            if (start_ == filled_) return false;
-            line = std::string_view(block_.data() + start_, filled_ - start_);  // the last line, without '\n'
-            offset = base_ + start_;
-            start_ = filled_;
-            return true;
-        }
+        const ssize_t got = ::read(fd_, buf, n);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) throw std::runtime_error(fmt::format("cannot read claims file {}: {}", path_, std::strerror(errno)));
+        return static_cast<std::size_t>(got);
     }
 }
 

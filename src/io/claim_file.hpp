@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "io/line_blocks.hpp"
+
 namespace claimgraph::detail {
 
 class ClaimFile {
@@ -22,25 +24,19 @@ public:
     // The next line (without its '\n') and its offset in the file; false at
     // the end. The view stays valid until the next call, and `padding` more
     // bytes may be read past its end.
-    bool next_line(std::string_view& line, std::uint64_t& offset);
+    bool next_line(std::string_view& line, std::uint64_t& offset) { return lines_.next(line, offset); }
     // The line of `length` bytes at `offset` into `buf` (followed by
     // `padding` readable bytes); safe from several threads at once.
     std::string_view read_at(std::uint64_t offset, std::uint32_t length, std::string& buf) const;
-    // Bytes read by next_line so far.
-    std::uint64_t size_read() const { return base_ + filled_; }
 
-    static constexpr std::size_t padding = 64;
+    static constexpr std::size_t padding = LineBlocks::padding;
 
 private:
-    bool fill();  // more bytes into the block; false at the end of the file
+    std::size_t read_some(char* buf, std::size_t n);
 
     int fd_ = -1;
     std::string path_;
-    std::string block_;       // [0, filled_) is file text from offset base_, then padding
-    std::size_t start_ = 0;   // the next line starts here
-    std::size_t filled_ = 0;
-    std::uint64_t base_ = 0;
-    bool eof_ = false;
+    LineBlocks lines_;
 };
 
 }  // namespace claimgraph::detail

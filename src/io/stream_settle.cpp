@@ -1,12 +1,14 @@
-// Streaming settlement for input already in settlement order: each line is
-// decoded, settled and written as it comes, so memory stays bounded by one
-// output block and the ledger whatever the file's size.
+// Streaming settlement for input already in settlement order: the stream is
+// read 8 MB at a time and each line is decoded in place, settled and written
+// as it comes, so memory stays bounded by the blocks and the ledger whatever
+// the input's size.
 #include <fmt/format.h>
 
 #include <istream>
 #include <unordered_map>
 
 #include "claimgraph/io.hpp"
+#include "io/line_blocks.hpp"
 
 namespace claimgraph {
 
@@ -51,16 +53,22 @@ BatchCounts settle_stream(const Graph& g, std::istream& in, Ledger& ledger, cons
     ClaimDecoder decoder(g);
     ClaimRecord r;
     Settlement s;
-    std::string out, line;
+    std::string out;
     write_header(g, format, out);
+    detail::LineBlocks lines([&in](char* buf, std::size_t n) {
+        in.read(buf, static_cast<std::streamsize>(n));
+        if (in.bad()) throw std::runtime_error("cannot read the claims stream");
+        return static_cast<std::size_t>(in.gcount());
+    });
+    std::string_view text;
+    std::uint64_t offset = 0;
     std::size_t line_no = 0;
-    while (std::getline(in, line)) {
+    while (lines.next(text, offset)) {
         ++line_no;
-        std::string_view text = line;
         if (line_no == 1 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 byte order mark
         if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
         if (text.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank lines yield no record
-        decoder.decode(text, r);
+        decoder.decode(text, text.size() + detail::LineBlocks::padding, r);  // in place
         r.claim.line = line_no;
         if (!r.ok) {
             write_error(g, r, format, out);
@@ -88,7 +96,6 @@ BatchCounts settle_stream(const Graph& g, std::istream& in, Ledger& ledger, cons
             out.clear();
         }
     }
-    if (in.bad()) throw std::runtime_error("cannot read the claims stream");
     if (!out.empty()) sink(out);
     return counts;
 }
