@@ -138,6 +138,14 @@ void build_claim_code(const Program& p, FastProgram& f) {
             f.imms.push_back(o2->imm);
             f.imms.push_back(o2->imm2);
             used = 2;
+        } else if (op.code == OpCode::table && (op.n == 1 || op.n == 2)) {
+            // A lookup without the generic op's second dispatch and key loop.
+            x.code = op.n == 1 ? XCode::table1 : XCode::table2;
+            x.a = u16(p.args[static_cast<std::size_t>(op.extra)]);
+            if (op.n == 2) x.b = u16(p.args[static_cast<std::size_t>(op.extra) + 1]);
+            x.k = static_cast<std::int32_t>(f.imms.size());
+            f.imms.push_back(op.imm);
+            for (std::int32_t j = 0; j < op.n; ++j) f.imms.push_back(p.args[static_cast<std::size_t>(op.extra + op.n + j)]);
         } else if (op.code == OpCode::tags_any && o2 && o2->code == OpCode::select && o2->a == op.dst) {
             x.code = XCode::tags_sel;
             x.b = u16(o2->b);
@@ -210,7 +218,7 @@ bool run_fast(const Program& p, const FastProgram& f, const Claim& c, std::int64
         &&add, &&sub, &&mul, &&neg, &&min, &&max, &&rescale, &&round, &&eq, &&ne, &&lt, &&le, &&gt, &&ge, &&and_,
         &&or_, &&not_, &&select, &&tags_any, &&tags_all, &&generic, &&bands, &&fail_if, &&lines, &&skip,
         &&add_max, &&sub_max, &&max_min, &&add_clamp, &&sub_clamp, &&tags_sel, &&eq_sel, &&ne_sel, &&lt_sel,
-        &&le_sel, &&gt_sel, &&ge_sel, &&sel_add, &&sel2, &&bands_round, &&end,
+        &&le_sel, &&gt_sel, &&ge_sel, &&sel_add, &&sel2, &&bands_round, &&table1, &&table2, &&end,
     };
     static_assert(sizeof(labels) / sizeof(labels[0]) == static_cast<std::size_t>(XCode::end) + 1);
     const XOp* op = f.code.data();
@@ -344,6 +352,12 @@ bool run_fast(const Program& p, const FastProgram& f, const Claim& c, std::int64
     bands_round:
         exec_bands(p, p.ops[static_cast<std::size_t>(op->k)], s);
         s[op->n] = round_fast(s[op->dst], imm[op->c], imm[op->c + 1], static_cast<RoundMode>(op->mode));
+        CG_NEXT;
+    table1:
+        s[op->dst] = p.table_data[static_cast<std::size_t>(imm[op->k] + s[op->a] * imm[op->k + 1])];
+        CG_NEXT;
+    table2:
+        s[op->dst] = p.table_data[static_cast<std::size_t>(imm[op->k] + s[op->a] * imm[op->k + 1] + s[op->b] * imm[op->k + 2])];
         CG_NEXT;
     eq_sel: CG_CMP_SEL(x == y)
     ne_sel: CG_CMP_SEL(x != y)

@@ -70,7 +70,8 @@ enum class XCode : std::uint8_t {
     //   sel2              dst = a ? b : c, n = a ? (k & 0xffff) : (k >> 16)
     //   bands_round       bands (Program::ops[k]), then n = round(dst) by imms[c], imms[c + 1], mode
     add_max, sub_max, max_min, add_clamp, sub_clamp, tags_sel, eq_sel, ne_sel, lt_sel, le_sel, gt_sel, ge_sel,
-    sel_add, sel2, bands_round,
+    //   table1/table2     dst = table_data[imms[k] + a × imms[k+1] (+ b × imms[k+2])]
+    sel_add, sel2, bands_round, table1, table2,
     end,
 };
 
