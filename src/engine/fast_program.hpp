@@ -26,6 +26,8 @@ enum class Fused : std::uint8_t {
     cmp_sel,  // dst = (a `code` b) ? c : e   (code: eq .. ge)
     sub_max,  // dst = max(a - b, c)
     sub_sub,  // dst = a - b - c
+    and_sel,  // dst = (a && b) ? c : e
+    sub_mul,  // dst = (a - b) × c
 };
 
 struct ColOp {

@@ -96,6 +96,13 @@ void fuse_line_ops(LinePlan& lp) {
             } else if (x.code == OpCode::sub && y.code == OpCode::sub && y.a == x.dst && y.b != x.dst) {
                 f.fused = Fused::sub_sub;
                 f.c = y.b;
+            } else if (x.code == OpCode::and_ && y.code == OpCode::select && y.a == x.dst) {
+                f.fused = Fused::and_sel;
+                f.c = y.b;
+                f.e = y.c;
+            } else if (x.code == OpCode::sub && y.code == OpCode::mul && (y.a == x.dst || y.b == x.dst)) {
+                f.fused = Fused::sub_mul;
+                f.c = y.a == x.dst ? y.b : y.a;
             } else {
                 fused = false;
             }
@@ -220,6 +227,24 @@ bool run_fused(const ColOp& op, std::int64_t* __restrict d, const std::int64_t* 
                 d[i] = static_cast<std::int64_t>(q);
             }
             return !(bad >> 63);
+        case Fused::and_sel:
+            for (std::size_t i = 0; i < W; ++i) {
+                const std::int64_t u = c[i], v = e[i];
+                d[i] = (a[i] != 0) & (b[i] != 0) ? u : v;
+            }
+            return true;
+        case Fused::sub_mul: {
+            bool o = false;
+#pragma GCC unroll 4
+            for (std::size_t i = 0; i < W; ++i) {
+                const auto x = static_cast<std::uint64_t>(a[i]), y = static_cast<std::uint64_t>(b[i]), r = x - y;
+                bad |= (x ^ y) & (x ^ r);
+                std::int64_t m;
+                o |= __builtin_mul_overflow(static_cast<std::int64_t>(r), c[i], &m);
+                d[i] = m;
+            }
+            return !(bad >> 63) && !o;
+        }
         case Fused::none: break;
     }
     return false;
