@@ -28,6 +28,9 @@ enum class Fused : std::uint8_t {
     sub_sub,  // dst = a - b - c
     and_sel,  // dst = (a && b) ? c : e
     sub_mul,  // dst = (a - b) × c
+    // and three ops, a fused pair and the op after it:
+    sub3,         // dst = a - b - c - e
+    cmp_and_sel,  // dst = ((a `code` b) && n) ? c : e
 };
 
 struct ColOp {

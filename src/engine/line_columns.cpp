@@ -55,6 +55,12 @@ bool is_cmp(OpCode c) {
 // Columns each op reads (operands it does not read are left 0 and not counted).
 template <class F>
 void for_each_column_read(const LinePlan& lp, const ColOp& op, F&& f) {
+    switch (op.fused) {
+        case Fused::none: break;
+        case Fused::cmp_sel: case Fused::and_sel: case Fused::sub3: f(op.a), f(op.b), f(op.c), f(op.e); return;
+        case Fused::cmp_and_sel: f(op.a), f(op.b), f(op.n), f(op.c), f(op.e); return;
+        default: f(op.a), f(op.b), f(op.c); return;
+    }
     switch (op.code) {
         case OpCode::neg: case OpCode::not_: case OpCode::rescale: case OpCode::round: case OpCode::tags_any:
         case OpCode::tags_all:
@@ -107,6 +113,40 @@ void fuse_line_ops(LinePlan& lp) {
                 fused = false;
             }
             if (fused) {
+                out.push_back(f);
+                ++i;
+                continue;
+            }
+        }
+        out.push_back(x);
+    }
+    lp.ops = std::move(out);
+    // Then a fused pair with the op after it.
+    std::fill(uses.begin(), uses.end(), 0);
+    for (const ColOp& op : lp.ops) for_each_column_read(lp, op, [&](std::int32_t k) { ++uses[k]; });
+    for (const auto& sum : lp.sums) ++uses[sum.column];
+    out.clear();
+    for (std::size_t i = 0; i < lp.ops.size(); ++i) {
+        const ColOp& x = lp.ops[i];
+        if (i + 1 < lp.ops.size() && uses[x.dst] == 1) {
+            const ColOp& y = lp.ops[i + 1];
+            ColOp f = y;
+            if (x.fused == Fused::sub_sub && y.fused == Fused::none && y.code == OpCode::sub && y.a == x.dst &&
+                y.b != x.dst) {
+                f = x;
+                f.fused = Fused::sub3;
+                f.dst = y.dst;
+                f.e = y.b;
+                out.push_back(f);
+                ++i;
+                continue;
+            }
+            if (x.fused == Fused::none && is_cmp(x.code) && y.fused == Fused::and_sel && (y.a == x.dst) != (y.b == x.dst)) {
+                f.fused = Fused::cmp_and_sel;
+                f.code = x.code;
+                f.a = x.a;
+                f.b = x.b;
+                f.n = y.a == x.dst ? y.b : y.a;
                 out.push_back(f);
                 ++i;
                 continue;
@@ -192,10 +232,21 @@ inline void cmp_sel(std::int64_t* __restrict d, const std::int64_t* __restrict a
     }
 }
 
-// A fused pair (Fused); false on overflow.
+template <std::size_t W, class Cmp>
+inline void cmp_and_sel(std::int64_t* __restrict d, const std::int64_t* __restrict a, const std::int64_t* __restrict b,
+                        const std::int64_t* __restrict q, const std::int64_t* __restrict x,
+                        const std::int64_t* __restrict y, Cmp cmp) {
+    for (std::size_t i = 0; i < W; ++i) {
+        const std::int64_t u = x[i], v = y[i];
+        d[i] = cmp(a[i], b[i]) & (q[i] != 0) ? u : v;
+    }
+}
+
+// A fused pair or triple (Fused); false on overflow.
 template <std::size_t W>
 bool run_fused(const ColOp& op, std::int64_t* __restrict d, const std::int64_t* __restrict a,
-               const std::int64_t* __restrict b, const std::int64_t* __restrict c, const std::int64_t* __restrict e) {
+               const std::int64_t* __restrict b, const std::int64_t* __restrict c, const std::int64_t* __restrict e,
+               const std::int64_t* __restrict cols_n) {
     std::uint64_t bad = 0;
     switch (op.fused) {
         case Fused::cmp_sel:
@@ -245,6 +296,29 @@ bool run_fused(const ColOp& op, std::int64_t* __restrict d, const std::int64_t* 
             }
             return !(bad >> 63) && !o;
         }
+        case Fused::sub3:
+#pragma GCC unroll 4
+            for (std::size_t i = 0; i < W; ++i) {
+                const auto x = static_cast<std::uint64_t>(a[i]), y = static_cast<std::uint64_t>(b[i]), r = x - y;
+                const auto z = static_cast<std::uint64_t>(c[i]), q = r - z;
+                const auto w = static_cast<std::uint64_t>(e[i]), t = q - w;
+                bad |= ((x ^ y) & (x ^ r)) | ((r ^ z) & (r ^ q)) | ((q ^ w) & (q ^ t));
+                d[i] = static_cast<std::int64_t>(t);
+            }
+            return !(bad >> 63);
+        case Fused::cmp_and_sel: {
+            const std::int64_t* __restrict q = cols_n;
+            switch (op.code) {
+                case OpCode::eq: cmp_and_sel<W>(d, a, b, q, c, e, [](std::int64_t u, std::int64_t v) { return u == v; }); break;
+                case OpCode::ne: cmp_and_sel<W>(d, a, b, q, c, e, [](std::int64_t u, std::int64_t v) { return u != v; }); break;
+                case OpCode::lt: cmp_and_sel<W>(d, a, b, q, c, e, [](std::int64_t u, std::int64_t v) { return u < v; }); break;
+                case OpCode::le: cmp_and_sel<W>(d, a, b, q, c, e, [](std::int64_t u, std::int64_t v) { return u <= v; }); break;
+                case OpCode::gt: cmp_and_sel<W>(d, a, b, q, c, e, [](std::int64_t u, std::int64_t v) { return u > v; }); break;
+                case OpCode::ge: cmp_and_sel<W>(d, a, b, q, c, e, [](std::int64_t u, std::int64_t v) { return u >= v; }); break;
+                default: return false;
+            }
+            return true;
+        }
         case Fused::none: break;
     }
     return false;
@@ -262,7 +336,7 @@ bool run_ops(const Program& p, const LinePlan& plan, std::int64_t* cols) {
         const std::int64_t* __restrict cc = column(op.c);
         bool o = false;
         if (op.fused != Fused::none) {
-            if (!run_fused<W>(op, d, a, b, cc, column(op.e))) return false;
+            if (!run_fused<W>(op, d, a, b, cc, column(op.e), column(op.n))) return false;
             continue;
         }
         switch (op.code) {
