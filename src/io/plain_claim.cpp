@@ -102,9 +102,10 @@ bool PlainClaimReader::read_scalar(std::string_view& text, bool& quoted) {
     quoted = false;
     const std::size_t left = static_cast<std::size_t>(end_ - p_);
     if (*p_ == 't' || *p_ == 'f') {
-        text = *p_ == 't' ? std::string_view("true") : std::string_view("false");
-        if (left < text.size() || std::memcmp(p_, text.data(), text.size()) != 0) return false;
-        p_ += text.size();
+        const std::string_view word = *p_ == 't' ? std::string_view("true") : std::string_view("false");
+        if (left < word.size() || std::memcmp(p_, word.data(), word.size()) != 0) return false;
+        text = std::string_view(p_, word.size());  // in the line, whose padding find_padded may read
+        p_ += word.size();
         return true;
     }
     const char* from = p_;
