@@ -117,7 +117,7 @@ done
 SORTED_FILE=$OUT/claims-$E2E_CLAIMS-$SEED.sorted.jsonl
 if [[ ! -s $SORTED_FILE ]]; then
   say "sorting the claim file into settlement order → $SORTED_FILE"
-  LC_ALL=C sort -t'"' -k8,8 -k12,12 -k4,4 -S 25% "$CLAIMS_FILE" >"$SORTED_FILE.part"
+  LC_ALL=C sort -t'"' -k8,8 -k12,12 -k4,4 -S 1G "$CLAIMS_FILE" >"$SORTED_FILE.part"
   mv "$SORTED_FILE.part" "$SORTED_FILE"
 fi
 say "end to end: claimgraph settle --sorted, 1 thread"
