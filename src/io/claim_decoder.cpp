@@ -2,7 +2,7 @@
 // On-Demand straight into a reused Claim. Every line is parsed on its own, so
 // one bad line becomes one error record and cannot disturb its neighbours.
 //
-// Money never goes through a binary float: numbers are handed on as their raw
+// Money never goes through binary floating point: numbers are handed on as their raw
 // JSON text and converted by claimgraph's own parsers (set_claim_value & co).
 //
 // The hot path reads keys and strings in place when they hold no escape
