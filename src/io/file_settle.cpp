@@ -94,24 +94,18 @@ public:
     std::string_view member(const Key& k) const { return {arena.data() + k.member_at, k.member_len}; }
     std::string_view id(const Key& k) const { return {arena.data() + k.id_at, k.id_len}; }
 
-    // Reads the three keys with simdjson's on-demand parser, in place;
+    // Reads the three keys off the text, or with simdjson's on-demand parser
+    // in place (the line is followed by LineBlocks::padding readable bytes);
     // anything unusual leaves them unread and the full decoder reports it in pass 2.
-    void add(std::string_view line, std::size_t readable, std::uint64_t offset, std::uint32_t line_no) {
+    void add(std::string_view line, std::uint64_t offset, std::uint32_t line_no) {
+        static_assert(detail::LineBlocks::padding >= simdjson::SIMDJSON_PADDING);
         Key k{offset, static_cast<std::uint32_t>(line.size()), line_no, 0, 0, 0, 0, 0};
-        const char* p = line.data();
-        const std::size_t len = line.size();
-        if (readable < len + simdjson::SIMDJSON_PADDING) {  // the file's last bytes
-            padded_.assign(p, len);
-            padded_.resize(len + simdjson::SIMDJSON_PADDING, ' ');
-            p = padded_.data();
-            readable = padded_.size();
-        }
         std::string_view member, id, date;
         // Views into the line or the parser's string buffer: valid until the next iterate.
         simdjson::ondemand::object obj;
         if (quick_keys(line, member, id, date)) {
             add_keys(k, member, id, date);
-        } else if (auto doc = parser_.iterate(p, len, readable);
+        } else if (auto doc = parser_.iterate(line.data(), line.size(), line.size() + detail::LineBlocks::padding);
                    !doc.error() && doc.get_object().get(obj) == simdjson::SUCCESS) {
             int found = 0;
             for (auto field_result : obj) {
@@ -146,7 +140,6 @@ private:
     }
 
     simdjson::ondemand::parser parser_;
-    std::string padded_;
 };
 
 // The first eight bytes of a text as a big-endian number (zeros past its end).
@@ -185,7 +178,7 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
             }
             if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
             if (line.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank lines yield no record
-            index.add(line, line.size() + detail::ClaimFile::padding, at, line_no);
+            index.add(line, at, line_no);
         }
     }
     const auto& keys = index.keys;
