@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <thread>
 #include <unordered_map>
 #include <stdexcept>
 
@@ -142,6 +143,21 @@ private:
     simdjson::ondemand::parser parser_;
 };
 
+// Sorts v with `less` (a strict total order, so the result is the same
+// whatever the split) on up to two threads: halves sorted side by side, then merged.
+template <class T, class Less>
+void sort_on(std::size_t threads, std::vector<T>& v, Less less) {
+    if (threads < 2 || v.size() < 65536) {
+        std::sort(v.begin(), v.end(), less);
+        return;
+    }
+    const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+    std::thread other([&] { std::sort(v.begin(), mid, less); });
+    std::sort(mid, v.end(), less);
+    other.join();
+    std::inplace_merge(v.begin(), mid, v.end(), less);
+}
+
 // The first eight bytes of a text as a big-endian number (zeros past its end).
 std::uint64_t prefix_of(std::string_view t) {
     std::uint64_t v = 0;
@@ -198,7 +214,7 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
         sortable.reserve(n);
         for (std::uint32_t i = 0; i < n; ++i)
             if (keys[i].keys_ok()) sortable.push_back({prefix_of(index.member(keys[i])), i});
-        std::sort(sortable.begin(), sortable.end(), [&](const Sortable& a, const Sortable& b) {
+        sort_on(ledgers.size(), sortable, [&](const Sortable& a, const Sortable& b) {
             if (a.prefix != b.prefix) return a.prefix < b.prefix;
             const Key &x = keys[a.index], &y = keys[b.index];
             if (const int c = index.member(x).compare(index.member(y)); c != 0) return c < 0;
@@ -221,7 +237,7 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
         std::vector<Hashed> by_id;
         by_id.reserve(order.size());
         for (const std::uint32_t i : order) by_id.push_back({std::hash<std::string_view>{}(index.id(keys[i])), i});
-        std::sort(by_id.begin(), by_id.end(), [&](const Hashed& a, const Hashed& b) {
+        sort_on(ledgers.size(), by_id, [&](const Hashed& a, const Hashed& b) {
             if (a.hash != b.hash) return a.hash < b.hash;
             if (const int c = index.id(keys[a.index]).compare(index.id(keys[b.index])); c != 0) return c < 0;
             return a.index < b.index;
