@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -12,15 +13,17 @@
 
 namespace claimgraph::detail {
 
-ClaimFile::ClaimFile(const std::string& path)
-    : path_(path), lines_([this](char* buf, std::size_t n) { return read_some(buf, n); }) {
+ClaimFile::ClaimFile(const std::string& path) : path_(path) {
     fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0) throw std::runtime_error(fmt::format("cannot open claims file {}: {}", path, std::strerror(errno)));
     struct stat st {};
-    if (::fstat(fd_, &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
+        const bool dir = S_ISDIR(st.st_mode);
         ::close(fd_);
-        throw std::runtime_error(fmt::format("cannot read claims file {}: is a directory", path));
+        throw std::runtime_error(fmt::format("cannot read claims file {}: {}", path,
+                                             dir ? "is a directory" : "not a regular file (a stream can be settled with --sorted)"));
     }
+    size_ = static_cast<std::uint64_t>(st.st_size);
 #ifdef POSIX_FADV_SEQUENTIAL
     ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
@@ -30,13 +33,33 @@ ClaimFile::~ClaimFile() {
     if (fd_ >= 0) ::close(fd_);
 }
 
-std::size_t ClaimFile::read_some(char* buf, std::size_t n) {
+std::size_t ClaimFile::read_some(std::uint64_t at, char* buf, std::size_t n) const {
     for (;;) {
-        const ssize_t got = ::read(fd_, buf, n);
+        const ssize_t got = ::pread(fd_, buf, n, static_cast<off_t>(at));
         if (got < 0 && errno == EINTR) continue;
         if (got < 0) throw std::runtime_error(fmt::format("cannot read claims file {}: {}", path_, std::strerror(errno)));
         return static_cast<std::size_t>(got);
     }
+}
+
+LineBlocks ClaimFile::lines(std::uint64_t from, std::uint64_t to) const {
+    return LineBlocks([this, at = from, to](char* buf, std::size_t n) mutable {
+        if (at >= to) return std::size_t{0};
+        const std::size_t got = read_some(at, buf, static_cast<std::size_t>(std::min<std::uint64_t>(n, to - at)));
+        at += got;
+        return got;
+    });
+}
+
+std::uint64_t ClaimFile::line_start_after(std::uint64_t at) const {
+    char chunk[4096];
+    while (at < size_) {
+        const std::size_t got = read_some(at, chunk, sizeof chunk);
+        if (got == 0) break;
+        if (const void* nl = std::memchr(chunk, '\n', got)) return at + static_cast<std::size_t>(static_cast<const char*>(nl) - chunk) + 1;
+        at += got;
+    }
+    return size_;
 }
 
 std::string_view ClaimFile::read_at(std::uint64_t offset, std::uint32_t length, std::string& buf) const {

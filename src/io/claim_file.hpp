@@ -1,6 +1,6 @@
-// Internal: reading a claims file for the two-pass file settlement — front to
-// back in large blocks for the key pass, one line at a time by offset for the
-// settlement pass. Plain read(2)/pread(2), not a memory map: a file truncated
+// Internal: reading a claims file for the two-pass file settlement — in large
+// blocks for the key pass (a range of it per thread), one line at a time by
+// offset for the settlement pass. Plain read(2)/pread(2), not a memory map: a file truncated
 // while it is being settled must give an error, not a SIGBUS.
 #pragma once
 
@@ -21,10 +21,12 @@ public:
     ClaimFile(const ClaimFile&) = delete;
     ClaimFile& operator=(const ClaimFile&) = delete;
 
-    // The next line (without its '\n') and its offset in the file; false at
-    // the end. The view stays valid until the next call, and `padding` more
-    // bytes may be read past its end.
-    bool next_line(std::string_view& line, std::uint64_t& offset) { return lines_.next(line, offset); }
+    std::uint64_t size() const { return size_; }
+    // The lines of bytes [from, to), `from` being the start of a line; the
+    // offsets LineBlocks gives are from `from`. One reader per thread.
+    LineBlocks lines(std::uint64_t from, std::uint64_t to) const;
+    // The start of the first line after offset `at` (the file's size if none).
+    std::uint64_t line_start_after(std::uint64_t at) const;
     // The line of `length` bytes at `offset` into `buf` (followed by
     // `padding` readable bytes); safe from several threads at once.
     std::string_view read_at(std::uint64_t offset, std::uint32_t length, std::string& buf) const;
@@ -32,11 +34,12 @@ public:
     static constexpr std::size_t padding = LineBlocks::padding;
 
 private:
-    std::size_t read_some(char* buf, std::size_t n);
+    // Up to n bytes at offset `at`; 0 at the end of the file.
+    std::size_t read_some(std::uint64_t at, char* buf, std::size_t n) const;
 
     int fd_ = -1;
     std::string path_;
-    LineBlocks lines_;
+    std::uint64_t size_ = 0;
 };
 
 }  // namespace claimgraph::detail

@@ -125,6 +125,21 @@ public:
         keys.push_back(k);
     }
 
+    // Adds another index's keys after these, as if its lines followed ours.
+    void append(KeyIndex&& other, std::uint32_t line_shift) {
+        const auto shift = static_cast<std::uint32_t>(arena.size());
+        if (arena.size() + other.arena.size() > UINT32_MAX - 131072) throw std::length_error("claim file too large for one batch");
+        arena += other.arena;
+        keys.reserve(keys.size() + other.keys.size());
+        for (Key k : other.keys) {
+            k.member_at += shift;
+            k.id_at += shift;
+            k.line += line_shift;
+            keys.push_back(k);
+        }
+        other = KeyIndex{};
+    }
+
 private:
     // Unusable keys leave k's unread: pass 2 then reports the line.
     void add_keys(Key& k, std::string_view member, std::string_view id, std::string_view date) {
@@ -142,6 +157,27 @@ private:
 
     simdjson::ondemand::parser parser_;
 };
+
+// Reads the keys of the lines in bytes [from, to) of the file (from: a line
+// start) into `index`, numbering lines from 1; returns how many lines there were.
+std::uint32_t scan_keys(const detail::ClaimFile& file, std::uint64_t from, std::uint64_t to, KeyIndex& index) {
+    detail::LineBlocks lines = file.lines(from, to);
+    std::string_view line;
+    std::uint64_t at = 0;
+    std::uint32_t line_no = 0;
+    while (lines.next(line, at)) {
+        ++line_no;
+        at += from;
+        if (at == 0 && line.substr(0, 3) == "\xEF\xBB\xBF") {  // UTF-8 byte order mark
+            line.remove_prefix(3);
+            at = 3;
+        }
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (line.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank lines yield no record
+        index.add(line, at, line_no);
+    }
+    return line_no;
+}
 
 // Sorts v with `less` (a strict total order, so the result is the same
 // whatever the split) on up to two threads: halves sorted side by side, then merged.
@@ -180,22 +216,21 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
     if (ledgers.empty()) throw std::invalid_argument("settle_file: at least one ledger is needed");
     detail::ClaimFile file(path);
 
-    // Pass 1: keys and places.
+    // Pass 1: keys and places; with several workers the file is split in two
+    // at a line boundary and both halves are read at once.
     KeyIndex index;
     {
-        std::string_view line;
-        std::uint64_t at = 0;
-        std::uint32_t line_no = 0;
-        while (file.next_line(line, at)) {
-            ++line_no;
-            if (at == 0 && line.substr(0, 3) == "\xEF\xBB\xBF") {  // UTF-8 byte order mark
-                line.remove_prefix(3);
-                at = 3;
-            }
-            if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-            if (line.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank lines yield no record
-            index.add(line, at, line_no);
-        }
+        const std::uint64_t mid = ledgers.size() > 1 ? file.line_start_after(file.size() / 2) : file.size();
+        KeyIndex second;
+        std::uint32_t first_lines = 0, second_lines = 0;
+        detail::run_workers(mid < file.size() ? 2 : 1, [&](std::size_t part) {
+            if (part == 0)
+                first_lines = scan_keys(file, 0, mid, index);
+            else
+                second_lines = scan_keys(file, mid, file.size(), second);
+        });
+        index.append(std::move(second), first_lines);
+        if (std::uint64_t{first_lines} + second_lines > UINT32_MAX) throw std::length_error("too many lines in one batch");
     }
     const auto& keys = index.keys;
     const std::size_t n = keys.size();
