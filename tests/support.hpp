@@ -1,5 +1,5 @@
-// Small helpers the test files share: reading files, splitting lines, and
-// parsing result lines field by field.
+// Small helpers the test files share: the compiled demo policy, reading
+// files, splitting lines, and parsing result lines field by field.
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -12,7 +12,15 @@
 #include <utility>
 #include <vector>
 
+#include "claimgraph/claimgraph.hpp"
+
 namespace claimgraph::testing {
+
+// rules/demo-city-2026.yaml, compiled once per test binary.
+inline const Graph& demo() {
+    static const Graph g = compile_policy_file(std::string(CLAIMGRAPH_SOURCE_DIR) + "/rules/demo-city-2026.yaml");
+    return g;
+}
 
 inline std::string slurp(const std::string& path) {
     std::ifstream in(path, std::ios::binary);

@@ -9,15 +9,11 @@
 #include "support.hpp"
 
 using namespace claimgraph;
+using claimgraph::testing::demo;
 
 namespace {
 
 const std::string kRoot = CLAIMGRAPH_SOURCE_DIR;
-
-const Graph& demo() {
-    static const Graph g = compile_policy_file(kRoot + "/rules/demo-city-2026.yaml");
-    return g;
-}
 
 std::vector<std::string> sample_lines() {
     std::vector<std::string> out;

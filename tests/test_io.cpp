@@ -24,11 +24,6 @@ namespace {
 const std::string kRoot = CLAIMGRAPH_SOURCE_DIR;
 const std::string kGolden = kRoot + "/tests/golden/demo-city-2026";
 
-const Graph& demo() {
-    static const Graph g = compile_policy_file(kRoot + "/rules/demo-city-2026.yaml");
-    return g;
-}
-
 // G01-1 of the golden set, as one line.
 const std::string kGood =
     R"({"claim_id": "G01-1", "member_id": "G01", "date": "2026-03-02", "insutype": "employee", )"

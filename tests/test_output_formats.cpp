@@ -25,11 +25,6 @@ namespace {
 const std::string kRoot = CLAIMGRAPH_SOURCE_DIR;
 const std::string kGolden = kRoot + "/tests/golden/demo-city-2026";
 
-const Graph& demo() {
-    static const Graph g = compile_policy_file(kRoot + "/rules/demo-city-2026.yaml");
-    return g;
-}
-
 const std::vector<ClaimRecord>& golden_records() {
     static const std::vector<ClaimRecord> recs = read_claims_jsonl_file(demo(), kGolden + "/claims.jsonl");
     return recs;

@@ -6,20 +6,17 @@
 #include <vector>
 
 #include "claimgraph/claimgraph.hpp"
+#include "support.hpp"
 #include "claimgraph/policy_test.hpp"
 
 using namespace claimgraph;
+using claimgraph::testing::demo;
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
 
 namespace {
 
 const std::string kRoot = CLAIMGRAPH_SOURCE_DIR;
-
-const Graph& demo() {
-    static const Graph g = compile_policy_file(kRoot + "/rules/demo-city-2026.yaml");
-    return g;
-}
 
 PolicyTestFile load(const std::string& yaml) { return load_policy_test_text(yaml, "t.test.yaml", kRoot + "/rules"); }
 
