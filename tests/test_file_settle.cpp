@@ -104,3 +104,40 @@ TEST_CASE("settle_file: keys in any order or escaped, and a last line without a 
     CHECK(rows[0].second.at("act_pay_dedc") == rows[1].second.at("act_pay_dedc"));
     CHECK(rows[2].second.at("act_pay_dedc") != rows[0].second.at("act_pay_dedc"));
 }
+
+TEST_CASE("settle_file: line numbers in error rows count blank lines in either half of the file", "[file]") {
+    const std::string root = CLAIMGRAPH_SOURCE_DIR;
+    const Graph g = compile_policy_file(root + "/rules/demo-city-2026.yaml");
+    std::vector<std::string> lines;
+    {
+        std::istringstream in(slurp(root + "/tests/golden/demo-city-2026/claims.jsonl"));
+        for (std::string l; std::getline(in, l);) lines.push_back(l);
+    }
+    // Blank runs of 1-3 lines all through the file, each followed by a
+    // broken line whose error row names its line, and repeats whose error rows
+    // name the line of the first occurrence. The text is written twice around
+    // a run of 20 blank lines, the second time starting with a broken line
+    // instead of its blank lines and 20 bytes longer, so that the middle byte
+    // is the run's last newline: a two-worker key pass then splits the file
+    // right after the run (its first half ends with blank lines, its second
+    // starts with a line whose error row tells its number).
+    std::string half = "\n\n";
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        half += lines[i] + "\n";
+        half += std::string(1 + i % 3, '\n');
+        half += "{broken " + std::to_string(i) + "\n";
+        if (i % 4 == 1) half += lines[i / 2] + "\n   \n";
+    }
+    const std::string second = "{broken-first\n" + half.substr(2) + "{pad0\n";
+    REQUIRE(second.size() == half.size() + 18);
+    const std::string text = half + std::string(20, '\n') + second;
+    BatchCounts want_counts, got_counts;
+    const std::string want = via_records(g, text, want_counts);
+    REQUIRE(want_counts.errors > lines.size());
+    CHECK(want.find("{\"line\":5,") != std::string::npos);  // the first broken line: two blank lines, a claim, one blank line before it
+    for (std::size_t threads : {1u, 2u, 3u}) {
+        INFO(threads << " threads");
+        CHECK(via_file(g, text, threads, got_counts) == want);
+        CHECK(got_counts.errors == want_counts.errors);
+    }
+}

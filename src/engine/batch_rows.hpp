@@ -7,6 +7,7 @@
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -55,10 +56,18 @@ private:
     std::vector<std::string> blocks_;
 };
 
-// Where a row is: which worker's blocks, and where in them.
+// Where a row is: which worker's blocks, and where in them. 12 bytes, the
+// worker in the block number's top bits: one of these is kept per claim.
 struct BlockRow {
-    std::uint32_t worker = 0;
-    RowBlocks::Row row;
+    static constexpr std::uint32_t max_workers = 256, block_bits = 24;
+    std::uint32_t worker_block = 0, offset = 0, len = 0;
+    // Throws std::length_error past 2^24 blocks (64 TB of rows per worker).
+    static BlockRow of(std::uint32_t worker, RowBlocks::Row r) {
+        if (r.block >> block_bits) throw std::length_error("too many result rows for one batch");
+        return {worker << block_bits | r.block, r.offset, r.len};
+    }
+    std::uint32_t worker() const { return worker_block >> block_bits; }
+    RowBlocks::Row row() const { return {worker_block & ((1u << block_bits) - 1), offset, len}; }
 };
 
 // The header, then every row in input order, handed to `sink` in blocks.
@@ -66,7 +75,7 @@ inline void emit_rows(const std::string& header, const std::vector<RowBlocks>& s
                       const std::function<void(std::string_view)>& sink) {
     std::string block = header;
     for (const BlockRow& r : rows) {
-        block.append(stores[r.worker].text(r.row));
+        block.append(stores[r.worker()].text(r.row()));
         block.push_back('\n');
         if (block.size() >= (1u << 20)) {
             sink(block);

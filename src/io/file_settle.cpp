@@ -25,16 +25,17 @@ namespace claimgraph {
 
 namespace {
 
-// One claim line: where it is and its settlement keys. 32 bytes.
+// One claim line: where it is and its settlement keys. 24 bytes: an unsorted
+// file costs this, its ids and a few bytes of sorting per claim beyond its results.
 struct Key {
-    std::uint64_t offset;            // of the line in the file
-    std::uint32_t length;            // of the line, without its newline
-    std::uint32_t line;              // 1-based line number
-    std::uint32_t member_at, id_at;  // into the key arena
-    std::uint16_t member_len, id_len;  // member_len 0: keys unreadable, pass 2 decodes the line for its error row
+    std::uint64_t offset;  // of the line in the file
+    std::uint32_t length;  // of the line, without its newline
+    std::uint32_t at;      // member id, then claim id, in the key arena
     std::int32_t date;
+    std::uint16_t member_len, id_len;  // member_len 0: keys unreadable, pass 2 decodes the line for its error row
     bool keys_ok() const { return member_len > 0; }
 };
+static_assert(sizeof(Key) == 24);
 
 // Reads the three keys straight off the text when they come before anything
 // but plain top-level members (the usual shape of a claim line); false when
@@ -92,15 +93,32 @@ public:
     std::vector<Key> keys;
     std::string arena;
 
-    std::string_view member(const Key& k) const { return {arena.data() + k.member_at, k.member_len}; }
-    std::string_view id(const Key& k) const { return {arena.data() + k.id_at, k.id_len}; }
+    std::string_view member(const Key& k) const { return {arena.data() + k.at, k.member_len}; }
+    std::string_view id(const Key& k) const { return {arena.data() + k.at + k.member_len, k.id_len}; }
+
+    // The 1-based line number of keys[i]: its place plus the lines before it
+    // that held no claim (blank ones), which are rare enough to be listed.
+    std::uint32_t line(std::uint32_t i) const {
+        const auto after = std::upper_bound(skips_.begin(), skips_.end(), i,
+                                            [](std::uint32_t v, const Skip& s) { return v < s.first_key; });
+        return i + 1 + (after == skips_.begin() ? 0 : std::prev(after)->lines);
+    }
+    // A line that held no claim comes before the next key.
+    void skip_line() {
+        const auto next = static_cast<std::uint32_t>(keys.size());
+        const std::uint32_t lines = (skips_.empty() ? 0 : skips_.back().lines) + 1;
+        if (!skips_.empty() && skips_.back().first_key == next)
+            skips_.back().lines = lines;
+        else
+            skips_.push_back({next, lines});
+    }
 
     // Reads the three keys off the text, or with simdjson's on-demand parser
     // in place (the line is followed by LineBlocks::padding readable bytes);
     // anything unusual leaves them unread and the full decoder reports it in pass 2.
-    void add(std::string_view line, std::uint64_t offset, std::uint32_t line_no) {
+    void add(std::string_view line, std::uint64_t offset) {
         static_assert(detail::LineBlocks::padding >= simdjson::SIMDJSON_PADDING);
-        Key k{offset, static_cast<std::uint32_t>(line.size()), line_no, 0, 0, 0, 0, 0};
+        Key k{offset, static_cast<std::uint32_t>(line.size()), 0, 0, 0, 0};
         std::string_view member, id, date;
         // Views into the line or the parser's string buffer: valid until the next iterate.
         simdjson::ondemand::object obj;
@@ -126,15 +144,17 @@ public:
     }
 
     // Adds another index's keys after these, as if its lines followed ours.
-    void append(KeyIndex&& other, std::uint32_t line_shift) {
+    void append(KeyIndex&& other) {
         const auto shift = static_cast<std::uint32_t>(arena.size());
         if (arena.size() + other.arena.size() > UINT32_MAX - 131072) throw std::length_error("claim file too large for one batch");
         arena += other.arena;
+        const auto first = static_cast<std::uint32_t>(keys.size());
+        // Every line of ours without a claim, trailing ones too, is in skips_.
+        const std::uint32_t ours = skips_.empty() ? 0 : skips_.back().lines;
+        for (const Skip& s : other.skips_) skips_.push_back({first + s.first_key, ours + s.lines});
         keys.reserve(keys.size() + other.keys.size());
         for (Key k : other.keys) {
-            k.member_at += shift;
-            k.id_at += shift;
-            k.line += line_shift;
+            k.at += shift;
             keys.push_back(k);
         }
         other = KeyIndex{};
@@ -145,16 +165,20 @@ private:
     void add_keys(Key& k, std::string_view member, std::string_view id, std::string_view date) {
         Date d;
         if (member.empty() || id.empty() || member.size() >= 65536 || id.size() >= 65536 || !parse_date(date, d)) return;
-        k.member_at = static_cast<std::uint32_t>(arena.size());
+        k.at = static_cast<std::uint32_t>(arena.size());
         k.member_len = static_cast<std::uint16_t>(member.size());
-        arena += member;
-        k.id_at = static_cast<std::uint32_t>(arena.size());
         k.id_len = static_cast<std::uint16_t>(id.size());
+        arena += member;
         arena += id;
         k.date = d.days;
         if (arena.size() > UINT32_MAX - 131072) throw std::length_error("claim file too large for one batch");
     }
 
+    struct Skip {
+        std::uint32_t first_key;  // the key these lines come before
+        std::uint32_t lines;      // lines without a claim up to there, in all
+    };
+    std::vector<Skip> skips_;
     simdjson::ondemand::parser parser_;
 };
 
@@ -173,8 +197,11 @@ std::uint32_t scan_keys(const detail::ClaimFile& file, std::uint64_t from, std::
             at = 3;
         }
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        if (line.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank lines yield no record
-        index.add(line, at, line_no);
+        if (line.find_first_not_of(" \t") == std::string_view::npos) {  // blank lines yield no record
+            index.skip_line();
+            continue;
+        }
+        index.add(line, at);
     }
     return line_no;
 }
@@ -193,6 +220,16 @@ void sort_on(std::size_t threads, std::vector<T>& v, Less less) {
     other.join();
     std::inplace_merge(v.begin(), mid, v.end(), less);
 }
+
+// A claim's place under a 64-bit sort key, in 12 bytes (not 16): this vector
+// is alive beside the whole key index.
+struct Sortable {
+    std::uint32_t hi, lo, index;
+    static Sortable of(std::uint64_t key, std::uint32_t index) {
+        return {static_cast<std::uint32_t>(key >> 32), static_cast<std::uint32_t>(key), index};
+    }
+    std::uint64_t key() const { return std::uint64_t{hi} << 32 | lo; }
+};
 
 // The first eight bytes of a text as a big-endian number (zeros past its end).
 std::uint64_t prefix_of(std::string_view t) {
@@ -229,7 +266,7 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
             else
                 second_lines = scan_keys(file, mid, file.size(), second);
         });
-        index.append(std::move(second), first_lines);
+        index.append(std::move(second));
         if (std::uint64_t{first_lines} + second_lines > UINT32_MAX) throw std::length_error("too many lines in one batch");
     }
     const auto& keys = index.keys;
@@ -241,16 +278,12 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
     // big-endian number, which orders like the bytes themselves.
     std::vector<std::uint32_t> order;
     {
-        struct Sortable {
-            std::uint64_t prefix;
-            std::uint32_t index;
-        };
         std::vector<Sortable> sortable;
         sortable.reserve(n);
         for (std::uint32_t i = 0; i < n; ++i)
-            if (keys[i].keys_ok()) sortable.push_back({prefix_of(index.member(keys[i])), i});
+            if (keys[i].keys_ok()) sortable.push_back(Sortable::of(prefix_of(index.member(keys[i])), i));
         sort_on(ledgers.size(), sortable, [&](const Sortable& a, const Sortable& b) {
-            if (a.prefix != b.prefix) return a.prefix < b.prefix;
+            if (a.key() != b.key()) return a.key() < b.key();
             const Key &x = keys[a.index], &y = keys[b.index];
             if (const int c = index.member(x).compare(index.member(y)); c != 0) return c < 0;
             if (x.date != y.date) return x.date < y.date;
@@ -265,52 +298,57 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
     // twice: claims sorted by a hash of their id put repeats side by side.
     std::unordered_map<std::uint32_t, std::uint32_t> first_line;  // repeat → line of the first occurrence
     {
-        struct Hashed {
-            std::uint64_t hash;
-            std::uint32_t index;
-        };
-        std::vector<Hashed> by_id;
+        std::vector<Sortable> by_id;
         by_id.reserve(order.size());
-        for (const std::uint32_t i : order) by_id.push_back({std::hash<std::string_view>{}(index.id(keys[i])), i});
-        sort_on(ledgers.size(), by_id, [&](const Hashed& a, const Hashed& b) {
-            if (a.hash != b.hash) return a.hash < b.hash;
+        for (const std::uint32_t i : order) by_id.push_back(Sortable::of(std::hash<std::string_view>{}(index.id(keys[i])), i));
+        sort_on(ledgers.size(), by_id, [&](const Sortable& a, const Sortable& b) {
+            if (a.key() != b.key()) return a.key() < b.key();
             if (const int c = index.id(keys[a.index]).compare(index.id(keys[b.index])); c != 0) return c < 0;
             return a.index < b.index;
         });
         for (std::size_t k = 1; k < by_id.size(); ++k) {
             const std::uint32_t i = by_id[k].index, prev = by_id[k - 1].index;
-            if (by_id[k].hash != by_id[k - 1].hash || index.id(keys[i]) != index.id(keys[prev])) continue;
+            if (by_id[k].key() != by_id[k - 1].key() || index.id(keys[i]) != index.id(keys[prev])) continue;
             const auto first = first_line.find(prev);
-            first_line[i] = first != first_line.end() ? first->second : keys[prev].line;
+            first_line[i] = first != first_line.end() ? first->second : index.line(prev);
         }
     }
 
     const std::size_t workers = ledgers.size();
-    std::vector<detail::BlockRow> span(n);
-    std::vector<detail::RowBlocks> bodies(workers);
-    std::vector<BatchCounts> worker_counts(workers);
+    if (workers > detail::BlockRow::max_workers) throw std::invalid_argument("settle_file: too many workers");
 
     // Each worker's share of the claims, in settlement order: members are
-    // partitioned by a hash of member_id, taken once per member.
+    // partitioned by a hash of member_id, taken once per member. The shares
+    // are counted first so that they are sized exactly (memory is the limit here).
     std::vector<std::vector<std::uint32_t>> share(workers);
     if (workers == 1) {
         share[0] = std::move(order);
     } else {
-        std::size_t w = 0;
-        for (std::size_t k = 0; k < order.size(); ++k) {
-            const Key& key = keys[order[k]];
-            if (k == 0 || index.member(key) != index.member(keys[order[k - 1]]))
-                w = std::hash<std::string_view>{}(index.member(key)) % workers;
-            share[w].push_back(order[k]);
-        }
+        auto each = [&](auto&& take) {
+            std::size_t w = 0;
+            for (std::size_t k = 0; k < order.size(); ++k) {
+                const Key& key = keys[order[k]];
+                if (k == 0 || index.member(key) != index.member(keys[order[k - 1]]))
+                    w = std::hash<std::string_view>{}(index.member(key)) % workers;
+                take(w, order[k]);
+            }
+        };
+        std::vector<std::size_t> sizes(workers);
+        each([&](std::size_t w, std::uint32_t) { ++sizes[w]; });
+        for (std::size_t w = 0; w < workers; ++w) share[w].reserve(sizes[w]);
+        each([&](std::size_t w, std::uint32_t i) { share[w].push_back(i); });
         order = {};
     }
+    std::vector<detail::BlockRow> span(n);
+    std::vector<detail::RowBlocks> bodies(workers);
+    std::vector<BatchCounts> worker_counts(workers);
 
-    // Reads line k into the worker's buffer and decodes it there, in place.
-    auto decode = [&](const Key& k, std::string& buf, ClaimDecoder& decoder, ClaimRecord& rec) {
+    // Reads line i into the worker's buffer and decodes it there, in place.
+    auto decode = [&](std::uint32_t i, std::string& buf, ClaimDecoder& decoder, ClaimRecord& rec) {
+        const Key& k = keys[i];
         const std::string_view line = file.read_at(k.offset, k.length, buf);
         decoder.decode(line, buf.size(), rec);
-        rec.claim.line = k.line;
+        rec.claim.line = index.line(i);
     };
 
     // Lines whose keys could not be read: the full decoder says why.
@@ -320,7 +358,7 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
         std::string buf;
         for (std::uint32_t i = 0; i < n; ++i) {
             if (keys[i].keys_ok()) continue;
-            decode(keys[i], buf, decoder, r);
+            decode(i, buf, decoder, r);
             if (r.ok) {  // keys the quick reader missed (escapes, say): still no settlement order for it
                 r.ok = false;
                 r.error_field = "claim_id";
@@ -328,7 +366,7 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
             }
             std::string row;
             write_error(g, r, format, row);
-            span[i] = {0, bodies[0].add(row)};
+            span[i] = detail::BlockRow::of(0, bodies[0].add(row));
             ++counts.errors;
         }
     }
@@ -341,9 +379,8 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
         BatchCounts& c = worker_counts[w];
         Settlement s;
         for (const std::uint32_t i : share[w]) {
-            const Key& k = keys[i];
             body.clear();
-            decode(k, buf, decoder, r);
+            decode(i, buf, decoder, r);
             if (!r.ok) {
                 write_error(g, r, format, body);
                 ++c.errors;
@@ -367,7 +404,7 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
                 write_result(g, s, format, body);
                 detail::count(c, s.status);
             }
-            span[i] = {static_cast<std::uint32_t>(w), bodies[w].add(body)};
+            span[i] = detail::BlockRow::of(static_cast<std::uint32_t>(w), bodies[w].add(body));
         }
         share[w] = {};
     };
