@@ -36,18 +36,30 @@ std::string Date::str() const {
 
 bool parse_date(std::string_view t, Date& out) {
     if (t.size() != 10 || t[4] != '-' || t[7] != '-') return false;
-    int parts[3] = {0, 0, 0};
-    const std::size_t starts[3] = {0, 5, 8}, lens[3] = {4, 2, 2};
-    for (int p = 0; p < 3; ++p) {
-        for (std::size_t i = starts[p]; i < starts[p] + lens[p]; ++i) {
-            if (t[i] < '0' || t[i] > '9') return false;
-            parts[p] = parts[p] * 10 + (t[i] - '0');
-        }
+    // Digits by arithmetic rather than through <chrono>: a date is parsed for
+    // every claim line. tests/test_claim.cpp checks it against <chrono>.
+    unsigned d[8];
+    static constexpr std::size_t at[8] = {0, 1, 2, 3, 5, 6, 8, 9};
+    unsigned bad = 0;
+    for (int i = 0; i < 8; ++i) {
+        d[i] = static_cast<unsigned>(static_cast<unsigned char>(t[at[i]])) - '0';
+        bad |= d[i] > 9;
     }
-    const std::chrono::year_month_day ymd{std::chrono::year{parts[0]}, std::chrono::month{static_cast<unsigned>(parts[1])},
-                                          std::chrono::day{static_cast<unsigned>(parts[2])}};
-    if (!ymd.ok()) return false;
-    out.days = static_cast<std::int32_t>(std::chrono::sys_days{ymd}.time_since_epoch().count());
+    if (bad) return false;
+    const unsigned y = d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3];
+    const unsigned m = d[4] * 10 + d[5], day = d[6] * 10 + d[7];
+    if (m < 1 || m > 12 || day < 1) return false;
+    static constexpr unsigned char kLast[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const bool leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    if (day > kLast[m - 1] + static_cast<unsigned>(m == 2 && leap)) return false;
+    // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+    // days_from_civil, which <chrono> also computes), for years 0..9999.
+    const int yy = static_cast<int>(y) - (m <= 2);
+    const int era = (yy >= 0 ? yy : yy - 399) / 400;
+    const auto yoe = static_cast<unsigned>(yy - era * 400);
+    const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + day - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    out.days = era * 146097 + static_cast<int>(doe) - 719468;
     return true;
 }
 

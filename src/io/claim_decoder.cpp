@@ -174,10 +174,7 @@ struct ClaimDecoder::Impl {
         rec.error_field.clear();
         rec.error_message.clear();
         try {
-            if (fast_path_ && plain_.read(std::string_view(p, len), c)) {
-                finish_claim(s_, c);
-                return;
-            }
+            if (fast_path_ && plain_.read(std::string_view(p, len), c)) return;  // finished as finish_claim does
         } catch (const ClaimError&) {
         }
         c.reset(s_);  // the full decoder reads it again and words any error
