@@ -1,6 +1,11 @@
 // The decoder's fast path for plain lines must yield exactly what the full
 // simdjson decoder yields: the same claim, or the same error, for every line
 // — the shipped claim files and thousands of random corruptions of them.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -135,4 +140,228 @@ TEST_CASE("decoder fast path: amounts read as parse_money reads them, odd ones b
         }
     }
     CHECK(good >= 8);
+}
+
+namespace {
+
+// A compact claim line with one value replaced: `at` names the value to
+// replace (see kTemplate), `text` is what goes there verbatim.
+const char* const kTemplate =
+    R"({"claim_id":@ID@,"member_id":"M1","date":@DATE@,"insutype":@INSUTYPE@,"med_type":"inpatient","hosp_lv":@HOSP@,)"
+    R"("region":"local","referred":@BOOL@,"emergency":false,"retired":false,"tags":@TAGS@,"hmb_enrolled":true,)"
+    R"("hmb_preexisting":false,"note":@NOTE@,"items":[{"code":"A1","category":@CAT@,"amount":@AMOUNT@,"name":@NAME@},)"
+    R"({"code":"B1","category":"B","amount":7,"selfpay_prop":@RATIO@,"qty":@QTY@,"price_cap":3.5,"note":"x"}]})";
+
+std::string with_value(std::string_view at, std::string_view text) {
+    const std::vector<std::pair<std::string_view, std::string_view>> defaults = {
+        {"@ID@", "\"T-1\""},   {"@DATE@", "\"2026-03-01\""}, {"@INSUTYPE@", "\"employee\""}, {"@HOSP@", "2"},
+        {"@BOOL@", "false"},   {"@TAGS@", "[\"dibao\"]"},    {"@NOTE@", "\"N\""},           {"@CAT@", "\"A\""},
+        {"@AMOUNT@", "100.5"}, {"@NAME@", "\"床位费\""},     {"@RATIO@", "500"},            {"@QTY@", "2"}};
+    std::string line = kTemplate;
+    for (const auto& [marker, value] : defaults) {
+        const std::size_t pos = line.find(marker);
+        REQUIRE(pos != std::string::npos);
+        line.replace(pos, marker.size(), marker == at ? text : value);
+    }
+    return line;
+}
+
+// The decoders read in place from a heap block of exactly line + padding
+// bytes, the padding filled with `fill` (repeated): nothing there may count,
+// and (under ASan) nothing past it may be read. (simdjson's wording of some
+// structural errors depends on the padding's bytes, so the full decoder reads
+// the same block; whether the line decodes does not.)
+void check_in_place(ClaimDecoder& fast, ClaimDecoder& full, const std::string& line, std::string_view fill) {
+    const std::size_t size = line.size() + ClaimDecoder::padding;
+    std::unique_ptr<char[]> block(new char[size]);
+    std::memcpy(block.get(), line.data(), line.size());
+    for (std::size_t i = line.size(); i < size; ++i) block[i] = fill[(i - line.size()) % fill.size()];
+    ClaimRecord a, b, c;
+    fast.decode(std::string_view(block.get(), line.size()), size, a);
+    full.decode(std::string_view(block.get(), line.size()), size, b);
+    full.decode(line, c);
+    INFO("line: " << line << "\npadding: " << fill);
+    REQUIRE(a.ok == b.ok);
+    REQUIRE(a.ok == c.ok);
+    CHECK(a.error_message == b.error_message);
+    if (!a.ok) return;
+    CHECK(a.claim.claim_id == b.claim.claim_id);
+    CHECK(a.claim.fields == b.claim.fields);
+    CHECK(a.claim.items == b.claim.items);
+    CHECK(a.claim.item_present == b.claim.item_present);
+    REQUIRE(a.claim.item_texts.size() == b.claim.item_texts.size());
+    for (std::size_t k = 0; k < a.claim.item_texts.size(); ++k) CHECK(a.claim.item_texts[k] == b.claim.item_texts[k]);
+}
+
+}  // namespace
+
+TEST_CASE("decoder fast path: every kind of value, good and bad, reads as the full decoder reads it", "[io][decoder]") {
+    ClaimDecoder fast(demo()), full(demo(), false);
+    const std::vector<std::pair<std::string_view, std::vector<std::string_view>>> cases = {
+        {"@ID@", {"\"\"", "\"x\"", "\"0123456789abcde\"", "\"0123456789abcdef\"", "\"0123456789abcdef0123456789abcdef\"",
+                  "1", "null", "\"T\\u002d1\"", "\"\xe4\xb8\xad\"", "\"\xe4\xb8\"", "\"a\tb\""}},
+        {"@DATE@", {"\"2026-02-28\"", "\"2026-02-29\"", "\"2024-02-29\"", "\"2100-02-29\"", "\"2000-02-29\"", "\"0000-01-01\"",
+                    "\"9999-12-31\"", "\"2026-13-01\"", "\"2026-00-10\"", "\"2026-04-31\"", "\"2026-04-00\"", "\"2026-4-01\"",
+                    "\"2026-04-1\"", "\"2026/04/01\"", "\"2026-04-01 \"", "\" 2026-04-01\"", "\"2026-04-011\"",
+                    "\"2026\\u002d04-01\"", "20260401", "\"+026-04-01\"", "\"2026-04-0a\"", "null"}},
+        {"@INSUTYPE@", {"\"resident\"", "\"Resident\"", "\"residen\"", "\"residentx\"", "\"\"", "resident", "1",
+                        "\"\\u0072esident\"", "\"employee\" ", "\"a-label-longer-than-sixteen\"", "true"}},
+        {"@HOSP@", {"1", "3", "4", "0", "\"2\"", "\"02\"", "2.0", "02", "-1", "1e0", "true", "null", "2 ", "2x", "\"3\""}},
+        {"@BOOL@", {"true", "false", "\"true\"", "1", "0", "null", "tru", "truex", "falsey", "TRUE", "false ", "[]"}},
+        {"@TAGS@", {"[]", "[ ]", "[\"dibao\",\"tekun\"]", "[\"dibao\",\"dibao\"]", "[\"dibian\"]", "[\"x\"]", "[1]",
+                    "[\"dibao\",]", "[,\"dibao\"]", "[\"dibao\" , \"fanpin\" ]", "\"dibao\"", "[\"di\\u0062ao\"]", "[null]",
+                    "[[]]", "{}", "null", "[\"dibao\"", "[\"dibaodibaodibaodibao\"]"}},
+        {"@NOTE@", {"\"\"", "\"0123456789abcd\"", "\"0123456789abcde\"", "\"0123456789abcdef\"", "\"转诊 after ER\"",
+                    "\"\\n\"", "\"a\\\"b\"", "1", "null", "[]"}},
+        {"@CAT@", {"\"B\"", "\"C\"", "\"D\"", "\"a\"", "A", "\"\"", "\"AB\"", "1", "\"\\u0041\""}},
+        {"@AMOUNT@", {"0", "0.00", "1.5", "1.05", "1.005", "-1", "1e2", "01", "\"1\"", "123456789012345.99",
+                      "1234567890123456", "92233720368547758.07", "92233720368547758.08", "1.", ".5", "1 ", "null"}},
+        {"@NAME@", {"\"\"", "\"a\"", "\"\xc2\xa9\"", "\"\xf0\x9f\x98\x80\"", "\"\xc0\xaf\"", "\"\xed\xa0\x80\"",
+                    "\"\xf4\x90\x80\x80\"", "\"\xe0\x80\xaf\"", "\"\xf0\x80\x80\xaf\"", "\"\xff\"", "\"\x80\"", "1", "null"}},
+        {"@RATIO@", {"0", "10000", "10001", "-0", "-1", "00", "1.0", "1e2", "\"500\"", "99999999999999999999",
+                     "999999999999999999", "9999999999999999999", "500 ", "null", "true"}},
+        {"@QTY@", {"0", "1", "10", "-0", "01", "1.0", "1e1", "\"2\"", "123456789012345678", "1234567890123456789",
+                   "12345678901234567890", "null"}},
+    };
+    std::size_t good = 0, total = 0;
+    for (const auto& [at, values] : cases) {
+        for (std::string_view v : values) {
+            const std::string line = with_value(at, v);
+            check_same(fast, full, line);
+            ClaimRecord r;
+            fast.decode(line, r);
+            good += r.ok;
+            ++total;
+        }
+    }
+    CHECK(good > 40);
+    CHECK(total - good > 60);
+}
+
+TEST_CASE("decoder fast path: strings of every length with an odd byte at every place", "[io][decoder]") {
+    ClaimDecoder fast(demo()), full(demo(), false);
+    // Valid and invalid UTF-8 (overlong, surrogate, above U+10FFFF, cut short,
+    // stray continuation), control characters, escapes.
+    const std::vector<std::string> odd = {"\xc2\xa9",     "\xe4\xb8\xad", "\xf0\x9f\x98\x80", "\xef\xbf\xbf", "\xc1\xbf",
+                                          "\xe0\x9f\xbf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80",
+                                          "\xe4\xb8",     "\x80",         "\x01",             "\x1f", "\x7f", "\\n", "\\"};
+    for (std::size_t len = 0; len <= 66; ++len) {
+        for (std::size_t at = 0; at <= len; ++at) {
+            for (std::size_t o = 0; o < odd.size(); ++o) {
+                if (at == len && o > 0) break;  // the plain string once
+                std::string text(len, 'a');
+                if (at < len) text.replace(at, 1, odd[o]);
+                // In a fee line's name, and (fewer of them) in the claim's note and id.
+                check_same(fast, full, with_value("@NAME@", "\"" + text + "\""));
+                if ((at + o) % 7 == 0) {
+                    check_same(fast, full, with_value("@NOTE@", "\"" + text + "\""));
+                    check_same(fast, full, with_value("@ID@", "\"" + text + "\""));
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("decoder fast path: nothing in the padding after a line counts", "[io][decoder]") {
+    ClaimDecoder fast(demo()), full(demo(), false);
+    const std::vector<std::string_view> fills = {" ",  "1", "\"", "}", "]}", ",\"qty\":3}]}", "e5", "\xff", "\xe4\xb8\xad", "true"};
+    std::vector<std::string> lines = {with_value("@AMOUNT@", "100.5"), R"({"claim_id":"T-2","member_id":"M1","date":"2026-03-01","insutype":"employee","med_type":"inpatient","hosp_lv":2,"region":"local","referred":false,"emergency":false,"retired":false,"tags":[],"hmb_enrolled":true,"hmb_preexisting":false,"items":[{"code":"A1","category":"A","amount":12}]})"};
+    for (const auto& l : sample_lines()) {
+        lines.push_back(l);
+        if (lines.size() > 12) break;
+    }
+    for (const std::string& line : lines) {
+        // The whole line, then every prefix of its last 40 bytes: values, keys
+        // and strings cut off right where the padding starts.
+        for (std::size_t cut = line.size() > 40 ? line.size() - 40 : 0; cut <= line.size(); ++cut)
+            for (std::string_view fill : fills) check_in_place(fast, full, line.substr(0, cut), fill);
+    }
+    // Strings ending right at a 16- or 32-byte boundary of the line, and lines
+    // of such lengths.
+    for (std::size_t len = 0; len <= 40; ++len) {
+        const std::string line = with_value("@NOTE@", "\"" + std::string(len, 'n') + "\"");
+        for (std::string_view fill : fills) check_in_place(fast, full, line, fill);
+    }
+}
+
+TEST_CASE("decoder fast path: blanks anywhere between tokens, and keys in any order", "[io][decoder]") {
+    ClaimDecoder fast(demo()), full(demo(), false);
+    std::mt19937 rng(20261123);
+    const auto lines = sample_lines();
+    const std::vector<std::string> blanks = {" ", "\t", "\r", "\n", "  ", " \t\r\n"};
+    std::size_t ok = 0;
+    for (int round = 0; round < 3000; ++round) {
+        const std::string& src = lines[rng() % lines.size()];
+        // Blanks after some structural characters outside strings (the
+        // sample lines hold no escapes).
+        std::string l;
+        bool in_string = false;
+        for (const char ch : src) {
+            if (!in_string && std::string_view("{}[],:").find(ch) != std::string_view::npos && rng() % 4 == 0)
+                l += blanks[rng() % blanks.size()];
+            l += ch;
+            if (ch == '"') in_string = !in_string;
+            if (!in_string && std::string_view("{}[],:").find(ch) != std::string_view::npos && rng() % 4 == 0)
+                l += blanks[rng() % blanks.size()];
+        }
+        check_same(fast, full, l);
+        ClaimRecord r;
+        fast.decode(l, r);
+        ok += r.ok;
+    }
+    CHECK(ok == 3000);
+    // Keys in a new order every line, so the decoder's guess of the next key
+    // is often wrong; fee-line fields shuffled too.
+    std::vector<std::string> claim_parts = {R"("claim_id":"K-1")", R"("member_id":"M1")", R"("date":"2026-03-01")",
+                                            R"("insutype":"employee")", R"("med_type":"inpatient")", R"("hosp_lv":2)",
+                                            R"("region":"local")", R"("referred":false)", R"("emergency":true)",
+                                            R"("retired":false)", R"("tags":["dibao","tekun"])", R"("hmb_enrolled":true)",
+                                            R"("hmb_preexisting":false)", R"("note":"n")", "ITEMS"};
+    std::vector<std::string> item_parts = {R"("code":"A1")", R"("category":"B")", R"("amount":12.3)", R"("name":"床位费")",
+                                           R"("selfpay_prop":2000)", R"("qty":3)", R"("price_cap":4)", R"("note":"x")"};
+    for (int round = 0; round < 2000; ++round) {
+        std::shuffle(claim_parts.begin(), claim_parts.end(), rng);
+        std::string items = "\"items\":[";
+        const int n = static_cast<int>(rng() % 4);
+        for (int i = 0; i < n; ++i) {
+            std::shuffle(item_parts.begin(), item_parts.end(), rng);
+            const std::size_t keep = 3 + rng() % 6;  // some optional fields left out
+            items += i ? ",{" : "{";
+            for (std::size_t k = 0; k < keep; ++k) items += (k ? "," : "") + item_parts[k];
+            items += "}";
+        }
+        items += "]";
+        std::string l = "{";
+        for (std::size_t k = 0; k < claim_parts.size(); ++k) {
+            if (rng() % 40 == 0) continue;  // now and then a field missing
+            l += (l.size() > 1 ? "," : "") + (claim_parts[k] == "ITEMS" ? items : claim_parts[k]);
+        }
+        l += "}";
+        check_same(fast, full, l);
+    }
+}
+
+TEST_CASE("parse_date agrees with <chrono> on every month and day of years 0 to 9999", "[claim][date]") {
+    auto chrono_days = [](int y, unsigned m, unsigned d, Date& out) {
+        const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{d}};
+        if (!ymd.ok()) return false;
+        out.days = static_cast<std::int32_t>(std::chrono::sys_days{ymd}.time_since_epoch().count());
+        return true;
+    };
+    char text[11];
+    for (int y = 0; y <= 9999; y += (y < 500 || y > 9500 || y % 100 < 5) ? 1 : 7) {
+        for (unsigned m = 0; m <= 13; ++m) {
+            for (unsigned d = 0; d <= 32; ++d) {
+                std::snprintf(text, sizeof text, "%04d-%02u-%02u", y, m, d);
+                Date a{}, b{};
+                const bool ok = parse_date(text, a);
+                REQUIRE(ok == chrono_days(y, m, d, b));
+                if (ok) REQUIRE(a.days == b.days);
+            }
+        }
+    }
+    Date d{};
+    for (const char* bad : {"2026-01-0", "2026-01-011", "2026_01-01", "2026-01_01", "20a6-01-01", "2026-0/-01", "2026-01-:1",
+                            " 2026-01-1", "-026-01-01", "+026-01-01"})
+        CHECK_FALSE(parse_date(bad, d));
 }
