@@ -4,16 +4,21 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <span>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "claimgraph/io.hpp"
+#include "engine/page_allocator.hpp"
 
 namespace claimgraph::detail {
 
@@ -32,28 +37,38 @@ inline void count(BatchCounts& c, SettleStatus s) {
 }
 
 // One worker's rows in fixed-size blocks: unlike one growing string, nothing
-// is copied as it grows and no capacity beyond the last block is left unused.
+// is copied as it grows, and the blocks are mapped pages (page_allocator.hpp),
+// so the unwritten end of the last one costs nothing.
 class RowBlocks {
 public:
     struct Row {
         std::uint32_t block = 0, offset = 0, len = 0;
     };
     Row add(std::string_view row) {
-        if (blocks_.empty() || blocks_.back().size() + row.size() > blocks_.back().capacity()) {
-            blocks_.emplace_back();
-            blocks_.back().reserve(row.size() > kBlock ? row.size() : kBlock);
-        }
-        std::string& b = blocks_.back();
-        const Row r{static_cast<std::uint32_t>(blocks_.size() - 1), static_cast<std::uint32_t>(b.size()),
+        if (blocks_.empty() || blocks_.back().size + row.size() > blocks_.back().capacity)
+            blocks_.emplace_back(row.size() > kBlock ? row.size() : kBlock);
+        Block& b = blocks_.back();
+        const Row r{static_cast<std::uint32_t>(blocks_.size() - 1), static_cast<std::uint32_t>(b.size),
                     static_cast<std::uint32_t>(row.size())};
-        b.append(row);
+        if (!row.empty()) std::memcpy(b.data + b.size, row.data(), row.size());
+        b.size += row.size();
         return r;
     }
-    std::string_view text(const Row& r) const { return std::string_view(blocks_[r.block]).substr(r.offset, r.len); }
+    std::string_view text(const Row& r) const { return {blocks_[r.block].data + r.offset, r.len}; }
 
 private:
     static constexpr std::size_t kBlock = std::size_t{4} << 20;
-    std::vector<std::string> blocks_;
+    struct Block {
+        char* data = nullptr;
+        std::size_t size = 0, capacity = 0;
+        explicit Block(std::size_t n) : data(static_cast<char*>(allocate_pages(n))), capacity(n) {}
+        Block(Block&& o) noexcept : data(std::exchange(o.data, nullptr)), size(o.size), capacity(o.capacity) {}
+        Block& operator=(Block&&) = delete;
+        ~Block() {
+            if (data != nullptr) free_pages(data, capacity);
+        }
+    };
+    std::vector<Block> blocks_;
 };
 
 // Where a row is: which worker's blocks, and where in them. 12 bytes, the
@@ -71,7 +86,7 @@ struct BlockRow {
 };
 
 // The header, then every row in input order, handed to `sink` in blocks.
-inline void emit_rows(const std::string& header, const std::vector<RowBlocks>& stores, const std::vector<BlockRow>& rows,
+inline void emit_rows(const std::string& header, const std::vector<RowBlocks>& stores, std::span<const BlockRow> rows,
                       const std::function<void(std::string_view)>& sink) {
     std::string block = header;
     for (const BlockRow& r : rows) {

@@ -18,12 +18,26 @@
 
 #include "claimgraph/io.hpp"
 #include "engine/batch_rows.hpp"
+#include "engine/page_allocator.hpp"
 #include "io/claim_file.hpp"
 #include "io/simdjson_text.hpp"
 
 namespace claimgraph {
 
 namespace {
+
+// The arrays that grow with the number of claims: mapped pages, so that what
+// a run holds is what it uses (see page_allocator.hpp).
+template <class T>
+using PageVector = std::vector<T, detail::PageAllocator<T>>;
+using PageString = std::basic_string<char, std::char_traits<char>, detail::PageAllocator<char>>;
+
+// Empties a container and gives its memory back (`c = {}` would keep it:
+// that assigns an empty initializer list).
+template <class C>
+void release(C& c) {
+    C().swap(c);
+}
 
 // One claim line: where it is and its settlement keys. 24 bytes: an unsorted
 // file costs this, its ids and a few bytes of sorting per claim beyond its results.
@@ -36,6 +50,13 @@ struct Key {
     bool keys_ok() const { return member_len > 0; }
 };
 static_assert(sizeof(Key) == 24);
+
+// Where a line is: all the settlement pass needs of a Key once the order is
+// known. 12 bytes, so that the ids can be dropped before the results pile up.
+struct Place {
+    std::uint32_t offset_hi, offset_lo, length;
+    std::uint64_t offset() const { return std::uint64_t{offset_hi} << 32 | offset_lo; }
+};
 
 // Reads the three keys straight off the text when they come before anything
 // but plain top-level members (the usual shape of a claim line); false when
@@ -90,8 +111,8 @@ bool quick_keys(std::string_view line, std::string_view& member, std::string_vie
 
 class KeyIndex {
 public:
-    std::vector<Key> keys;
-    std::string arena;
+    PageVector<Key> keys;
+    PageString arena;
 
     std::string_view member(const Key& k) const { return {arena.data() + k.at, k.member_len}; }
     std::string_view id(const Key& k) const { return {arena.data() + k.at + k.member_len, k.id_len}; }
@@ -102,6 +123,16 @@ public:
         const auto after = std::upper_bound(skips_.begin(), skips_.end(), i,
                                             [](std::uint32_t v, const Skip& s) { return v < s.first_key; });
         return i + 1 + (after == skips_.begin() ? 0 : std::prev(after)->lines);
+    }
+    // Every key's place; the keys and their ids are let go (line() still works).
+    PageVector<Place> places_and_forget() {
+        PageVector<Place> places;
+        places.reserve(keys.size());
+        for (const Key& k : keys)
+            places.push_back({static_cast<std::uint32_t>(k.offset >> 32), static_cast<std::uint32_t>(k.offset), k.length});
+        release(keys);
+        release(arena);
+        return places;
     }
     // A line that held no claim comes before the next key.
     void skip_line() {
@@ -209,7 +240,7 @@ std::uint32_t scan_keys(const detail::ClaimFile& file, std::uint64_t from, std::
 // Sorts v with `less` (a strict total order, so the result is the same
 // whatever the split) on up to two threads: halves sorted side by side, then merged.
 template <class T, class Less>
-void sort_on(std::size_t threads, std::vector<T>& v, Less less) {
+void sort_on(std::size_t threads, PageVector<T>& v, Less less) {
     if (threads < 2 || v.size() < 65536) {
         std::sort(v.begin(), v.end(), less);
         return;
@@ -269,16 +300,16 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
         index.append(std::move(second));
         if (std::uint64_t{first_lines} + second_lines > UINT32_MAX) throw std::length_error("too many lines in one batch");
     }
-    const auto& keys = index.keys;
+    const auto& keys = index.keys;  // until places_and_forget()
     const std::size_t n = keys.size();
     if (n > UINT32_MAX) throw std::length_error("too many claims in one batch");
 
     // Settlement order: (member, date, claim_id), ties in input order. Most
     // comparisons are settled by the first eight bytes of the member id as one
     // big-endian number, which orders like the bytes themselves.
-    std::vector<std::uint32_t> order;
+    PageVector<std::uint32_t> order;
     {
-        std::vector<Sortable> sortable;
+        PageVector<Sortable> sortable;
         sortable.reserve(n);
         for (std::uint32_t i = 0; i < n; ++i)
             if (keys[i].keys_ok()) sortable.push_back(Sortable::of(prefix_of(index.member(keys[i])), i));
@@ -298,7 +329,7 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
     // twice: claims sorted by a hash of their id put repeats side by side.
     std::unordered_map<std::uint32_t, std::uint32_t> first_line;  // repeat → line of the first occurrence
     {
-        std::vector<Sortable> by_id;
+        PageVector<Sortable> by_id;
         by_id.reserve(order.size());
         for (const std::uint32_t i : order) by_id.push_back(Sortable::of(std::hash<std::string_view>{}(index.id(keys[i])), i));
         sort_on(ledgers.size(), by_id, [&](const Sortable& a, const Sortable& b) {
@@ -320,7 +351,7 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
     // Each worker's share of the claims, in settlement order: members are
     // partitioned by a hash of member_id, taken once per member. The shares
     // are counted first so that they are sized exactly (memory is the limit here).
-    std::vector<std::vector<std::uint32_t>> share(workers);
+    std::vector<PageVector<std::uint32_t>> share(workers);
     if (workers == 1) {
         share[0] = std::move(order);
     } else {
@@ -337,16 +368,20 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
         each([&](std::size_t w, std::uint32_t) { ++sizes[w]; });
         for (std::size_t w = 0; w < workers; ++w) share[w].reserve(sizes[w]);
         each([&](std::size_t w, std::uint32_t i) { share[w].push_back(i); });
-        order = {};
+        release(order);
     }
-    std::vector<detail::BlockRow> span(n);
+    std::vector<std::uint32_t> unreadable;  // lines whose keys could not be read
+    for (std::uint32_t i = 0; i < n; ++i)
+        if (!keys[i].keys_ok()) unreadable.push_back(i);
+    const PageVector<Place> places = index.places_and_forget();  // `keys` is empty from here on
+
+    PageVector<detail::BlockRow> span(n);
     std::vector<detail::RowBlocks> bodies(workers);
     std::vector<BatchCounts> worker_counts(workers);
 
     // Reads line i into the worker's buffer and decodes it there, in place.
     auto decode = [&](std::uint32_t i, std::string& buf, ClaimDecoder& decoder, ClaimRecord& rec) {
-        const Key& k = keys[i];
-        const std::string_view line = file.read_at(k.offset, k.length, buf);
+        const std::string_view line = file.read_at(places[i].offset(), places[i].length, buf);
         decoder.decode(line, buf.size(), rec);
         rec.claim.line = index.line(i);
     };
@@ -356,8 +391,7 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
         ClaimDecoder decoder(g);
         ClaimRecord r;
         std::string buf;
-        for (std::uint32_t i = 0; i < n; ++i) {
-            if (keys[i].keys_ok()) continue;
+        for (const std::uint32_t i : unreadable) {
             decode(i, buf, decoder, r);
             if (r.ok) {  // keys the quick reader missed (escapes, say): still no settlement order for it
                 r.ok = false;
@@ -406,7 +440,7 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
             }
             span[i] = detail::BlockRow::of(static_cast<std::uint32_t>(w), bodies[w].add(body));
         }
-        share[w] = {};
+        release(share[w]);
     };
     detail::run_workers(workers, work);
     for (const auto& c : worker_counts) {
