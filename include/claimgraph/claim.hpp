@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,27 @@ bool parse_date(std::string_view text, Date& out);
 // allocates nothing once the buffer has grown to a claim's size.
 class TextColumn {
 public:
+    TextColumn() = default;
+    TextColumn(const TextColumn& o) : chars_(o.chars_.data(), o.chars_.data() + o.used_), used_(o.used_), spans_(o.spans_) {}
+    TextColumn(TextColumn&& o) noexcept : chars_(std::move(o.chars_)), used_(o.used_), spans_(std::move(o.spans_)) {
+        o.used_ = 0;
+    }
+    TextColumn& operator=(const TextColumn& o) {
+        if (this != &o) {
+            chars_.assign(o.chars_.data(), o.chars_.data() + o.used_);
+            used_ = o.used_;
+            spans_ = o.spans_;
+        }
+        return *this;
+    }
+    TextColumn& operator=(TextColumn&& o) noexcept {
+        chars_ = std::move(o.chars_);
+        used_ = o.used_;
+        spans_ = std::move(o.spans_);
+        o.used_ = 0;
+        return *this;
+    }
+
     std::size_t size() const { return spans_.size(); }
     bool empty() const { return spans_.empty(); }
     std::string_view operator[](std::size_t k) const {
@@ -40,12 +62,36 @@ public:
     // No slots; the buffers keep their capacity.
     void clear() {
         spans_.clear();
-        chars_.clear();
+        used_ = 0;
     }
-    void assign(std::size_t k, std::string_view text);
+    void assign(std::size_t k, std::string_view text) {
+        if (chars_.size() - used_ < text.size() + kSlack) grow(text.size());
+        std::memcpy(chars_.data() + used_, text.data(), text.size());
+        set_span(k, text.size());
+    }
+    // The same for a text with 16 readable bytes from text.data() (a text in
+    // a padded line): a short text is copied as one 16-byte block.
+    void assign_padded(std::size_t k, std::string_view text) {
+        if (chars_.size() - used_ < text.size() + kSlack) grow(text.size());
+        std::memcpy(chars_.data() + used_, text.data(), kSlack);
+        if (text.size() > kSlack) std::memcpy(chars_.data() + used_ + kSlack, text.data() + kSlack, text.size() - kSlack);
+        set_span(k, text.size());
+    }
 
 private:
-    std::string chars_;
+    static constexpr std::size_t kSlack = 16;
+    void grow(std::size_t more);  // room for `more` characters and the slack after them
+    void set_span(std::size_t k, std::size_t n) {
+        // A slot set twice keeps its old characters: a claim sets each at most once.
+        spans_[k] = static_cast<std::uint64_t>(used_) << 32 | n;
+        used_ += n;
+    }
+
+    // chars_[0, used_) holds the texts; the rest is room, kept from claim to
+    // claim, so decoding a fee line's code or name allocates nothing once the
+    // buffer has grown to a claim's size.
+    std::vector<char> chars_;
+    std::size_t used_ = 0;
     // Offset << 32 | length: a plain integer, so growing the column is a memset.
     std::vector<std::uint64_t> spans_;
 };

@@ -1,5 +1,6 @@
 #include "claimgraph/claim.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <climits>
 #include <fmt/format.h>
@@ -66,11 +67,12 @@ bool parse_date(std::string_view t, Date& out) {
 // ---------------------------------------------------------------------------
 // Claim
 
-void TextColumn::assign(std::size_t k, std::string_view text) {
-    // A slot set twice keeps its old characters: a claim sets each at most once.
-    if (chars_.size() + text.size() > UINT32_MAX) throw ClaimError("texts", "claim text too long");
-    spans_[k] = static_cast<std::uint64_t>(chars_.size()) << 32 | text.size();
-    chars_.append(text);
+void TextColumn::grow(std::size_t more) {
+    // Offsets are 32-bit: a claim's texts stay under 4 GB.
+    // The buffer never outgrows them, so the checks in assign are the room checks.
+    if (used_ + more > UINT32_MAX) throw ClaimError("texts", "claim text too long");
+    const std::size_t want = std::max<std::size_t>(2 * chars_.size(), used_ + more + kSlack);
+    chars_.resize(std::min<std::size_t>(want, std::size_t{UINT32_MAX} + kSlack));
 }
 
 void Claim::reset(const Schema& s) {
