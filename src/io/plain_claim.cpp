@@ -117,28 +117,228 @@ bool delimiter(char ch) {
     return ch == ',' || ch == '}' || ch == ']' || ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
 }
 
-}  // namespace
+using Cursor = PlainClaimReader::Cursor;
+#define CG_INLINE inline __attribute__((always_inline))
 
-PlainClaimReader::Keys::Keys(std::vector<std::string_view> names)
-    : lookup(matchable(names)), pattern(names.size()), pattern_bits(names.size(), 0), pattern_size(names.size(), 0),
-      next(names.size() + 1, -1) {
-    const auto ok = matchable(names);
-    for (std::size_t i = 0; i < names.size(); ++i) {
-        const std::string_view n = ok[i];
-        if (n == "\"" || n.size() + 3 > 16) continue;  // looked up by hash only
-        auto& p = pattern[i];
-        p.fill(0);
-        p[0] = '"';
-        std::memcpy(p.data() + 1, n.data(), n.size());
-        p[n.size() + 1] = '"';
-        p[n.size() + 2] = ':';
-        pattern_size[i] = static_cast<std::uint8_t>(n.size() + 3);
-        pattern_bits[i] = (1u << pattern_size[i]) - 1;
-    }
+CG_INLINE bool is_blank(char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'; }
+void blanks(Cursor& r) {
+    while (r.p < r.end && is_blank(*r.p)) ++r.p;
+}
+// Blanks are rare: one compare on the usual byte (all JSON blanks are <= ' ').
+CG_INLINE void skip_blanks(Cursor& r) {
+    if (static_cast<unsigned char>(*r.p) <= ' ') blanks(r);
+}
+bool eat(Cursor& r, char ch) {
+    blanks(r);
+    if (r.p == r.end || *r.p != ch) return false;
+    ++r.p;
+    return true;
 }
 
-PlainClaimReader::PlainClaimReader(const Schema& s)
-    : s_(s), claim_keys_(claim_keys(s)), item_keys_(item_keys(s)) {
+// A string without escapes or control characters, its UTF-8 checked when it
+// is not ASCII. Reads 16 bytes at a time; the line is padded (read() requires
+// it), and nothing found past its end counts.
+CG_INLINE bool read_text(Cursor& r, std::string_view& out) {
+    if (r.p >= r.end || *r.p != '"') return false;
+    const char* s = r.p + 1;
+    const char* q = s;
+    unsigned found = 0, high = 0, any_high = 0;
+    for (; q < r.end; q += 16) {
+        found = special_bytes(q, high);
+        if (found != 0) {
+            any_high |= high & ((found & -found) - 1);  // before the stop byte
+            break;
+        }
+        any_high |= high;
+    }
+    if (found == 0) return false;
+    q += __builtin_ctz(found);
+    if (q >= r.end || *q != '"') return false;  // past the line, an escape or a control character
+    out = std::string_view(s, static_cast<std::size_t>(q - s));
+    r.p = q + 1;
+    // A text that is kept must be valid UTF-8 (simdjson would refuse the line).
+    // Keys, labels and dates need no check: only valid text can match them.
+    return any_high == 0 || valid_utf8(out.data(), out.size());
+}
+
+// What the full decoder hands a setter: a string's contents (quoted), or a
+// number's or boolean's token.
+bool read_scalar(Cursor& r, std::string_view& text, bool& quoted) {
+    blanks(r);
+    if (r.p == r.end) return false;
+    if (*r.p == '"') {
+        quoted = true;
+        return read_text(r, text);
+    }
+    quoted = false;
+    const std::size_t left = static_cast<std::size_t>(r.end - r.p);
+    if (*r.p == 't' || *r.p == 'f') {
+        const std::string_view word = *r.p == 't' ? std::string_view("true") : std::string_view("false");
+        if (left < word.size() || std::memcmp(r.p, word.data(), word.size()) != 0) return false;
+        text = std::string_view(r.p, word.size());  // in the line, whose padding find_padded may read
+        r.p += word.size();
+        return true;
+    }
+    const char* from = r.p;
+    while (r.p < r.end &&
+           ((*r.p >= '0' && *r.p <= '9') || *r.p == '-' || *r.p == '+' || *r.p == '.' || *r.p == 'e' || *r.p == 'E'))
+        ++r.p;
+    text = std::string_view(from, static_cast<std::size_t>(r.p - from));
+    return is_json_number(text);
+}
+
+// After a value: 1 on a comma (and the blanks after it), 0 on the closing
+// `close`, -1 on anything else.
+int next_or_close_slow(Cursor& r, char close) {
+    blanks(r);
+    if (r.p < r.end && *r.p == ',') {
+        ++r.p;
+        skip_blanks(r);
+        return 1;
+    }
+    if (r.p < r.end && *r.p == close) {
+        ++r.p;
+        return 0;
+    }
+    return -1;
+}
+CG_INLINE int next_or_close(Cursor& r, char close) {
+    if (r.p < r.end) {
+        if (*r.p == ',') {
+            ++r.p;
+            skip_blanks(r);
+            return 1;
+        }
+        if (*r.p == close) {
+            ++r.p;
+            return 0;
+        }
+    }
+    return next_or_close_slow(r, close);
+}
+
+CG_INLINE bool read_bool(Cursor& r, std::int64_t& v) {
+    const std::size_t left = static_cast<std::size_t>(r.end - r.p);
+    if (left >= 4 && std::memcmp(r.p, "true", 4) == 0) {
+        v = 1;
+        r.p += 4;
+        return true;
+    }
+    if (left >= 5 && std::memcmp(r.p, "false", 5) == 0) {
+        v = 0;
+        r.p += 5;
+        return true;
+    }
+    return false;
+}
+
+// An amount written the plain way — digits, then at most two decimals, no sign
+// or exponent, at most 15 integer digits, followed by a delimiter — read
+// straight to fen; what parse_money would read from the same text. False
+// with nothing consumed for anything else, which read_scalar and the setters
+// then handle, errors included.
+CG_INLINE bool read_plain_amount(Cursor& r, std::int64_t& fen) {
+    const char* q = r.p;
+    const char* const end = r.end;
+    auto digit = [&](const char* at, unsigned& d) {
+        d = static_cast<unsigned>(static_cast<unsigned char>(*at)) - '0';
+        return at < end && d <= 9;
+    };
+    unsigned d = 0;
+    if (!digit(q, d)) return false;
+    const char* first = q;
+    std::uint64_t yuan = d;  // unsigned: a long run of digits wraps, then fails the length test
+    ++q;
+    while (digit(q, d)) {
+        yuan = yuan * 10 + d;
+        ++q;
+    }
+    if (q - first > 15 || (*first == '0' && q - first > 1)) return false;
+    std::uint64_t cents = 0;
+    if (q < end && *q == '.') {
+        ++q;
+        if (!digit(q, d)) return false;
+        cents = d * 10;
+        ++q;
+        if (digit(q, d)) {
+            cents += d;
+            ++q;
+            if (digit(q, d)) return false;  // a third decimal
+        }
+    }
+    if (q < end && !delimiter(*q)) return false;
+    fen = static_cast<std::int64_t>(yuan * 100 + cents);
+    r.p = q;
+    return true;
+}
+
+// A whole number written plainly (no sign, fraction, exponent or leading
+// zero; at most 18 digits, so no overflow), followed by a delimiter: what
+// parse_int reads from the same token. False with nothing consumed otherwise.
+CG_INLINE bool read_plain_int(Cursor& r, std::int64_t& v) {
+    const char* q = r.p;
+    const char* const end = r.end;
+    auto digit = [&](const char* at) { return at < end && *at >= '0' && *at <= '9'; };
+    if (!digit(q)) return false;
+    std::int64_t x = 0;
+    if (*q == '0') {
+        ++q;
+    } else {
+        const char* first = q;
+        while (digit(q) && q - first < 18) x = x * 10 + (*q++ - '0');
+    }
+    if (q < end && !delimiter(*q)) return false;  // more digits, a fraction, an exponent, ...
+    v = x;
+    r.p = q;
+    return true;
+}
+
+}  // namespace
+
+void Patterns::add(std::string_view bytes, int value) {
+    if (bytes.size() > 32 || bytes.size() < 3) return;
+    for (const Entry& e : entries_)
+        if (std::string_view(e.bytes.data(), e.size) == bytes) return;
+    auto& b = buckets_[bucket(static_cast<unsigned char>(bytes[1]), static_cast<unsigned char>(bytes[2]))];
+    std::size_t slot = 0;
+    while (slot < b.size() && b[slot] != kEmpty) ++slot;
+    if (slot == b.size() || entries_.size() >= kEmpty) return;
+    Entry e;
+    std::memcpy(e.bytes.data(), bytes.data(), bytes.size());
+    e.size = static_cast<std::uint32_t>(bytes.size());
+    e.mask = bytes.size() == 32 ? ~0u : (1u << bytes.size()) - 1;
+    e.value = value;
+    b[slot] = static_cast<std::uint8_t>(entries_.size());
+    entries_.push_back(e);
+}
+
+CG_INLINE int Patterns::match(const char* p, const char* end, std::size_t& size) const {
+    for (const std::uint8_t i : buckets_[bucket(static_cast<unsigned char>(p[1]), static_cast<unsigned char>(p[2]))]) {
+        if (i == kEmpty) return -1;
+        const Entry& e = entries_[i];
+        const std::uint32_t same = same_bytes(p, e.bytes.data()) | same_bytes(p + 16, e.bytes.data() + 16) << 16;
+        if ((same & e.mask) == e.mask && e.size <= static_cast<std::size_t>(end - p)) {
+            size = e.size;
+            return e.value;
+        }
+    }
+    return -1;
+}
+
+
+PlainClaimReader::Keys::Keys(std::vector<std::string_view> names) : lookup(matchable(names)) {
+    const auto ok = matchable(names);
+    for (std::size_t i = 0; i < ok.size(); ++i)
+        if (ok[i] != "\"") patterns.add("\"" + std::string(ok[i]) + "\":", static_cast<int>(i));
+}
+
+PlainClaimReader::Labels::Labels(std::vector<std::string_view> names) : lookup(matchable(names)) {
+    const auto ok = matchable(names);
+    for (std::size_t i = 0; i < ok.size(); ++i)
+        if (ok[i] != "\"") patterns.add("\"" + std::string(ok[i]) + "\"", static_cast<int>(i));
+}
+
+PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_keys(s)), item_keys_(item_keys(s)) {
     if (claim_keys_.lookup.size() > 64 || s.item_fields.size() > 64) {
         usable_ = false;  // the full decoder reads every line
         return;
@@ -147,7 +347,7 @@ PlainClaimReader::PlainClaimReader(const Schema& s)
         if (f.enum_type < 0 || static_cast<std::size_t>(f.enum_type) >= s.enums.size()) return -1;
         std::vector<std::string_view> names;
         for (const auto& v : s.enums[static_cast<std::size_t>(f.enum_type)].values) names.push_back(v);
-        labels_.emplace_back(matchable(std::move(names)));
+        labels_.emplace_back(std::move(names));
         return static_cast<int>(labels_.size() - 1);
     };
     auto plan_of = [&](const FieldSpec& f) {
@@ -204,234 +404,120 @@ PlainClaimReader::PlainClaimReader(const Schema& s)
 
 bool PlainClaimReader::read(std::string_view line, Claim& c) {
     if (!usable_) return false;
-    p_ = line.data();
-    end_ = line.data() + line.size();
+    Cursor r{line.data(), line.data() + line.size()};
     try {
-        return read_claim(c);
+        return read_claim(r, c);
     } catch (const ClaimError&) {
         return false;  // the full decoder words it
     }
 }
 
-// A string without escapes or control characters, its UTF-8 checked when it
-// is not ASCII. Reads 16 bytes at a time; the line is padded (read() requires
-// it), and nothing found past its end counts.
-bool PlainClaimReader::read_text(std::string_view& out) {
-    if (p_ >= end_ || *p_ != '"') return false;
-    const char* s = p_ + 1;
-    const char* q = s;
-    unsigned found = 0, high = 0, any_high = 0;
-    for (; q < end_; q += 16) {
-        found = special_bytes(q, high);
-        if (found != 0) {
-            any_high |= high & ((found & -found) - 1);  // before the stop byte
-            break;
-        }
-        any_high |= high;
-    }
-    if (found == 0) return false;
-    q += __builtin_ctz(found);
-    if (q >= end_ || *q != '"') return false;  // past the line, an escape or a control character
-    out = std::string_view(s, static_cast<std::size_t>(q - s));
-    p_ = q + 1;
-    // A text that is kept must be valid UTF-8 (simdjson would refuse the line).
-    // Keys, labels and dates need no check: only valid text can match them.
-    return any_high == 0 || valid_utf8(out.data(), out.size());
-}
-
-bool PlainClaimReader::read_string(std::string_view& out) {
-    blanks();
-    return read_text(out);
-}
-
-// What the full decoder hands a setter: a string's contents (quoted), or a
-// number's or boolean's token.
-bool PlainClaimReader::read_scalar(std::string_view& text, bool& quoted) {
-    blanks();
-    if (p_ == end_) return false;
-    if (*p_ == '"') {
-        quoted = true;
-        return read_text(text);
-    }
-    quoted = false;
-    const std::size_t left = static_cast<std::size_t>(end_ - p_);
-    if (*p_ == 't' || *p_ == 'f') {
-        const std::string_view word = *p_ == 't' ? std::string_view("true") : std::string_view("false");
-        if (left < word.size() || std::memcmp(p_, word.data(), word.size()) != 0) return false;
-        text = std::string_view(p_, word.size());  // in the line, whose padding find_padded may read
-        p_ += word.size();
-        return true;
-    }
-    const char* from = p_;
-    while (p_ < end_ && ((*p_ >= '0' && *p_ <= '9') || *p_ == '-' || *p_ == '+' || *p_ == '.' || *p_ == 'e' || *p_ == 'E'))
-        ++p_;
-    text = std::string_view(from, static_cast<std::size_t>(p_ - from));
-    return is_json_number(text);
-}
-
 // A key and its colon, and the blanks after them; -1 for a key that is not
-// one of `keys` or is not written plainly. First the key that followed `prev`
-// last time, as `"key":` in one compare; then a hash of the key's text.
-int PlainClaimReader::read_key(Keys& keys, int prev) {
-    int& guess = keys.next[static_cast<std::size_t>(prev + 1)];
-    if (guess >= 0) {
-        const auto g = static_cast<std::size_t>(guess);
-        const unsigned bits = keys.pattern_bits[g];
-        if ((same_bytes(p_, keys.pattern[g].data()) & bits) == bits && p_ + keys.pattern_size[g] <= end_) {
-            p_ += keys.pattern_size[g];
-            skip_blanks();
-            return guess;
-        }
+// one of `keys` or is not written plainly.
+CG_INLINE int PlainClaimReader::read_key(Cursor& r, Keys& keys) {
+    std::size_t size = 0;
+    const int k = keys.patterns.match(r.p, r.end, size);
+    if (k >= 0) {
+        r.p += size;
+        skip_blanks(r);
+        return k;
     }
-    if (p_ >= end_ || *p_ != '"') return -1;
-    const char* s = p_ + 1;
-    const unsigned stop = quote_or_slash(s);
-    int k = -1;
-    if (stop != 0) {
-        const unsigned len = static_cast<unsigned>(__builtin_ctz(stop));
-        if (s + len >= end_ || s[len] != '"') return -1;
-        k = keys.lookup.find_padded(std::string_view(s, len), prev);
-        p_ = s + len + 1;
-    } else {
-        std::string_view key;
-        if (!read_text(key)) return -1;
-        k = keys.lookup.find_padded(key, prev);
-    }
-    if (k < 0 || !eat(':')) return -1;
-    skip_blanks();
-    if (keys.pattern_bits[static_cast<std::size_t>(k)] != 0) guess = k;
-    return k;
+    // Blanks before the colon, a long key, or not a key of this object.
+    std::string_view key;
+    if (!read_text(r, key)) return -1;
+    const int found = keys.lookup.find_padded(key, -1);
+    if (found < 0 || !eat(r, ':')) return -1;
+    skip_blanks(r);
+    return found;
 }
 
-bool PlainClaimReader::read_bool(std::int64_t& v) {
-    const std::size_t left = static_cast<std::size_t>(end_ - p_);
-    if (left >= 4 && std::memcmp(p_, "true", 4) == 0) {
-        v = 1;
-        p_ += 4;
-        return true;
-    }
-    if (left >= 5 && std::memcmp(p_, "false", 5) == 0) {
-        v = 0;
-        p_ += 5;
-        return true;
-    }
-    return false;
-}
-
-// An enum label, quoted or not: the index EnumType::index_of gives, by hash.
-bool PlainClaimReader::read_label(KeyLookup& labels, std::int64_t& v) {
-    if (p_ < end_ && *p_ == '"') {
-        const char* s = p_ + 1;
-        const unsigned stop = quote_or_slash(s);
-        if (stop != 0) {
-            const unsigned len = static_cast<unsigned>(__builtin_ctz(stop));
-            if (s + len >= end_ || s[len] != '"') return false;
-            const int idx = labels.find_padded(std::string_view(s, len), -1);
-            if (idx < 0) return false;
-            v = idx;
-            p_ = s + len + 1;
+// An enum label, quoted or not: the index EnumType::index_of gives.
+CG_INLINE bool PlainClaimReader::read_label(Cursor& r, Labels& labels, std::int64_t& v) {
+    if (*r.p == '"') {
+        std::size_t size = 0;
+        const int k = labels.patterns.match(r.p, r.end, size);
+        if (k >= 0) {
+            v = k;
+            r.p += size;
             return true;
         }
     }
     std::string_view text;
     bool quoted = false;
-    if (!read_scalar(text, quoted)) return false;
-    const int idx = labels.find_padded(text, -1);  // text is in the padded line
+    if (!read_scalar(r, text, quoted)) return false;
+    const int idx = labels.lookup.find_padded(text, -1);  // text is in the padded line
     if (idx < 0) return false;
     v = idx;
     return true;
 }
 
-// After a value: 1 on a comma (and the blanks after it), 0 on the closing
-// `close`, -1 on anything else.
-int PlainClaimReader::next_or_close(char close) {
-    if (p_ < end_ && *p_ == ',') {
-        ++p_;
-        skip_blanks();
-        return 1;
-    }
-    blanks();
-    if (p_ < end_ && *p_ == ',') {
-        ++p_;
-        skip_blanks();
-        return 1;
-    }
-    if (p_ < end_ && *p_ == close) {
-        ++p_;
-        return 0;
-    }
-    return -1;
-}
-
-bool PlainClaimReader::read_claim(Claim& c) {
-    skip_blanks();
-    if (p_ >= end_ || *p_ != '{') return false;
-    ++p_;
-    skip_blanks();
+bool PlainClaimReader::read_claim(Cursor& r, Claim& c) {
+    skip_blanks(r);
+    if (r.p >= r.end || *r.p != '{') return false;
+    ++r.p;
+    skip_blanks(r);
     std::uint64_t seen = 0;
-    int prev = -1;
     for (;;) {
-        const int k = read_key(claim_keys_, prev);
+        const int k = read_key(r, claim_keys_);
         if (k < 0) return false;
         const std::uint64_t bit = std::uint64_t{1} << k;
         if (seen & bit) return false;
         seen |= bit;
-        prev = k;
         const Plan& plan = claim_plan_[static_cast<std::size_t>(k)];
         const auto f = static_cast<std::size_t>(k - kOwnKeys);
         std::string_view text;
         std::int64_t v = 0;
         switch (plan.kind) {
             case Kind::claim_id:
-                if (!read_text(text) || text.empty()) return false;
+                if (!read_text(r, text) || text.empty()) return false;
                 c.claim_id.assign(text);
                 break;
             case Kind::member_id:
-                if (!read_text(text) || text.empty()) return false;
+                if (!read_text(r, text) || text.empty()) return false;
                 c.member_id.assign(text);
                 break;
             case Kind::date_key:
-                if (end_ - p_ >= 12 && p_[0] == '"' && p_[11] == '"') {
-                    if (!parse_date(std::string_view(p_ + 1, 10), c.date)) return false;
-                    p_ += 12;
-                } else if (!read_text(text) || !parse_date(text, c.date)) {
+                if (r.end - r.p >= 12 && r.p[0] == '"' && r.p[11] == '"') {
+                    if (!parse_date(std::string_view(r.p + 1, 10), c.date)) return false;
+                    r.p += 12;
+                } else if (!read_text(r, text) || !parse_date(text, c.date)) {
                     return false;
                 }
                 break;
             case Kind::items:
-                if (!read_items(c)) return false;
+                if (!read_items(r, c)) return false;
                 break;
             case Kind::boolean:
-                if (!read_bool(v)) return false;
+                if (!read_bool(r, v)) return false;
                 c.fields[f] = v;
                 c.present[f] = 1;
                 break;
             case Kind::label:
-                if (!read_label(labels_[static_cast<std::size_t>(plan.labels)], v)) return false;
+                if (!read_label(r, labels_[static_cast<std::size_t>(plan.labels)], v)) return false;
                 c.fields[f] = v;
                 c.present[f] = 1;
                 break;
             case Kind::tags:
-                if (!read_tags(c, static_cast<int>(f), labels_[static_cast<std::size_t>(plan.labels)])) return false;
+                if (!read_tags(r, c, f, labels_[static_cast<std::size_t>(plan.labels)])) return false;
                 break;
             case Kind::text:
-                if (!read_text(text)) return false;
-                c.texts.assign(f, text);
+                if (!read_text(r, text)) return false;
+                c.texts.assign_padded(f, text);
                 c.present[f] = 1;
                 break;
             default: {
                 bool quoted = false;
-                if (!read_scalar(text, quoted)) return false;
+                if (!read_scalar(r, text, quoted)) return false;
                 set_claim_value(s_, c, static_cast<int>(f), text, quoted);
             }
         }
-        const int next = next_or_close('}');
+        const int next = next_or_close(r, '}');
         if (next > 0) continue;
         if (next < 0) return false;
         break;
     }
-    blanks();
-    if (p_ != end_ || (seen & claim_required_) != claim_required_) return false;
+    blanks(r);
+    if (r.p != r.end || (seen & claim_required_) != claim_required_) return false;
     // finish_claim's claim-level defaults.
     for (std::uint64_t m = claim_defaults_ & ~seen; m != 0; m &= m - 1) {
         const auto f = static_cast<std::size_t>(__builtin_ctzll(m) - kOwnKeys);
@@ -441,22 +527,21 @@ bool PlainClaimReader::read_claim(Claim& c) {
     return true;
 }
 
-bool PlainClaimReader::read_tags(Claim& c, int field, KeyLookup& labels) {
-    if (p_ >= end_ || *p_ != '[') return false;
-    ++p_;
-    const auto f = static_cast<std::size_t>(field);
+bool PlainClaimReader::read_tags(Cursor& r, Claim& c, std::size_t f, Labels& labels) {
+    if (r.p >= r.end || *r.p != '[') return false;
+    ++r.p;
     c.present[f] = 1;  // present, no tags yet
-    skip_blanks();
-    if (p_ < end_ && *p_ == ']') {
-        ++p_;
+    skip_blanks(r);
+    if (r.p < r.end && *r.p == ']') {
+        ++r.p;
         return true;
     }
     std::int64_t mask = 0;
     for (;;) {
         std::int64_t idx = 0;
-        if (p_ >= end_ || *p_ != '"' || !read_label(labels, idx) || idx >= 63) return false;
+        if (r.p >= r.end || *r.p != '"' || !read_label(r, labels, idx) || idx >= 63) return false;
         mask |= std::int64_t{1} << idx;
-        const int next = next_or_close(']');
+        const int next = next_or_close(r, ']');
         if (next > 0) continue;
         if (next < 0) return false;
         break;
@@ -465,19 +550,22 @@ bool PlainClaimReader::read_tags(Claim& c, int field, KeyLookup& labels) {
     return true;
 }
 
-bool PlainClaimReader::read_items(Claim& c) {
-    if (p_ >= end_ || *p_ != '[') return false;
-    ++p_;
-    skip_blanks();
-    if (p_ < end_ && *p_ == ']') {
-        ++p_;
+bool PlainClaimReader::read_items(Cursor& in, Claim& c) {
+    Cursor r = in;  // in a register while the line's items are read
+    if (r.p >= r.end || *r.p != '[') return false;
+    ++r.p;
+    skip_blanks(r);
+    if (r.p < r.end && *r.p == ']') {
+        in.p = r.p + 1;
         return true;
     }
     const std::size_t n = s_.item_fields.size();
     std::size_t count = 0, room = 0;
+    std::int64_t* values = nullptr;
+    std::uint8_t* present = nullptr;
     for (;;) {
-        if (p_ >= end_ || *p_ != '{') return false;
-        ++p_;
+        if (r.p >= r.end || *r.p != '{') return false;
+        ++r.p;
         if (count == room) {
             // Fresh rows are zero, as start_item leaves them; the present
             // flags get 8 bytes of slack for the 8-byte store below.
@@ -485,64 +573,64 @@ bool PlainClaimReader::read_items(Claim& c) {
             c.items.resize(room * n);
             c.item_present.resize(room * n + 8);
             c.item_texts.resize(room * n);
+            values = c.items.data();
+            present = c.item_present.data();
         }
         c.item_count = count + 1;
         const std::size_t row = count * n;
         std::uint64_t seen = 0;
-        int prev = -1;
-        skip_blanks();
-        if (p_ < end_ && *p_ == '}') {
-            ++p_;
+        skip_blanks(r);
+        if (r.p < r.end && *r.p == '}') {
+            ++r.p;
         } else {
             for (;;) {
-                const int f = read_key(item_keys_, prev);
+                const int f = read_key(r, item_keys_);
                 if (f < 0) return false;
                 const std::uint64_t bit = std::uint64_t{1} << f;
                 if (seen & bit) return false;
                 seen |= bit;
-                prev = f;
                 const Plan& plan = item_plan_[static_cast<std::size_t>(f)];
                 const std::size_t k = row + static_cast<std::size_t>(f);
                 std::int64_t v = 0;
                 bool done = false;
                 switch (plan.kind) {
                     case Kind::money:
-                        done = read_plain_amount(v) && v >= plan.min;
+                        done = read_plain_amount(r, v) && v >= plan.min;
                         break;
                     case Kind::text: {
                         std::string_view text;
-                        if (!read_text(text)) return false;
-                        c.item_texts.assign(k, text);
+                        if (!read_text(r, text)) return false;
+                        c.item_texts.assign_padded(k, text);  // the text is in the padded line
                         done = true;
                         break;
                     }
                     case Kind::label:
-                        if (!read_label(labels_[static_cast<std::size_t>(plan.labels)], v)) return false;
+                        if (!read_label(r, labels_[static_cast<std::size_t>(plan.labels)], v)) return false;
                         done = true;
                         break;
                     case Kind::ratio:
-                        done = read_plain_int(v) && v <= 10000 && v >= plan.min;
+                        done = read_plain_int(r, v) && v <= 10000 && v >= plan.min;
                         break;
                     case Kind::count:
-                        done = read_plain_int(v) && v >= plan.min;
+                        done = read_plain_int(r, v) && v >= plan.min;
                         break;
                     case Kind::boolean:
-                        if (!read_bool(v)) return false;
+                        if (!read_bool(r, v)) return false;
                         done = true;
                         break;
                     default: break;
                 }
                 if (done) {
-                    c.items[k] = v;
+                    values[k] = v;
                 } else {
                     // Whatever the plain readers above did not take (they
                     // consume nothing when they decline): the setter decides.
                     std::string_view text;
                     bool quoted = false;
-                    if (!read_scalar(text, quoted)) return false;
+                    if (!read_scalar(r, text, quoted)) return false;
                     set_item_value(s_, c, count, f, text, quoted);
                 }
-                const int next = next_or_close('}');
+                const int next = next_or_close(r, '}');
                 if (next > 0) continue;
                 if (next < 0) return false;
                 break;
@@ -552,77 +640,24 @@ bool PlainClaimReader::read_items(Claim& c) {
         if ((seen & item_required_) != item_required_) return false;
         for (std::uint64_t m = item_defaults_ & ~seen; m != 0; m &= m - 1) {
             const auto f = static_cast<std::size_t>(__builtin_ctzll(m));
-            c.items[row + f] = item_default_values_[f];
+            values[row + f] = item_default_values_[f];
         }
-        const std::uint64_t present = seen | item_defaults_;
+        const std::uint64_t given = seen | item_defaults_;
         if (n <= 8) {
-            std::memcpy(c.item_present.data() + row, &present_bytes_[present & 0xFF], 8);
+            std::memcpy(present + row, &present_bytes_[given & 0xFF], 8);
         } else {
-            for (std::size_t f = 0; f < n; ++f) c.item_present[row + f] = static_cast<std::uint8_t>(present >> f & 1);
+            for (std::size_t f = 0; f < n; ++f) present[row + f] = static_cast<std::uint8_t>(given >> f & 1);
         }
         ++count;
-        skip_blanks();
-        if (p_ < end_ && *p_ == ',') {
-            ++p_;
-            skip_blanks();
-            continue;
-        }
-        if (p_ < end_ && *p_ == ']') {
-            ++p_;
-            break;
-        }
-        return false;
+        const int next = next_or_close(r, ']');
+        if (next > 0) continue;
+        if (next < 0) return false;
+        break;
     }
     c.items.resize(count * n);
     c.item_present.resize(count * n);
     c.item_texts.resize(count * n);
-    return true;
-}
-
-// An amount written the plain way — digits, then at most two decimals, no sign
-// or exponent, at most 15 integer digits, followed by a delimiter — read
-// straight to fen; what parse_money would read from the same text. False
-// with nothing consumed for anything else, which read_scalar and the setters
-// then handle, errors included.
-bool PlainClaimReader::read_plain_amount(std::int64_t& fen) {
-    const char* q = p_;
-    auto digit = [&](const char* at) { return at < end_ && *at >= '0' && *at <= '9'; };
-    if (!digit(q)) return false;
-    std::int64_t yuan = 0;
-    const char* first = q;
-    while (digit(q)) yuan = yuan * 10 + (*q++ - '0');
-    if (q - first > 15 || (*first == '0' && q - first > 1)) return false;
-    std::int64_t cents = 0;
-    if (q < end_ && *q == '.') {
-        ++q;
-        if (!digit(q)) return false;
-        cents = (*q++ - '0') * 10;
-        if (digit(q)) cents += *q++ - '0';
-        if (digit(q)) return false;  // a third decimal
-    }
-    if (q < end_ && !delimiter(*q)) return false;
-    fen = yuan * 100 + cents;
-    p_ = q;
-    return true;
-}
-
-// A whole number written plainly (no sign, fraction, exponent or leading
-// zero; at most 18 digits, so no overflow), followed by a delimiter: what
-// parse_int reads from the same token. False with nothing consumed otherwise.
-bool PlainClaimReader::read_plain_int(std::int64_t& v) {
-    const char* q = p_;
-    auto digit = [&](const char* at) { return at < end_ && *at >= '0' && *at <= '9'; };
-    if (!digit(q)) return false;
-    std::int64_t x = 0;
-    if (*q == '0') {
-        ++q;
-    } else {
-        const char* first = q;
-        while (digit(q) && q - first < 18) x = x * 10 + (*q++ - '0');
-    }
-    if (q < end_ && !delimiter(*q)) return false;  // more digits, a fraction, an exponent, ...
-    v = x;
-    p_ = q;
+    in = r;
     return true;
 }
 

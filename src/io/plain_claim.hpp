@@ -17,6 +17,36 @@
 
 namespace claimgraph::detail {
 
+// Exact byte strings of at most 32 bytes (`"key":`, `"label"`), each found at a
+// place in the line by its second and third bytes and one or two 16-byte
+// compares: no scan for the closing quote, no hashing of the text.
+class Patterns {
+public:
+    // Ignored when longer than 32 bytes or already there (the first one wins,
+    // as in EnumType::index_of); those are then found the slow way.
+    void add(std::string_view bytes, int value);
+    // The value of the pattern the line holds at p (32 bytes readable), or -1;
+    // `size` gets the pattern's length. Matches only whole within [p, end).
+    int match(const char* p, const char* end, std::size_t& size) const;
+
+private:
+    struct Entry {
+        std::array<char, 32> bytes{};
+        std::uint32_t mask = 0;  // bit i: byte i is part of the pattern
+        std::uint32_t size = 0;
+        int value = -1;
+    };
+    static std::size_t bucket(unsigned char a, unsigned char b) { return (a * 31u + b * 7u) & 255u; }
+    static constexpr std::uint8_t kEmpty = 0xFF;
+    std::vector<Entry> entries_;
+    std::array<std::array<std::uint8_t, 4>, 256> buckets_ = empty_buckets();
+    static std::array<std::array<std::uint8_t, 4>, 256> empty_buckets() {
+        std::array<std::array<std::uint8_t, 4>, 256> b;
+        for (auto& x : b) x.fill(kEmpty);
+        return b;
+    }
+};
+
 class PlainClaimReader {
 public:
     explicit PlainClaimReader(const Schema& s);
@@ -29,17 +59,26 @@ public:
     // How a key's value is read.
     enum class Kind : std::uint8_t { claim_id, member_id, date_key, items, boolean, label, tags, text, money, ratio, count, other };
 
+    // Where the reader is in the line.
+    struct Cursor {
+        const char* p;
+        const char* end;
+    };
+
 private:
-    // One object's keys (the claim's or a fee line's): found by predicting the
-    // key that followed the previous one last time (one 16-byte compare of
-    // `"key":`), else by a hash of the key's text.
+    // One object's keys (the claim's or a fee line's): `"key":` patterns, and
+    // the names for keys written any other way (blanks before the colon, long).
     struct Keys {
         explicit Keys(std::vector<std::string_view> names);
+        Patterns patterns;
         KeyLookup lookup;
-        std::vector<std::array<char, 16>> pattern;  // `"name":`, zero-filled
-        std::vector<std::uint32_t> pattern_bits;    // the bytes of the pattern that count; 0: not predicted
-        std::vector<std::uint8_t> pattern_size;
-        std::vector<int> next;                      // [prev + 1]: the key that came next last time
+    };
+    // One enum's labels: `"label"` patterns, and the labels themselves for
+    // labels written any other way (unquoted, long).
+    struct Labels {
+        explicit Labels(std::vector<std::string_view> names);
+        Patterns patterns;
+        KeyLookup lookup;
     };
     struct Plan {
         Kind kind = Kind::other;
@@ -47,44 +86,22 @@ private:
         int labels = -1;               // index into labels_ (label and tags kinds)
     };
 
-    bool read_claim(Claim& c);
-    bool read_items(Claim& c);
-    bool read_tags(Claim& c, int field, KeyLookup& labels);
-    bool read_label(KeyLookup& labels, std::int64_t& v);
-    int next_or_close(char close);
-    bool read_plain_amount(std::int64_t& fen);
-    bool read_plain_int(std::int64_t& v);
-    bool read_bool(std::int64_t& v);
-    bool read_text(std::string_view& out);
-    bool read_string(std::string_view& out);
-    bool read_scalar(std::string_view& text, bool& quoted);
-    int read_key(Keys& keys, int prev);
-    void blanks() {
-        while (p_ < end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;
-    }
-    // Blanks are rare: one compare on the usual byte (all JSON blanks are <= ' ').
-    void skip_blanks() {
-        if (static_cast<unsigned char>(*p_) <= ' ') blanks();
-    }
-    bool eat(char ch) {
-        blanks();
-        if (p_ == end_ || *p_ != ch) return false;
-        ++p_;
-        return true;
-    }
+    bool read_claim(Cursor& r, Claim& c);
+    bool read_items(Cursor& r, Claim& c);
+    bool read_tags(Cursor& r, Claim& c, std::size_t field, Labels& labels);
+    static int read_key(Cursor& r, Keys& keys);
+    static bool read_label(Cursor& r, Labels& labels, std::int64_t& v);
 
     const Schema& s_;
     bool usable_ = true;  // false for schemas the masks below cannot hold
     Keys claim_keys_, item_keys_;
     std::vector<Plan> claim_plan_, item_plan_;  // by claim key, by item field
-    std::vector<KeyLookup> labels_;
+    std::vector<Labels> labels_;
     // Bits by claim key (own keys first) and by item field.
     std::uint64_t claim_required_ = 0, claim_defaults_ = 0;
     std::uint64_t item_required_ = 0, item_defaults_ = 0;
     std::vector<std::int64_t> item_default_values_;
     std::array<std::uint64_t, 256> present_bytes_{};  // 8 bits -> 8 bytes of 0/1
-    const char* p_ = nullptr;
-    const char* end_ = nullptr;
 };
 
 }  // namespace claimgraph::detail
