@@ -3,9 +3,12 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
+
+#include <fmt/format.h>
 
 #include "claimgraph/claimgraph.hpp"
 #include "support.hpp"
@@ -70,4 +73,98 @@ TEST_CASE("settle_stream refuses a claim out of order or repeated, and goes on",
     CHECK(rows[2].find("duplicate claim_id") != std::string::npos);
     CHECK(rows[3].find("\"line\":4") != std::string::npos);
     CHECK(rows[4].find("\"act_pay_dedc\":\"300.00\"") != std::string::npos);  // second admission halves it
+}
+
+TEST_CASE("settle_stream writes the same rows on 1, 2 or 3 threads, across blocks", "[stream]") {
+    const std::string root = CLAIMGRAPH_SOURCE_DIR;
+    const Graph g = compile_policy_file(root + "/rules/demo-city-2026.yaml");
+    const std::string text = slurp(root + "/tests/golden/demo-city-2026/claims.jsonl");
+    auto records = read_claims_jsonl(g, text);
+    const auto raw = lines_of(text);
+    std::vector<Claim> claims;
+    for (const auto& r : records) claims.push_back(r.claim);
+    const auto order = settlement_order(claims);
+
+    // 400 copies of the golden members, interleaved claim by claim (over 8 MB,
+    // so more than one block), each member's claims still in order. Among
+    // them: keys after the items (read by simdjson, not the quick scan), an
+    // escaped member id, blank lines, broken lines, a line with no member, a
+    // claim out of order and a repeated one.
+    auto value_at = [](const std::string& line, const char* key) {  // where the key's string value starts
+        return line.find('"', line.find(':', line.find(key)) + 1) + 1;
+    };
+    auto renamed = [&](std::string line, const std::string& suffix) {
+        for (const char* key : {"\"member_id\"", "\"claim_id\""}) line.insert(line.find('"', value_at(line, key)), suffix);
+        return line;
+    };
+    // After the round of a member's second claim: its first claim again (out
+    // of order) and its second again (repeated).
+    std::size_t again = 1;
+    while (claims[order[again]].member_id != claims[order[again - 1]].member_id) ++again;
+    std::string input;
+    for (std::size_t k = 0; k < order.size(); ++k) {
+        for (int c = 0; c < 400; ++c) {
+            std::string line = renamed(raw[order[k]], "-" + std::to_string(c));
+            if (c % 37 == 5) {  // keys last
+                const auto items = line.rfind(',', line.find("\"items\""));
+                line = "{" + line.substr(items + 1, line.size() - items - 2) + "," + line.substr(1, items - 1) + "}";
+            }
+            if (c == 7) {  // the member id's first letter escaped
+                const auto at = value_at(line, "\"member_id\"");
+                line.replace(at, 1, fmt::format("\\u{:04x}", static_cast<unsigned>(line[at])));
+            }
+            input += line + "\n";
+            if (c % 50 == 3) input += "\n  \n{broken\n{\"claim_id\":\"X\"}\n";
+        }
+        if (k == again) input += renamed(raw[order[k - 1]], "-0") + "\n" + renamed(raw[order[k]], "-1") + "\n";
+    }
+    REQUIRE(input.size() > (std::size_t{9} << 20));
+
+    std::string want;
+    BatchCounts want_counts;
+    for (std::size_t threads : {1u, 2u, 3u}) {
+        INFO(threads << " threads");
+        std::vector<MemoryLedger> ledgers(threads);
+        std::vector<Ledger*> ptrs;
+        for (auto& l : ledgers) ptrs.push_back(&l);
+        std::istringstream in(input);
+        std::string out;
+        std::size_t sinks = 0;
+        const BatchCounts counts = settle_stream(g, in, ptrs, ResultFormat{}, [&](std::string_view t) {
+            out += t;
+            ++sinks;
+        });
+        CHECK(sinks > 1);
+        if (threads == 1) {
+            want = out;
+            want_counts = counts;
+            CHECK(counts.settled > 15000);
+            CHECK(counts.errors > 300);
+            CHECK(out.find("out of settlement order") != std::string::npos);
+            CHECK(out.find("duplicate claim_id") != std::string::npos);
+            // Each copy's claim settles as the golden claim did.
+            MemoryLedger batch_ledger;
+            const auto batch = lines_of(settle_records_jsonl(g, records, batch_ledger));
+            std::map<std::string, std::string> by_id;
+            for (std::size_t i = 0; i < batch.size(); ++i) by_id[records[i].claim.claim_id] = batch[i];
+            const std::string prefix = "{\"claim_id\":\"";
+            std::size_t compared = 0;
+            for (const std::string& row : lines_of(out)) {
+                if (row.rfind(prefix, 0) != 0 || row.find("\"error\"") != std::string::npos) continue;
+                const std::string id = row.substr(prefix.size(), row.find('"', prefix.size()) - prefix.size());
+                const std::string golden = id.substr(0, id.rfind('-'));
+                std::string expect = by_id.at(golden);
+                expect.replace(prefix.size(), golden.size(), id);
+                CHECK(row == expect);
+                ++compared;
+            }
+            CHECK(compared == counts.settled + counts.rejected);
+            CHECK(lines_of(out).size() == counts.settled + counts.rejected + counts.errors);
+            continue;
+        }
+        CHECK(out == want);
+        CHECK(counts.settled == want_counts.settled);
+        CHECK(counts.rejected == want_counts.rejected);
+        CHECK(counts.errors == want_counts.errors);
+    }
 }

@@ -238,6 +238,9 @@ int cmd_settle(const std::vector<std::string>& args) {
     if (threads > 64) throw UsageError("settle: --threads must be at most 64");
     const std::string out_path = vm.count("out") ? vm["out"].as<std::string>() : std::string{};
 
+    std::vector<MemoryLedger> ledgers(threads);
+    std::vector<Ledger*> ledger_ptrs;
+    for (auto& l : ledgers) ledger_ptrs.push_back(&l);
     const BatchCounts counts = write_output(out_path, [&](const Sink& sink) {
         if (vm.count("sorted")) {
             // Already in settlement order: stream it, in bounded memory.
@@ -247,12 +250,8 @@ int cmd_settle(const std::vector<std::string>& args) {
                 if (!file)
                     throw std::runtime_error(fmt::format("cannot open claims file {}: {}", claims, std::strerror(errno)));
             }
-            MemoryLedger ledger;
-            return settle_stream(g, claims == "-" ? std::cin : file, ledger, format, sink);
+            return settle_stream(g, claims == "-" ? std::cin : file, ledger_ptrs, format, sink);
         }
-        std::vector<MemoryLedger> ledgers(threads);
-        std::vector<Ledger*> ledger_ptrs;
-        for (auto& l : ledgers) ledger_ptrs.push_back(&l);
         // A file is read twice (keys, then each claim in its turn) so that the
         // decoded claims are never all in memory at once; standard input is
         // read whole.

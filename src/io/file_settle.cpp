@@ -5,8 +5,6 @@
 // decodes each claim when its turn comes, settles it and keeps only its result
 // row. Memory is the key index (tens of bytes per claim) plus the results,
 // instead of every decoded claim at once.
-#include <simdjson.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -20,7 +18,7 @@
 #include "engine/batch_rows.hpp"
 #include "engine/page_allocator.hpp"
 #include "io/claim_file.hpp"
-#include "io/simdjson_text.hpp"
+#include "io/claim_keys.hpp"
 
 namespace claimgraph {
 
@@ -58,57 +56,6 @@ struct Place {
     std::uint64_t offset() const { return std::uint64_t{offset_hi} << 32 | offset_lo; }
 };
 
-// Reads the three keys straight off the text when they come before anything
-// but plain top-level members (the usual shape of a claim line); false when
-// anything else turns up first, and simdjson reads the line instead. Pass 2
-// decodes and checks every line in full, so a line that passes here but is
-// not a valid claim still becomes an error row.
-bool quick_keys(std::string_view line, std::string_view& member, std::string_view& id, std::string_view& date) {
-    std::size_t i = 0;
-    const std::size_t n = line.size();
-    auto blanks = [&] {
-        while (i < n && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
-    };
-    auto at = [&](char ch) { return i < n && line[i] == ch; };
-    // A string without escapes or control characters; i is on its opening quote.
-    auto plain = [&](std::string_view& out) {
-        const std::size_t from = ++i;
-        while (i < n && line[i] != '"' && line[i] != '\\' && static_cast<unsigned char>(line[i]) >= 0x20) ++i;
-        if (!at('"')) return false;
-        out = line.substr(from, i++ - from);
-        return true;
-    };
-    blanks();
-    if (!at('{')) return false;
-    ++i;
-    unsigned seen = 0;
-    for (;;) {
-        blanks();
-        std::string_view key, value;
-        if (!at('"') || !plain(key)) return false;
-        blanks();
-        if (!at(':')) return false;
-        ++i;
-        blanks();
-        const unsigned bit = key == "member_id" ? 1u : key == "claim_id" ? 2u : key == "date" ? 4u : 0u;
-        if (at('"')) {
-            if (!plain(value)) return false;
-        } else {
-            if (bit != 0 || at('{') || at('[')) return false;
-            while (i < n && line[i] != ',' && line[i] != '}' && line[i] != ' ' && line[i] != '\t') ++i;
-        }
-        if (bit != 0) {
-            if (seen & bit) return false;
-            seen |= bit;
-            (bit == 1 ? member : bit == 2 ? id : date) = value;
-            if (seen == 7) return true;
-        }
-        blanks();
-        if (!at(',')) return false;
-        ++i;
-    }
-}
-
 class KeyIndex {
 public:
     PageVector<Key> keys;
@@ -144,33 +91,14 @@ public:
             skips_.push_back({next, lines});
     }
 
-    // Reads the three keys off the text, or with simdjson's on-demand parser
-    // in place (the line is followed by LineBlocks::padding readable bytes);
-    // anything unusual leaves them unread and the full decoder reports it in pass 2.
+    // The three keys, read off the line (which is followed by LineBlocks::padding
+    // readable bytes); anything unusual leaves them unread and the full decoder
+    // reports it in pass 2.
     void add(std::string_view line, std::uint64_t offset) {
-        static_assert(detail::LineBlocks::padding >= simdjson::SIMDJSON_PADDING);
+        static_assert(detail::LineBlocks::padding >= detail::ClaimKeys::padding);
         Key k{offset, static_cast<std::uint32_t>(line.size()), 0, 0, 0, 0};
         std::string_view member, id, date;
-        // Views into the line or the parser's string buffer: valid until the next iterate.
-        simdjson::ondemand::object obj;
-        if (quick_keys(line, member, id, date)) {
-            add_keys(k, member, id, date);
-        } else if (auto doc = parser_.iterate(line.data(), line.size(), line.size() + detail::LineBlocks::padding);
-                   !doc.error() && doc.get_object().get(obj) == simdjson::SUCCESS) {
-            int found = 0;
-            for (auto field_result : obj) {
-                simdjson::ondemand::field field;
-                if (std::move(field_result).get(field)) break;
-                std::string_view key;
-                if (detail::read_key(field, key)) break;
-                std::string_view* dst = key == "member_id" ? &member : key == "claim_id" ? &id : key == "date" ? &date : nullptr;
-                if (dst == nullptr) continue;
-                simdjson::ondemand::value v = field.value();
-                if (!detail::plain_string(v.raw_json_token(), *dst) && v.get_string().get(*dst)) break;
-                if (++found == 3) break;
-            }
-            if (found == 3) add_keys(k, member, id, date);
-        }
+        if (reader_.read(line, member, id, date)) add_keys(k, member, id, date);
         keys.push_back(k);
     }
 
@@ -210,7 +138,7 @@ private:
         std::uint32_t lines;      // lines without a claim up to there, in all
     };
     std::vector<Skip> skips_;
-    simdjson::ondemand::parser parser_;
+    detail::ClaimKeys reader_;
 };
 
 // Reads the keys of the lines in bytes [from, to) of the file (from: a line

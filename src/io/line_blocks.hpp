@@ -9,6 +9,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace claimgraph::detail {
 
@@ -36,6 +37,33 @@ public:
                 if (start_ == filled_) return false;
                 line = std::string_view(block_.data() + start_, filled_ - start_);  // the last line, without '\n'
                 offset = base_ + start_;
+                start_ = filled_;
+                return true;
+            }
+        }
+    }
+
+    // Every whole line now in the block, reading on when there is none (the
+    // source's last line counts whole without its '\n'); false at the end.
+    // The views are valid until the next call, each followed by `padding`
+    // readable bytes; `first` is the offset of the first.
+    bool next_lines(std::vector<std::string_view>& lines, std::uint64_t& first) {
+        lines.clear();
+        for (;;) {
+            const char* from = block_.data() + start_;
+            const char* end = block_.data() + filled_;
+            first = base_ + start_;
+            while (const void* nl = std::memchr(from, '\n', static_cast<std::size_t>(end - from))) {
+                const char* at = static_cast<const char*>(nl);
+                lines.emplace_back(from, static_cast<std::size_t>(at - from));
+                from = at + 1;
+            }
+            start_ = static_cast<std::size_t>(from - block_.data());
+            if (!lines.empty()) return true;
+            if (!fill()) {
+                if (start_ == filled_) return false;
+                lines.emplace_back(block_.data() + start_, filled_ - start_);
+                first = base_ + start_;
                 start_ = filled_;
                 return true;
             }

@@ -2,12 +2,21 @@
 // read 8 MB at a time and each line is decoded in place, settled and written
 // as it comes, so memory stays bounded by the blocks and the ledger whatever
 // the input's size.
+//
+// With several ledgers, every worker goes through each block and takes the
+// lines of its own members (a hash of member_id, read off the line); the
+// rows are then put back in line order. A member's claims all go to one
+// worker, in input order, so each worker sees exactly what one thread would
+// see of those members and the output does not depend on the worker count.
 #include <fmt/format.h>
 
 #include <istream>
+#include <stdexcept>
 #include <unordered_map>
 
 #include "claimgraph/io.hpp"
+#include "engine/batch_rows.hpp"
+#include "io/claim_keys.hpp"
 #include "io/line_blocks.hpp"
 
 namespace claimgraph {
@@ -44,59 +53,159 @@ private:
     std::unordered_map<std::string, Last> last_;
 };
 
+// A claim line of the current block: its text (BOM and CR taken off) and number.
+struct Line {
+    std::string_view text;
+    std::size_t number;
+};
+
+// One worker's state, kept from block to block.
+class Worker {
+public:
+    Worker(const Graph& g, Ledger& ledger, std::size_t index, std::size_t workers)
+        : g_(g), ledger_(ledger), index_(index), workers_(workers), decoder_(g) {}
+
+    // Settles this worker's lines of the block; its rows go to rows(), each
+    // with the index of its line.
+    void run(std::span<const Line> lines, const ResultFormat& format) {
+        out_.clear();
+        rows_.clear();
+        for (std::size_t j = 0; j < lines.size(); ++j) {
+            bool decoded = false;
+            if (workers_ > 1) {
+                std::string_view member, id, date;
+                if (keys_.read(lines[j].text, member, id, date)) {
+                    if (owner(member) != index_) continue;
+                } else {
+                    // Keys not readable quickly: every worker decodes the line;
+                    // the member's worker settles it, worker 0 reports a bad line.
+                    decode(lines[j]);
+                    decoded = true;
+                    if ((r_.ok ? owner(r_.claim.member_id) : 0) != index_) continue;
+                }
+            }
+            if (!decoded) decode(lines[j]);
+            settle_one(format);
+            out_ += '\n';
+            rows_.push_back({j, out_.size()});
+        }
+    }
+
+    struct Row {
+        std::size_t line;  // index in the block
+        std::size_t end;   // of its text in out()
+    };
+    const std::vector<Row>& rows() const { return rows_; }
+    const std::string& out() const { return out_; }
+    const BatchCounts& counts() const { return counts_; }
+
+private:
+    std::size_t owner(std::string_view member) const { return std::hash<std::string_view>{}(member) % workers_; }
+
+    void decode(const Line& line) {
+        decoder_.decode(line.text, line.text.size() + detail::LineBlocks::padding, r_);  // in place
+        r_.claim.line = line.number;
+    }
+
+    void settle_one(const ResultFormat& format) {
+        if (!r_.ok) {
+            write_error(g_, r_, format, out_);
+            ++counts_.errors;
+            return;
+        }
+        if (std::string why = order_.admit(r_.claim); !why.empty()) {
+            s_ = Settlement{};
+            s_.claim_id = r_.claim.claim_id;
+            s_.status = SettleStatus::error;
+            s_.field = "claim_id";
+            s_.message = std::move(why);
+            write_result(g_, s_, format, out_);
+            ++counts_.errors;
+            return;
+        }
+        g_.settle(r_.claim, ledger_, s_);
+        write_result(g_, s_, format, out_);
+        detail::count(counts_, s_.status);
+    }
+
+    const Graph& g_;
+    Ledger& ledger_;
+    std::size_t index_, workers_;
+    ClaimDecoder decoder_;
+    detail::ClaimKeys keys_;
+    ClaimRecord r_;
+    Settlement s_;
+    OrderCheck order_;
+    BatchCounts counts_;
+    std::string out_;
+    std::vector<Row> rows_;
+};
+
 }  // namespace
 
 BatchCounts settle_stream(const Graph& g, std::istream& in, Ledger& ledger, const ResultFormat& format,
                           const std::function<void(std::string_view)>& sink) {
-    BatchCounts counts;
-    OrderCheck order;
-    ClaimDecoder decoder(g);
-    ClaimRecord r;
-    Settlement s;
+    Ledger* const one[] = {&ledger};
+    return settle_stream(g, in, std::span<Ledger* const>(one), format, sink);
+}
+
+BatchCounts settle_stream(const Graph& g, std::istream& in, std::span<Ledger* const> ledgers, const ResultFormat& format,
+                          const std::function<void(std::string_view)>& sink) {
+    static_assert(detail::LineBlocks::padding >= detail::ClaimKeys::padding);
+    if (ledgers.empty()) throw std::invalid_argument("settle_stream: at least one ledger is needed");
+    std::vector<Worker> workers;
+    workers.reserve(ledgers.size());
+    for (std::size_t w = 0; w < ledgers.size(); ++w) workers.emplace_back(g, *ledgers[w], w, ledgers.size());
+
     std::string out;
     write_header(g, format, out);
-    detail::LineBlocks lines([&in](char* buf, std::size_t n) {
+    detail::LineBlocks blocks([&in](char* buf, std::size_t n) {
         in.read(buf, static_cast<std::streamsize>(n));
         if (in.bad()) throw std::runtime_error("cannot read the claims stream");
         return static_cast<std::size_t>(in.gcount());
     });
-    std::string_view text;
-    std::uint64_t offset = 0;
+    std::vector<std::string_view> texts;
+    std::vector<Line> lines;
+    std::vector<std::size_t> next(workers.size());  // per worker: its next row
+    std::uint64_t first = 0;
     std::size_t line_no = 0;
-    while (lines.next(text, offset)) {
-        ++line_no;
-        if (line_no == 1 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 byte order mark
-        if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
-        if (text.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank lines yield no record
-        decoder.decode(text, text.size() + detail::LineBlocks::padding, r);  // in place
-        r.claim.line = line_no;
-        if (!r.ok) {
-            write_error(g, r, format, out);
-            ++counts.errors;
-        } else if (std::string why = order.admit(r.claim); !why.empty()) {
-            s = Settlement{};
-            s.claim_id = r.claim.claim_id;
-            s.status = SettleStatus::error;
-            s.field = "claim_id";
-            s.message = std::move(why);
-            write_result(g, s, format, out);
-            ++counts.errors;
-        } else {
-            g.settle(r.claim, ledger, s);
-            write_result(g, s, format, out);
-            switch (s.status) {
-                case SettleStatus::settled: ++counts.settled; break;
-                case SettleStatus::rejected: ++counts.rejected; break;
-                case SettleStatus::error: ++counts.errors; break;
-            }
+    while (blocks.next_lines(texts, first)) {
+        lines.clear();
+        for (std::string_view text : texts) {
+            ++line_no;
+            if (line_no == 1 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 byte order mark
+            if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+            if (text.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank lines yield no record
+            lines.push_back({text, line_no});
         }
-        out += '\n';
-        if (out.size() >= kBlockBytes) {
-            sink(out);
-            out.clear();
+        detail::run_workers(workers.size(), [&](std::size_t w) { workers[w].run(lines, format); });
+
+        // The rows back in line order: each worker's are in line order already.
+        std::fill(next.begin(), next.end(), 0);
+        for (std::size_t j = 0; j < lines.size(); ++j) {
+            for (std::size_t w = 0; w < workers.size(); ++w) {
+                const auto& rows = workers[w].rows();
+                const std::size_t k = next[w];
+                if (k == rows.size() || rows[k].line != j) continue;
+                const std::size_t from = k == 0 ? 0 : rows[k - 1].end;
+                out.append(workers[w].out(), from, rows[k].end - from);
+                ++next[w];
+                break;
+            }
+            if (out.size() >= kBlockBytes) {
+                sink(out);
+                out.clear();
+            }
         }
     }
     if (!out.empty()) sink(out);
+
+    BatchCounts counts;
+    for (const Worker& w : workers) {
+        counts.settled += w.counts().settled;
+        counts.rejected += w.counts().rejected;
+        counts.errors += w.counts().errors;
+    }
     return counts;
 }
 

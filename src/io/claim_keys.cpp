@@ -1,0 +1,82 @@
+#include "io/claim_keys.hpp"
+
+#include "io/simdjson_text.hpp"
+
+namespace claimgraph::detail {
+
+namespace {
+
+// Reads the three keys straight off the text when they come before anything
+// but plain top-level members (the usual shape of a claim line); false when
+// anything else turns up first, and simdjson reads the line instead. Pass 2
+// decodes and checks every line in full, so a line that passes here but is
+// not a valid claim still becomes an error row.
+bool quick_keys(std::string_view line, std::string_view& member, std::string_view& id, std::string_view& date) {
+    std::size_t i = 0;
+    const std::size_t n = line.size();
+    auto blanks = [&] {
+        while (i < n && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
+    };
+    auto at = [&](char ch) { return i < n && line[i] == ch; };
+    // A string without escapes or control characters; i is on its opening quote.
+    auto plain = [&](std::string_view& out) {
+        const std::size_t from = ++i;
+        while (i < n && line[i] != '"' && line[i] != '\\' && static_cast<unsigned char>(line[i]) >= 0x20) ++i;
+        if (!at('"')) return false;
+        out = line.substr(from, i++ - from);
+        return true;
+    };
+    blanks();
+    if (!at('{')) return false;
+    ++i;
+    unsigned seen = 0;
+    for (;;) {
+        blanks();
+        std::string_view key, value;
+        if (!at('"') || !plain(key)) return false;
+        blanks();
+        if (!at(':')) return false;
+        ++i;
+        blanks();
+        const unsigned bit = key == "member_id" ? 1u : key == "claim_id" ? 2u : key == "date" ? 4u : 0u;
+        if (at('"')) {
+            if (!plain(value)) return false;
+        } else {
+            if (bit != 0 || at('{') || at('[')) return false;
+            while (i < n && line[i] != ',' && line[i] != '}' && line[i] != ' ' && line[i] != '\t') ++i;
+        }
+        if (bit != 0) {
+            if (seen & bit) return false;
+            seen |= bit;
+            (bit == 1 ? member : bit == 2 ? id : date) = value;
+            if (seen == 7) return true;
+        }
+        blanks();
+        if (!at(',')) return false;
+        ++i;
+    }
+}
+
+}  // namespace
+
+bool ClaimKeys::read(std::string_view line, std::string_view& member, std::string_view& id, std::string_view& date) {
+    if (quick_keys(line, member, id, date)) return true;
+    simdjson::ondemand::object obj;
+    auto doc = parser_.iterate(line.data(), line.size(), line.size() + padding);
+    if (doc.error() || doc.get_object().get(obj) != simdjson::SUCCESS) return false;
+    int found = 0;
+    for (auto field_result : obj) {
+        simdjson::ondemand::field field;
+        if (std::move(field_result).get(field)) return false;
+        std::string_view key;
+        if (read_key(field, key)) return false;
+        std::string_view* dst = key == "member_id" ? &member : key == "claim_id" ? &id : key == "date" ? &date : nullptr;
+        if (dst == nullptr) continue;
+        simdjson::ondemand::value v = field.value();
+        if (!plain_string(v.raw_json_token(), *dst) && v.get_string().get(*dst)) return false;
+        if (++found == 3) return true;
+    }
+    return false;
+}
+
+}  // namespace claimgraph::detail
