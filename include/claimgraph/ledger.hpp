@@ -27,6 +27,14 @@ public:
     virtual void read(std::span<const Cell> cells, std::span<std::int64_t> out) = 0;
     // Adds one claim's deltas; must apply all or none.
     virtual void add(std::span<const Cell> cells, std::span<const std::int64_t> deltas) = 0;
+
+    // The same two calls for one claim, as Graph::settle makes them: read_claim,
+    // then (only if the claim settles) add_claim with the very same span of
+    // cells, unchanged, and no other call on this ledger in between. A ledger
+    // may remember where it found the cells and skip finding them again. A
+    // ledger that does not override them gets read and add.
+    virtual void read_claim(std::span<const Cell> cells, std::span<std::int64_t> out) { read(cells, out); }
+    virtual void add_claim(std::span<const Cell> cells, std::span<const std::int64_t> deltas) { add(cells, deltas); }
 };
 
 // In-memory ledger for tests and batch runs. Not thread-safe: one per thread.
@@ -34,6 +42,8 @@ class MemoryLedger final : public Ledger {
 public:
     void read(std::span<const Cell> cells, std::span<std::int64_t> out) override;
     void add(std::span<const Cell> cells, std::span<const std::int64_t> deltas) override;
+    void read_claim(std::span<const Cell> cells, std::span<std::int64_t> out) override;
+    void add_claim(std::span<const Cell> cells, std::span<const std::int64_t> deltas) override;
     std::int64_t get(std::string_view member, std::uint32_t accumulator, std::int32_t period,
                      std::string_view key = {}) const;
     std::size_t member_count() const { return members_.size(); }
@@ -78,6 +88,7 @@ private:
     void add_columns(std::uint32_t member, std::span<const Column> fresh);
     std::uint32_t layout_after(std::uint32_t from, std::span<const Column> fresh);
     void compact();
+    void apply(std::span<const std::int64_t> deltas);
     std::int64_t load(std::uint32_t at) const { return values_[at] != kWide ? values_[at] : wide_.find(at)->second; }
     void store(std::uint32_t at, std::int64_t v);
 
@@ -93,6 +104,19 @@ private:
     std::size_t garbage_ = 0;  // values_ left behind by members that moved
     std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> keys_;
     std::vector<std::uint32_t> where_;  // scratch: each cell's index in values_, or npos
+    // read_claim's cells while where_ still describes them (add_claim may use
+    // it), else null; every other call that touches where_ or moves values resets it.
+    const Cell* pending_ = nullptr;
+    std::size_t pending_size_ = 0;
+    bool pending_all_ = false;  // every pending cell had a value
+    // The last few layout steps (layout_after), tried before the hash map:
+    // nearly every member takes one of a handful of steps.
+    struct RecentStep {
+        std::string step;
+        std::uint32_t layout = 0;
+    };
+    RecentStep recent_[4];
+    std::uint32_t recent_next_ = 0;
     std::vector<Column> fresh_;  // scratch: a member's missing cells
     std::string step_;           // scratch: a layout and the columns it gains, as bytes
 };

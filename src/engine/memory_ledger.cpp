@@ -91,14 +91,18 @@ std::uint32_t MemoryLedger::position(const Member& m, const Column& col) const {
 // Fills where_ with each cell's index in values_ (npos when the cell has no
 // value yet) and says whether every cell has one.
 bool MemoryLedger::locate(std::span<const Cell> cells) {
-    where_.resize(cells.size());
+    const std::size_t n = cells.size();
+    if (where_.size() < n) where_.resize(n);
+    std::uint32_t* const w = where_.data();
     bool all = true;
     const Column* cols = nullptr;
     std::uint32_t size = 0, base = 0, pos = npos;
-    for (std::size_t i = 0; i < cells.size(); ++i) {
+    std::string_view id;
+    for (std::size_t i = 0; i < n; ++i) {
         const Cell& c = cells[i];
-        if (i == 0 || !same(c.member, cells[i - 1].member)) {
-            const std::uint32_t m = lookup(c.member);
+        if (i == 0 || !same(c.member, id)) {
+            id = c.member;
+            const std::uint32_t m = lookup(id);
             const Layout l = m == npos ? Layout{0, 0} : layouts_[members_[m].layout];
             cols = columns_.data() + l.first;
             size = l.size;
@@ -106,21 +110,28 @@ bool MemoryLedger::locate(std::span<const Cell> cells) {
             pos = npos;
         }
         // An unknown key (-1) becomes an id no cell has.
-        const Column col{c.accumulator, c.period, static_cast<std::uint32_t>(c.key.empty() ? 0 : key_id(c.key, false))};
+        const Column col{c.accumulator, c.period, c.key.empty() ? 0u : static_cast<std::uint32_t>(key_id(c.key, false))};
         // Cells usually come in the order their columns were added: try the
         // one after the previous cell's before scanning.
         ++pos;
         if (pos >= size || !(cols[pos] == col)) pos = find_column(cols, size, col);
-        where_[i] = pos == npos ? npos : base + pos;
-        all = all && pos != npos;
+        w[i] = pos == npos ? npos : base + pos;
+        all &= pos != npos;
     }
     return all;
 }
 
 void MemoryLedger::read(std::span<const Cell> cells, std::span<std::int64_t> out) {
     if (out.size() < cells.size()) throw std::invalid_argument("MemoryLedger::read: output span too small");
-    locate(cells);
+    pending_ = nullptr;
+    pending_all_ = locate(cells);
     for (std::size_t i = 0; i < cells.size(); ++i) out[i] = where_[i] == npos ? 0 : load(where_[i]);
+}
+
+void MemoryLedger::read_claim(std::span<const Cell> cells, std::span<std::int64_t> out) {
+    read(cells, out);
+    pending_ = cells.data();
+    pending_size_ = cells.size();
 }
 
 // A value going back to 32 bits keeps its wide_ entry, so that undoing an add
@@ -136,20 +147,41 @@ void MemoryLedger::store(std::uint32_t at, std::int64_t v) {
 
 void MemoryLedger::add(std::span<const Cell> cells, std::span<const std::int64_t> deltas) {
     if (deltas.size() != cells.size()) throw std::invalid_argument("MemoryLedger::add: cells and deltas differ in size");
+    pending_ = nullptr;
     // Phase 1: make sure every cell has a value. A failure here (allocation)
     // leaves at most some zero values behind, which read as absent cells do.
     if (!locate(cells)) {
         make_room(cells);
         locate(cells);
     }
-    // Phase 2: apply the deltas; an overflow (or no memory for a wide value)
-    // undoes the ones already applied, latest first, so a cell named twice
-    // goes back through values it held.
+    apply(deltas);
+}
+
+// read_claim left where_ describing these very cells (the caller's promise,
+// checked as far as it can be: the same span), and nothing has moved since.
+void MemoryLedger::add_claim(std::span<const Cell> cells, std::span<const std::int64_t> deltas) {
+    if (pending_ == nullptr || pending_ != cells.data() || pending_size_ != cells.size() || deltas.size() != cells.size()) {
+        add(cells, deltas);
+        return;
+    }
+    pending_ = nullptr;
+    if (!pending_all_) {
+        make_room(cells);
+        locate(cells);
+    }
+    apply(deltas);
+}
+
+// Phase 2 of an add, every cell located: apply the deltas; an overflow (or no
+// memory for a wide value) undoes the ones already applied, latest first, so a
+// cell named twice goes back through values it held.
+void MemoryLedger::apply(std::span<const std::int64_t> deltas) {
+    const std::uint32_t* const w = where_.data();
     std::size_t i = 0;
     try {
-        for (; i < cells.size(); ++i) store(where_[i], detail::checked_add(load(where_[i]), deltas[i]));
+        for (; i < deltas.size(); ++i) store(w[i], detail::checked_add(load(w[i]), deltas[i]));
     } catch (...) {
-        while (i-- > 0) store(where_[i], load(where_[i]) - deltas[i]);
+        while (i-- > 0) store(w[i], load(w[i]) - deltas[i]);
         throw;
     }
 }
@@ -168,8 +200,9 @@ void MemoryLedger::make_room(std::span<const Cell> cells) {
         for (std::size_t k = i; k < j; ++k) {
             if (where_[k] != npos) continue;
             const Column col{cells[k].accumulator, cells[k].period, static_cast<std::uint32_t>(key_id(cells[k].key, true))};
-            // The member may have gained the cell in an earlier run of this call.
-            if (position(members_[m], col) == npos && std::find(fresh_.begin(), fresh_.end(), col) == fresh_.end())
+            // The member may have gained the cell in an earlier run of this
+            // call; in the first run, locate() has just said it has not.
+            if ((i == 0 || position(members_[m], col) == npos) && std::find(fresh_.begin(), fresh_.end(), col) == fresh_.end())
                 fresh_.push_back(col);
         }
         if (!fresh_.empty()) add_columns(m, fresh_);
@@ -177,6 +210,7 @@ void MemoryLedger::make_room(std::span<const Cell> cells) {
 }
 
 void MemoryLedger::add_columns(std::uint32_t member, std::span<const Column> fresh) {
+    pending_ = nullptr;  // values may move
     const std::uint32_t old = members_[member].layout;
     const std::uint32_t layout = layout_after(old, fresh);
     const std::uint32_t size = layouts_[old].size, grown = layouts_[layout].size;
@@ -207,7 +241,15 @@ std::uint32_t MemoryLedger::layout_after(std::uint32_t from, std::span<const Col
     static_assert(std::has_unique_object_representations_v<Column>, "steps are compared as bytes");
     step_.assign(reinterpret_cast<const char*>(&from), sizeof from);
     step_.append(reinterpret_cast<const char*>(fresh.data()), fresh.size() * sizeof(Column));
-    if (const auto it = layout_ids_.find(step_); it != layout_ids_.end()) return it->second;
+    for (const RecentStep& r : recent_)
+        if (r.step == step_) return r.layout;
+    const auto remember = [&](std::uint32_t layout) {
+        RecentStep& r = recent_[recent_next_++ % std::size(recent_)];
+        r.step.assign(step_);
+        r.layout = layout;
+        return layout;
+    };
+    if (const auto it = layout_ids_.find(step_); it != layout_ids_.end()) return remember(it->second);
     const Layout old = layouts_[from];
     const std::uint32_t id = offset(layouts_.size(), "layouts");
     offset(columns_.size() + old.size + fresh.size(), "layout columns");
@@ -219,7 +261,7 @@ std::uint32_t MemoryLedger::layout_after(std::uint32_t from, std::span<const Col
     columns_.insert(columns_.end(), fresh.begin(), fresh.end());
     layouts_.push_back(Layout{first, old.size + static_cast<std::uint32_t>(fresh.size())});
     layout_ids_.emplace(step_, id);
-    return id;
+    return remember(id);
 }
 
 // Members whose cells arrive interleaved with other members' move and leave

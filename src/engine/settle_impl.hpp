@@ -4,6 +4,8 @@
 // tracing (CLAIMGRAPH_TRACING=OFF), which is what bench/ compares.
 #pragma once
 
+#include <chrono>
+
 #include <fmt/format.h>
 
 #include "claimgraph/error.hpp"
@@ -95,20 +97,24 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
     const std::size_t na = p.accumulators.size();
     cells.resize(na);
     accv.resize(na);
-    // The claim's civil date once, not once per accumulator.
-    const int year = c.date.year();
-    const unsigned month = c.date.month(), day = c.date.day();
+    // The claim's civil date once, not once per accumulator (nor once per part).
+    const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{c.date.days}}};
+    const int year = static_cast<int>(ymd.year());
+    const unsigned month = static_cast<unsigned>(ymd.month()), day = static_cast<unsigned>(ymd.day());
+    const std::string_view member = c.member_id;
+    Cell* const cl = cells.data();
+    const AccumulatorInfo* const acc = p.accumulators.data();
     for (std::size_t i = 0; i < na; ++i) {
-        const auto& a = p.accumulators[i];
+        const auto& a = acc[i];
         std::string_view key;
         if (a.key_field >= 0) {
             const auto& f = p.schema.claim_fields[a.key_field];
             key = f.type == FieldType::string ? std::string_view(c.texts[a.key_field])
                                               : std::string_view(p.schema.enums[f.enum_type].values[c.fields[a.key_field]]);
         }
-        cells[i] = Cell{c.member_id, static_cast<std::uint32_t>(i), period_start_year(a, year, month, day), key};
+        cl[i] = Cell{member, static_cast<std::uint32_t>(i), period_start_year(a, year, month, day), key};
     }
-    ledger.read(cells, accv);
+    ledger.read_claim(cells, accv);
     const auto load = [&] {
         slots.assign(p.slot_init.begin(), p.slot_init.end());
         std::int64_t* s = slots.data();
@@ -142,12 +148,17 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
                 for (const std::int32_t k : f.reset) fs.v[static_cast<std::size_t>(k)] = p.slot_init[static_cast<std::size_t>(k)];
             }
             std::int64_t* fsv = fs.v.data();
+            const std::int64_t* const fields = c.fields.data();
+            const std::uint8_t* const present = c.present.data();
+            std::int64_t* const sf = fsv + p.claim_fields;
+            std::int64_t* const sp = fsv + p.claim_present;
             for (std::size_t i = 0; i < nf; ++i) {
-                fsv[p.claim_fields + i] = c.fields[i];
-                fsv[p.claim_present + i] = c.present[i];
+                sf[i] = fields[i];
+                sp[i] = present[i];
             }
             fsv[p.claim_date] = c.date.days;
-            for (std::size_t i = 0; i < na; ++i) fsv[p.accumulators[i].slot] = accv[i];
+            const std::int64_t* const av = accv.data();
+            for (std::size_t i = 0; i < na; ++i) fsv[acc[i].slot] = av[i];
             done = run_fast(p, f, c, fsv);
             if (done) s = fsv;
         }
@@ -172,12 +183,17 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
             return;
         }
     }
-    out.outputs.resize(p.outputs.size());
-    out.stages.resize(p.stages.size());
-    for (std::size_t i = 0; i < p.outputs.size(); ++i) out.outputs[i] = Money::from_fen(s[p.outputs[i].slot]);
-    for (std::size_t i = 0; i < p.stages.size(); ++i) {
-        const auto& st = p.stages[i];
-        auto& r = out.stages[i];
+    const std::size_t no = p.outputs.size(), ns = p.stages.size();
+    out.outputs.resize(no);
+    out.stages.resize(ns);
+    const OutputInfo* const outs = p.outputs.data();
+    Money* const o = out.outputs.data();
+    for (std::size_t i = 0; i < no; ++i) o[i] = Money::from_fen(s[outs[i].slot]);
+    const StageInfo* const stages = p.stages.data();
+    StageResult* const sr = out.stages.data();
+    for (std::size_t i = 0; i < ns; ++i) {
+        const auto& st = stages[i];
+        auto& r = sr[i];
         r.applied = s[st.applies] != 0;
         r.base = Money::from_fen(s[st.base]);
         r.deductible = Money::from_fen(s[st.deductible]);
@@ -192,19 +208,24 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
     }
     thread_local std::vector<std::int64_t> deltas;
     deltas.resize(na);
+    std::int64_t* const dv = deltas.data();
+    bool negative = false;
     for (std::size_t i = 0; i < na; ++i) {
-        deltas[i] = s[p.accumulators[i].delta];
-        if (deltas[i] < 0) {
-            out.status = SettleStatus::error;
-            out.field = p.accumulators[i].name;
-            out.message = fmt::format("the update of accumulator '{}' is negative ({}): accumulators only grow",
-                                      p.accumulators[i].name, deltas[i]);
-            if constexpr (Tracing) detail::trace_end(p, s, out, accv, {}, *trace);
-            return;
-        }
+        dv[i] = s[acc[i].delta];
+        negative |= dv[i] < 0;
     }
+    if (negative)
+        for (std::size_t i = 0; i < na; ++i)
+            if (dv[i] < 0) {
+                out.status = SettleStatus::error;
+                out.field = p.accumulators[i].name;
+                out.message = fmt::format("the update of accumulator '{}' is negative ({}): accumulators only grow",
+                                          p.accumulators[i].name, dv[i]);
+                if constexpr (Tracing) detail::trace_end(p, s, out, accv, {}, *trace);
+                return;
+            }
     if constexpr (Tracing) detail::trace_end(p, s, out, accv, deltas, *trace);
-    ledger.add(cells, deltas);
+    ledger.add_claim(cells, deltas);
 }
 
 }  // namespace claimgraph::detail
