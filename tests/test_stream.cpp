@@ -168,3 +168,36 @@ TEST_CASE("settle_stream writes the same rows on 1, 2 or 3 threads, across block
         CHECK(counts.errors == want_counts.errors);
     }
 }
+
+TEST_CASE("settle_stream: a line longer than a block, a block of blank lines, a last line without newline", "[stream]") {
+    const Graph& g = demo();
+    const std::string claim =
+        R"({"claim_id":"%ID%","member_id":"M1","date":"%DATE%","insutype":"employee","med_type":"inpatient","hosp_lv":2,)"
+        R"("region":"local","referred":false,"emergency":false,"retired":false,"tags":[],"hmb_enrolled":false,)"
+        R"("hmb_preexisting":false,"note":"%NOTE%","items":[{"code":"A","category":"A","amount":5000}]})";
+    auto make = [&](const std::string& id, const std::string& date, const std::string& note) {
+        std::string c = claim;
+        c.replace(c.find("%ID%"), 4, id);
+        c.replace(c.find("%DATE%"), 6, date);
+        c.replace(c.find("%NOTE%"), 6, note);
+        return c;
+    };
+    const std::string text = make("A", "2026-03-01", "short") + "\n" + std::string(std::size_t{9} << 20, '\n') +
+                             make("B", "2026-04-01", std::string(std::size_t{20} << 20, 'x')) + "\n" +
+                             make("C", "2026-05-01", "last") + "\r";
+    MemoryLedger batch_ledger;
+    BatchCounts want_counts;
+    const std::string want = settle_records(g, read_claims_jsonl(g, text), batch_ledger, want_counts, ResultFormat{});
+    REQUIRE(want_counts.settled == 3);
+    for (std::size_t threads : {1u, 2u}) {
+        INFO(threads << " threads");
+        std::vector<MemoryLedger> ledgers(threads);
+        std::vector<Ledger*> ptrs;
+        for (auto& l : ledgers) ptrs.push_back(&l);
+        std::istringstream in(text);
+        std::string out;
+        const BatchCounts counts = settle_stream(g, in, ptrs, ResultFormat{}, [&](std::string_view t) { out += t; });
+        CHECK(out == want);
+        CHECK(counts.settled == 3);
+    }
+}

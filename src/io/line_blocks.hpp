@@ -5,6 +5,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string.h>  // memrchr
+
+#include <algorithm>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -43,33 +46,6 @@ public:
         }
     }
 
-    // Every whole line now in the block, reading on when there is none (the
-    // source's last line counts whole without its '\n'); false at the end.
-    // The views are valid until the next call, each followed by `padding`
-    // readable bytes; `first` is the offset of the first.
-    bool next_lines(std::vector<std::string_view>& lines, std::uint64_t& first) {
-        lines.clear();
-        for (;;) {
-            const char* from = block_.data() + start_;
-            const char* end = block_.data() + filled_;
-            first = base_ + start_;
-            while (const void* nl = std::memchr(from, '\n', static_cast<std::size_t>(end - from))) {
-                const char* at = static_cast<const char*>(nl);
-                lines.emplace_back(from, static_cast<std::size_t>(at - from));
-                from = at + 1;
-            }
-            start_ = static_cast<std::size_t>(from - block_.data());
-            if (!lines.empty()) return true;
-            if (!fill()) {
-                if (start_ == filled_) return false;
-                lines.emplace_back(block_.data() + start_, filled_ - start_);
-                first = base_ + start_;
-                start_ = filled_;
-                return true;
-            }
-        }
-    }
-
 private:
     static constexpr std::size_t kBlock = std::size_t{8} << 20;
 
@@ -96,6 +72,69 @@ private:
     std::size_t start_ = 0;  // where the next line starts
     std::size_t filled_ = 0;
     std::uint64_t base_ = 0;
+    bool eof_ = false;
+};
+
+// The whole lines of a byte source a block at a time, in two buffers used in
+// turn: a block's lines stay valid while the next block is read, so that
+// reading and settling can overlap.
+class LineBlockPair {
+public:
+    static constexpr std::size_t padding = LineBlocks::padding;
+    explicit LineBlockPair(std::function<std::size_t(char*, std::size_t)> read) : read_(std::move(read)) {
+        for (auto& b : buffers_) b.assign(kBlock + padding, '\0');
+    }
+
+    // The next block's lines (the source's last line counts whole without
+    // its '\n'); false at the end. Each is followed by `padding` readable
+    // bytes and stays valid until the call after next.
+    bool next(std::vector<std::string_view>& lines) {
+        lines.clear();
+        std::string& from = buffers_[current_];
+        current_ ^= 1;
+        std::string& to = buffers_[current_];
+        // The unfinished line at the end of the last block starts this one.
+        const std::size_t carried = carry_end_ - carry_;
+        if (carried + padding >= to.size() / 2) to.resize(std::max(to.size(), (carried + padding) * 2 + kBlock));
+        std::memcpy(to.data(), from.data() + carry_, carried);
+        std::size_t filled = carried, scanned = 0, last_newline = std::string::npos;
+        while (!eof_) {
+            if (filled + padding >= to.size()) to.resize(to.size() * 2);  // a very long line
+            const std::size_t n = read_(to.data() + filled, to.size() - padding - filled);
+            if (n == 0) {
+                eof_ = true;
+                break;
+            }
+            filled += n;
+            if (const void* nl = memrchr(to.data() + scanned, '\n', filled - scanned)) {
+                last_newline = static_cast<std::size_t>(static_cast<const char*>(nl) - to.data());
+                break;
+            }
+            scanned = filled;
+        }
+        std::size_t start = 0;
+        if (last_newline != std::string::npos) {
+            for (const char* p = to.data(); start <= last_newline;) {
+                const auto* nl = static_cast<const char*>(std::memchr(p + start, '\n', last_newline + 1 - start));
+                lines.emplace_back(p + start, static_cast<std::size_t>(nl - (p + start)));
+                start = static_cast<std::size_t>(nl - p) + 1;
+            }
+        } else if (eof_ && filled > 0) {
+            lines.emplace_back(to.data(), filled);  // the last line, without '\n'
+            start = filled;
+        }
+        std::memset(to.data() + filled, 0, padding);
+        carry_ = start;
+        carry_end_ = filled;
+        return !lines.empty();
+    }
+
+private:
+    static constexpr std::size_t kBlock = std::size_t{8} << 20;
+    std::function<std::size_t(char*, std::size_t)> read_;
+    std::string buffers_[2];
+    int current_ = 1;
+    std::size_t carry_ = 0, carry_end_ = 0;  // the unfinished line in the current buffer
     bool eof_ = false;
 };
 

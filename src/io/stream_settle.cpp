@@ -10,7 +10,11 @@
 // see of those members and the output does not depend on the worker count.
 #include <fmt/format.h>
 
+#include <exception>
 #include <istream>
+#include <mutex>
+#include <thread>
+#include <utility>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -65,9 +69,12 @@ public:
     Worker(const Graph& g, Ledger& ledger, std::size_t index, std::size_t workers)
         : g_(g), ledger_(ledger), index_(index), workers_(workers), decoder_(g) {}
 
-    // Settles this worker's lines of the block; its rows go to rows(), each
-    // with the index of its line.
-    void run(std::span<const Line> lines, const ResultFormat& format) {
+    // Settles this worker's lines of the block; its rows go to rows(slot),
+    // each with the index of its line (two slots: one block's rows are put in
+    // order while the next block is settled).
+    void run(std::span<const Line> lines, const ResultFormat& format, int slot) {
+        std::string& out_ = out_slots_[slot];
+        std::vector<Row>& rows_ = row_slots_[slot];
         out_.clear();
         rows_.clear();
         for (std::size_t j = 0; j < lines.size(); ++j) {
@@ -85,7 +92,7 @@ public:
                 }
             }
             if (!decoded) decode(lines[j]);
-            settle_one(format);
+            settle_one(format, out_);
             out_ += '\n';
             rows_.push_back({j, out_.size()});
         }
@@ -95,8 +102,8 @@ public:
         std::size_t line;  // index in the block
         std::size_t end;   // of its text in out()
     };
-    const std::vector<Row>& rows() const { return rows_; }
-    const std::string& out() const { return out_; }
+    const std::vector<Row>& rows(int slot) const { return row_slots_[slot]; }
+    const std::string& out(int slot) const { return out_slots_[slot]; }
     const BatchCounts& counts() const { return counts_; }
 
 private:
@@ -107,7 +114,7 @@ private:
         r_.claim.line = line.number;
     }
 
-    void settle_one(const ResultFormat& format) {
+    void settle_one(const ResultFormat& format, std::string& out_) {
         if (!r_.ok) {
             write_error(g_, r_, format, out_);
             ++counts_.errors;
@@ -137,8 +144,41 @@ private:
     Settlement s_;
     OrderCheck order_;
     BatchCounts counts_;
-    std::string out_;
-    std::vector<Row> rows_;
+    std::string out_slots_[2];
+    std::vector<Row> row_slots_[2];
+};
+
+// Workers settling one block on their own threads while the caller goes on.
+class Running {
+public:
+    Running(std::vector<Worker>& workers, std::span<const Line> lines, const ResultFormat& format, int slot) {
+        for (Worker& w : workers)
+            threads_.emplace_back([&w, lines, &format, slot, this] {
+                try {
+                    w.run(lines, format, slot);
+                } catch (...) {
+                    std::lock_guard lock(mutex_);
+                    if (!failure_) failure_ = std::current_exception();
+                }
+            });
+    }
+    Running(const Running&) = delete;
+    Running& operator=(const Running&) = delete;
+    ~Running() { join(); }
+    // Waits for all; rethrows the first failure.
+    void finish() {
+        join();
+        if (failure_) std::rethrow_exception(std::exchange(failure_, nullptr));
+    }
+
+private:
+    void join() {
+        for (auto& t : threads_)
+            if (t.joinable()) t.join();
+    }
+    std::vector<std::thread> threads_;
+    std::mutex mutex_;
+    std::exception_ptr failure_;
 };
 
 }  // namespace
@@ -159,36 +199,39 @@ BatchCounts settle_stream(const Graph& g, std::istream& in, std::span<Ledger* co
 
     std::string out;
     write_header(g, format, out);
-    detail::LineBlocks blocks([&in](char* buf, std::size_t n) {
+    detail::LineBlockPair blocks([&in](char* buf, std::size_t n) {
         in.read(buf, static_cast<std::streamsize>(n));
         if (in.bad()) throw std::runtime_error("cannot read the claims stream");
         return static_cast<std::size_t>(in.gcount());
     });
     std::vector<std::string_view> texts;
-    std::vector<Line> lines;
-    std::vector<std::size_t> next(workers.size());  // per worker: its next row
-    std::uint64_t first = 0;
+    std::vector<Line> lines[2];
     std::size_t line_no = 0;
-    while (blocks.next_lines(texts, first)) {
-        lines.clear();
+    // The next block's claim lines into lines[slot] (maybe none: all blank);
+    // false at the end. One block per call: the block before stays readable.
+    auto read = [&](int slot) {
+        lines[slot].clear();
+        if (!blocks.next(texts)) return false;
         for (std::string_view text : texts) {
             ++line_no;
             if (line_no == 1 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 byte order mark
             if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
             if (text.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank lines yield no record
-            lines.push_back({text, line_no});
+            lines[slot].push_back({text, line_no});
         }
-        detail::run_workers(workers.size(), [&](std::size_t w) { workers[w].run(lines, format); });
-
-        // The rows back in line order: each worker's are in line order already.
+        return true;
+    };
+    // Block `slot`'s rows out in line order: each worker's are in line order already.
+    std::vector<std::size_t> next(workers.size());
+    auto put_in_order = [&](int slot) {
         std::fill(next.begin(), next.end(), 0);
-        for (std::size_t j = 0; j < lines.size(); ++j) {
+        for (std::size_t j = 0; j < lines[slot].size(); ++j) {
             for (std::size_t w = 0; w < workers.size(); ++w) {
-                const auto& rows = workers[w].rows();
+                const auto& rows = workers[w].rows(slot);
                 const std::size_t k = next[w];
                 if (k == rows.size() || rows[k].line != j) continue;
                 const std::size_t from = k == 0 ? 0 : rows[k - 1].end;
-                out.append(workers[w].out(), from, rows[k].end - from);
+                out.append(workers[w].out(slot), from, rows[k].end - from);
                 ++next[w];
                 break;
             }
@@ -197,6 +240,25 @@ BatchCounts settle_stream(const Graph& g, std::istream& in, std::span<Ledger* co
                 out.clear();
             }
         }
+    };
+
+    if (workers.size() == 1) {  // one thread: no overlap
+        while (read(0)) {
+            workers[0].run(lines[0], format, 0);
+            put_in_order(0);
+        }
+    } else {
+        // Block k is settled while block k-1's rows go out and block k+1 is read.
+        int slot = 0;
+        bool more = read(slot), started = false;
+        for (; more; slot ^= 1) {
+            Running running(workers, lines[slot], format, slot);
+            if (started) put_in_order(slot ^ 1);
+            more = read(slot ^ 1);
+            running.finish();
+            started = true;
+        }
+        if (started) put_in_order(slot ^ 1);
     }
     if (!out.empty()) sink(out);
 
