@@ -69,13 +69,13 @@ if [[ ! -s $CLAIMS_FILE ]]; then
 fi
 
 # Runs `claimgraph settle` once; appends "label wall_s user_s sys_s maxrss_kb" to
-# $OUT/e2e.txt. The label is the thread count, or "sorted" for --sorted on the
-# file sorted into settlement order.
+# $OUT/e2e.txt. The label is the thread count, or "sortedN" for --sorted on N
+# threads on the file sorted into settlement order.
 run_e2e() {
   local threads=$1 log=$OUT/e2e-t$1-r$2.log res=$OUT/results-t$1.jsonl
   local cmd=("$BUILD_DIR/claimgraph" settle --policy "$POLICY" --claims "$CLAIMS_FILE" --out "$res")
-  if [[ $threads == sorted ]]; then
-    cmd=("$BUILD_DIR/claimgraph" settle --sorted --policy "$POLICY" --claims "$SORTED_FILE" --out "$res")
+  if [[ $threads == sorted* ]]; then
+    cmd=("$BUILD_DIR/claimgraph" settle --sorted --threads "${threads#sorted}" --policy "$POLICY" --claims "$SORTED_FILE" --out "$res")
   elif ((threads > 1)); then
     cmd+=(--threads "$threads")
   fi
@@ -120,10 +120,18 @@ if [[ ! -s $SORTED_FILE ]]; then
   LC_ALL=C sort -t'"' -k8,8 -k12,12 -k4,4 -S 1G "$CLAIMS_FILE" >"$SORTED_FILE.part"
   mv "$SORTED_FILE.part" "$SORTED_FILE"
 fi
-say "end to end: claimgraph settle --sorted, 1 thread"
-run_e2e sorted 1
+for t in "${THREADS[@]}"; do
+  for ((r = 1; r <= E2E_RUNS; r++)); do
+    say "end to end: claimgraph settle --sorted, $t thread(s), run $r/$E2E_RUNS"
+    run_e2e "sorted$t" "$r"
+  done
+done
 if [[ -f $OUT/results-t2.jsonl ]] && ! cmp -s "$OUT/results-t1.jsonl" "$OUT/results-t2.jsonl"; then
   echo "bench.sh: --threads 2 wrote different results from 1 thread" >&2
+  exit 1
+fi
+if [[ -f $OUT/results-tsorted2.jsonl ]] && ! cmp -s "$OUT/results-tsorted1.jsonl" "$OUT/results-tsorted2.jsonl"; then
+  echo "bench.sh: --sorted --threads 2 wrote different results from 1 thread" >&2
   exit 1
 fi
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -193,12 +201,12 @@ if "BM_WriteResultsJsonl" in D:
 
 size = os.path.getsize(claims_file)
 e2e = {}
-sorted_runs = []
+sorted_runs = {}
 for line in open(os.path.join(out, "e2e.txt")):
     t, wall, user, sys_, rss = line.split()
     run = (float(wall), float(user) + float(sys_), int(rss))
-    if t == "sorted":
-        sorted_runs.append(run)
+    if t.startswith("sorted"):
+        sorted_runs.setdefault(int(t[len("sorted"):]), []).append(run)
     else:
         e2e.setdefault(int(t), []).append(run)
 for t in sorted(e2e):
@@ -210,11 +218,16 @@ for t in sorted(e2e):
         f"{n:,} claims, {size/1e6:,.0f} MB in; wall {wall:.1f} s (CPU {cpu:.1f} s), median of {len(e2e[t])}")
     row(f"peak memory (RSS), end to end, {t} thread{'s' if t > 1 else ''}",
         f"{rss:,.0f} MiB → {rss / (n/1e6):,.0f} MiB per million claims", "max over runs")
-if sorted_runs:
-    wall, cpu, rss = sorted_runs[0][0], sorted_runs[0][1], sorted_runs[0][2] / 1024
-    row("end to end `claimgraph settle --sorted`, 1 thread", f"{n/wall:,.0f} claims/s, {size/1e6/wall:,.0f} MB/s",
-        f"the same claims sorted into settlement order; wall {wall:.1f} s (CPU {cpu:.1f} s), one run")
-    row("peak memory (RSS), `--sorted`", f"{rss:,.0f} MiB", "bounded: output block + ledger + order check")
+for t in sorted(sorted_runs):
+    runs_t = sorted_runs[t]
+    wall = statistics.median(r[0] for r in runs_t)
+    cpu = statistics.median(r[1] for r in runs_t)
+    rss = max(r[2] for r in runs_t) / 1024
+    threads_word = f"{t} thread{'s' if t > 1 else ''}"
+    row(f"end to end `claimgraph settle --sorted`, {threads_word}", f"{n/wall:,.0f} claims/s, {size/1e6/wall:,.0f} MB/s",
+        f"the same claims sorted into settlement order; wall {wall:.1f} s (CPU {cpu:.1f} s), median of {len(runs_t)}")
+    row(f"peak memory (RSS), `--sorted`, {threads_word}", f"{rss:,.0f} MiB",
+        "bounded: two 8 MB input blocks, their rows, ledger, order check")
 if 2 not in e2e:
     row("end to end, 2 threads", "n/a", "`claimgraph settle --help` lists no `--threads` yet")
 ref = C["BM_CompileReference"]
