@@ -37,7 +37,9 @@ struct ColOp {
     OpCode code{};
     std::uint8_t mode = 0;
     Fused fused = Fused::none;
-    std::int32_t dst = 0, a = 0, b = 0, c = 0, e = 0;  // columns
+    // Columns, as offsets into the block buffer (column index × kBlock) once
+    // build_line_plan is done; n too for cmp_and_sel, and LinePlan::keys.
+    std::int32_t dst = 0, a = 0, b = 0, c = 0, e = 0;
     std::int64_t imm = 0, imm2 = 1;
     std::int32_t n = 0;     // table: key count
     std::int32_t keys = 0;  // table: key columns at LinePlan::keys[keys..], strides alike in `strides`

@@ -159,6 +159,14 @@ void fuse_line_ops(LinePlan& lp) {
 
 }  // namespace
 
+// Items go through in blocks of kBlock: every loop below has that constant
+// trip count, so it is unrolled or vectorized and its exit is always
+// predicted (a claim's item count varies, a per-op loop over it would
+// mispredict its exit once per op). A last partial block repeats its last
+// item in the spare rows: they compute what a real row computes (no new
+// overflow, valid table indexes) and are masked out of the sums.
+constexpr std::size_t kBlock = 16;
+
 LinePlan build_line_plan(const Program& p) {
     LinePlan lp;
     lp.id = next_plan_id();
@@ -209,17 +217,19 @@ LinePlan build_line_plan(const Program& p) {
     }
     for (const auto& sum : p.line_sums) lp.sums.push_back({col(sum.line_slot), sum.claim_slot});
     fuse_line_ops(lp);
+    // The ops address their columns by offset into the block buffer, so that
+    // run_ops adds instead of scaling (sums, fields and constants keep indexes).
+    constexpr auto kb = static_cast<std::int32_t>(kBlock);
+    if (lp.columns > INT32_MAX / kb) return {};
+    for (ColOp& op : lp.ops) {
+        op.dst *= kb, op.a *= kb, op.b *= kb, op.c *= kb, op.e *= kb;
+        if (op.fused == Fused::cmp_and_sel) op.n *= kb;
+    }
+    for (std::int32_t& k : lp.keys) k *= kb;
     lp.ok = ok;
     return lp;
 }
 
-// Items go through in blocks of kBlock: every loop below has that constant
-// trip count, so it is unrolled or vectorized and its exit is always
-// predicted (a claim's item count varies, a per-op loop over it would
-// mispredict its exit once per op). A last partial block repeats its last
-// item in the spare rows: they compute what a real row computes (no new
-// overflow, valid table indexes) and are masked out of the sums.
-constexpr std::size_t kBlock = 16;
 
 namespace {
 
@@ -328,7 +338,7 @@ bool run_fused(const ColOp& op, std::int64_t* __restrict d, const std::int64_t* 
 // short block.
 template <std::size_t W>
 bool run_ops(const Program& p, const LinePlan& plan, std::int64_t* cols) {
-    const auto column = [cols](std::int32_t k) { return cols + static_cast<std::size_t>(k) * kBlock; };
+    const auto column = [cols](std::int32_t k) { return cols + k; };  // k: an offset (build_line_plan)
     for (const ColOp& op : plan.ops) {
         std::int64_t* __restrict d = column(op.dst);
         const std::int64_t* __restrict a = column(op.a);
@@ -431,21 +441,24 @@ bool run_block(const Program& p, const LinePlan& plan, const Claim& c, std::int6
     const std::size_t n = c.item_count, nf = p.schema.item_fields.size();
     const auto column = [cols](std::int32_t k) { return cols + static_cast<std::size_t>(k) * kBlock; };
     const std::size_t last = std::min(n, first + W) - 1;
-    std::size_t row[W];
+    // Each row's offset in the item arrays, once per block rather than once per field.
+    std::size_t at[W];
     std::int64_t keep[W];
     for (std::size_t i = 0; i < W; ++i) {
-        row[i] = std::min(first + i, last);
+        at[i] = std::min(first + i, last) * nf;
         keep[i] = first + i <= last ? -1 : 0;
     }
+    const std::int64_t* const items = c.items.data();
+    const std::uint8_t* const present = c.item_present.data();
     for (const auto& k : plan.fields) {
         std::int64_t* d = column(k.column);
-        const std::int64_t* v = c.items.data() + k.from;
-        for (std::size_t i = 0; i < W; ++i) d[i] = v[row[i] * nf];
+        const std::int64_t* v = items + k.from;
+        for (std::size_t i = 0; i < W; ++i) d[i] = v[at[i]];
     }
     for (const auto& k : plan.present) {
         std::int64_t* d = column(k.column);
-        const std::uint8_t* v = c.item_present.data() + k.from;
-        for (std::size_t i = 0; i < W; ++i) d[i] = v[row[i] * nf];
+        const std::uint8_t* v = present + k.from;
+        for (std::size_t i = 0; i < W; ++i) d[i] = v[at[i]];
     }
     if (!run_ops<W>(p, plan, cols)) return false;
     // In item order from the slot's value, as the reference adds them;

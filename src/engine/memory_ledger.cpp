@@ -26,7 +26,9 @@ std::uint32_t find_column(const Column* cols, std::uint32_t size, const Column& 
 }
 
 // The evaluator passes one string_view for all of a claim's cells.
-bool same(std::string_view a, std::string_view b) { return (a.data() == b.data() && a.size() == b.size()) || a == b; }
+inline bool same(std::string_view a, std::string_view b) {
+    return (a.data() == b.data() && a.size() == b.size()) || a == b;
+}
 
 }  // namespace
 
@@ -94,29 +96,27 @@ bool MemoryLedger::locate(std::span<const Cell> cells) {
     const std::size_t n = cells.size();
     if (where_.size() < n) where_.resize(n);
     std::uint32_t* const w = where_.data();
+    const Cell* const cs = cells.data();
     bool all = true;
-    const Column* cols = nullptr;
-    std::uint32_t size = 0, base = 0, pos = npos;
-    std::string_view id;
-    for (std::size_t i = 0; i < n; ++i) {
-        const Cell& c = cells[i];
-        if (i == 0 || !same(c.member, id)) {
-            id = c.member;
-            const std::uint32_t m = lookup(id);
-            const Layout l = m == npos ? Layout{0, 0} : layouts_[members_[m].layout];
-            cols = columns_.data() + l.first;
-            size = l.size;
-            base = m == npos ? 0 : members_[m].values;
-            pos = npos;
-        }
-        // An unknown key (-1) becomes an id no cell has.
-        const Column col{c.accumulator, c.period, c.key.empty() ? 0u : static_cast<std::uint32_t>(key_id(c.key, false))};
-        // Cells usually come in the order their columns were added: try the
-        // one after the previous cell's before scanning.
-        ++pos;
-        if (pos >= size || !(cols[pos] == col)) pos = find_column(cols, size, col);
-        w[i] = pos == npos ? npos : base + pos;
-        all &= pos != npos;
+    // One run of cells per member (the evaluator passes one run).
+    for (std::size_t i = 0; i < n;) {
+        const std::string_view id = cs[i].member;
+        const std::uint32_t m = lookup(id);
+        const Layout l = m == npos ? Layout{0, 0} : layouts_[members_[m].layout];
+        const Column* const cols = columns_.data() + l.first;
+        const std::uint32_t size = l.size, base = m == npos ? 0 : members_[m].values;
+        std::uint32_t pos = npos;
+        do {
+            const Cell& c = cs[i];
+            // An unknown key (-1) becomes an id no cell has.
+            const Column col{c.accumulator, c.period, c.key.empty() ? 0u : static_cast<std::uint32_t>(key_id(c.key, false))};
+            // Cells usually come in the order their columns were added: try
+            // the one after the previous cell's before scanning.
+            ++pos;
+            if (pos >= size || !(cols[pos] == col)) pos = find_column(cols, size, col);
+            w[i] = pos == npos ? npos : base + pos;
+            all &= pos != npos;
+        } while (++i < n && same(cs[i].member, id));
     }
     return all;
 }
