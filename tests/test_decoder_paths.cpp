@@ -244,7 +244,12 @@ TEST_CASE("decoder fast path: strings of every length with an odd byte at every 
     // stray continuation), control characters, escapes.
     const std::vector<std::string> odd = {"\xc2\xa9",     "\xe4\xb8\xad", "\xf0\x9f\x98\x80", "\xef\xbf\xbf", "\xc1\xbf",
                                           "\xe0\x9f\xbf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80",
-                                          "\xe4\xb8",     "\x80",         "\x01",             "\x1f", "\x7f", "\\n", "\\"};
+                                          "\xe4\xb8",     "\x80",         "\x01",             "\x1f", "\x7f", "\\n", "\\",
+                                          // the edges of the 3-byte forms: least, last before and first after
+                                          // the surrogates, an overlong just below, a continuation missing
+                                          "\xe0\xa0\x80", "\xed\x9f\xbf", "\xee\x80\x80", "\xe0\x9f\x80",
+                                          "\xe4\x38\xad", "\xe4\xb8\x2d", "\xe4\xb8\xc0", "\xf0\x90\x80\x80",
+                                          "\xf4\x8f\xbf\xbf", "\xdf\xbf", "\xc2\x80"};
     for (std::size_t len = 0; len <= 66; ++len) {
         for (std::size_t at = 0; at <= len; ++at) {
             for (std::size_t o = 0; o < odd.size(); ++o) {

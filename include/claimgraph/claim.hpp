@@ -71,6 +71,9 @@ public:
     }
     // The same for a text with 16 readable bytes from text.data() (a text in
     // a padded line): a short text is copied as one 16-byte block.
+#if defined(__GNUC__)
+    __attribute__((always_inline))
+#endif
     void assign_padded(std::size_t k, std::string_view text) {
         if (chars_.size() - used_ < text.size() + kSlack) grow(text.size());
         std::memcpy(chars_.data() + used_, text.data(), kSlack);

@@ -64,7 +64,8 @@ inline unsigned same_bytes(const char* p, const char* q) {
 
 // UTF-8 as simdjson accepts it: no overlong forms, no surrogates, nothing
 // above U+10FFFF. Inline for the short texts of a claim line (a call into
-// simdjson's dispatcher costs more than checking a fee line's name).
+// simdjson's dispatcher costs more than checking a fee line's name). The text
+// must be in a padded line: a 3-byte character is checked with one 4-byte load.
 inline bool valid_utf8(const char* text, std::size_t n) {
     if (n > 64) return simdjson::validate_utf8(text, n);
     const auto* s = reinterpret_cast<const unsigned char*>(text);
@@ -74,6 +75,16 @@ inline bool valid_utf8(const char* text, std::size_t n) {
         if (b0 < 0x80) {
             ++i;
             continue;
+        }
+        if (i + 3 <= n) {
+            std::uint32_t w;
+            std::memcpy(&w, s + i, 4);
+            if ((w & 0xC0C0F0u) == 0x8080E0u) {  // 1110xxxx 10xxxxxx 10xxxxxx: the usual Chinese character
+                const std::uint32_t top = (w & 0x0F) << 6 | (w >> 8 & 0x3F);  // the code point >> 6
+                if (top < 0x20 || top - 0x360 < 0x20) return false;         // overlong (< U+0800), a surrogate
+                i += 3;
+                continue;
+            }
         }
         if (b0 < 0xC2) return false;  // a continuation byte, or an overlong 2-byte form
         if (b0 < 0xE0) {
@@ -238,24 +249,26 @@ CG_INLINE bool read_bool(Cursor& r, std::int64_t& v) {
 // with nothing consumed for anything else, which read_scalar and the setters
 // then handle, errors included.
 CG_INLINE bool read_plain_amount(Cursor& r, std::int64_t& fen) {
+    // Digits are read without a bound check each: at most 16 + 1 + 3 bytes
+    // from a place inside the line, so within the padding; a number that
+    // ran past the line's end is refused below.
     const char* q = r.p;
-    const char* const end = r.end;
-    auto digit = [&](const char* at, unsigned& d) {
+    auto digit = [](const char* at, unsigned& d) {
         d = static_cast<unsigned>(static_cast<unsigned char>(*at)) - '0';
-        return at < end && d <= 9;
+        return d <= 9;
     };
     unsigned d = 0;
-    if (!digit(q, d)) return false;
-    const char* first = q;
-    std::uint64_t yuan = d;  // unsigned: a long run of digits wraps, then fails the length test
+    if (q >= r.end || !digit(q, d)) return false;
+    const char* const first = q;
+    std::uint64_t yuan = d;
     ++q;
-    while (digit(q, d)) {
+    while (q - first < 16 && digit(q, d)) {
         yuan = yuan * 10 + d;
         ++q;
     }
     if (q - first > 15 || (*first == '0' && q - first > 1)) return false;
     std::uint64_t cents = 0;
-    if (q < end && *q == '.') {
+    if (*q == '.') {
         ++q;
         if (!digit(q, d)) return false;
         cents = d * 10;
@@ -266,7 +279,7 @@ CG_INLINE bool read_plain_amount(Cursor& r, std::int64_t& fen) {
             if (digit(q, d)) return false;  // a third decimal
         }
     }
-    if (q < end && !delimiter(*q)) return false;
+    if (q > r.end || (q < r.end && !delimiter(*q))) return false;
     fen = static_cast<std::int64_t>(yuan * 100 + cents);
     r.p = q;
     return true;
@@ -299,7 +312,7 @@ void Patterns::add(std::string_view bytes, int value) {
     if (bytes.size() > 32 || bytes.size() < 3) return;
     for (const Entry& e : entries_)
         if (std::string_view(e.bytes.data(), e.size) == bytes) return;
-    auto& b = buckets_[bucket(static_cast<unsigned char>(bytes[1]), static_cast<unsigned char>(bytes[2]))];
+    auto& b = buckets_[bucket(bytes.data())];
     std::size_t slot = 0;
     while (slot < b.size() && b[slot] != kEmpty) ++slot;
     if (slot == b.size() || entries_.size() >= kEmpty) return;
@@ -308,15 +321,17 @@ void Patterns::add(std::string_view bytes, int value) {
     e.size = static_cast<std::uint32_t>(bytes.size());
     e.mask = bytes.size() == 32 ? ~0u : (1u << bytes.size()) - 1;
     e.value = value;
+    e.two_blocks = bytes.size() > 16;
     b[slot] = static_cast<std::uint8_t>(entries_.size());
     entries_.push_back(e);
 }
 
 CG_INLINE int Patterns::match(const char* p, const char* end, std::size_t& size) const {
-    for (const std::uint8_t i : buckets_[bucket(static_cast<unsigned char>(p[1]), static_cast<unsigned char>(p[2]))]) {
+    for (const std::uint8_t i : buckets_[bucket(p)]) {
         if (i == kEmpty) return -1;
         const Entry& e = entries_[i];
-        const std::uint32_t same = same_bytes(p, e.bytes.data()) | same_bytes(p + 16, e.bytes.data() + 16) << 16;
+        std::uint32_t same = same_bytes(p, e.bytes.data());
+        if (e.two_blocks) same |= same_bytes(p + 16, e.bytes.data() + 16) << 16;
         if ((same & e.mask) == e.mask && e.size <= static_cast<std::size_t>(end - p)) {
             size = e.size;
             return e.value;
@@ -563,6 +578,11 @@ bool PlainClaimReader::read_items(Cursor& in, Claim& c) {
     std::size_t count = 0, room = 0;
     std::int64_t* values = nullptr;
     std::uint8_t* present = nullptr;
+    // Locals: stores into the claim's byte arrays could otherwise alias them.
+    const Plan* const plans = item_plan_.data();
+    Labels* const labels = labels_.data();
+    const std::uint64_t required = item_required_, defaults = item_defaults_;
+    const std::int64_t* const default_values = item_default_values_.data();
     for (;;) {
         if (r.p >= r.end || *r.p != '{') return false;
         ++r.p;
@@ -589,7 +609,7 @@ bool PlainClaimReader::read_items(Cursor& in, Claim& c) {
                 const std::uint64_t bit = std::uint64_t{1} << f;
                 if (seen & bit) return false;
                 seen |= bit;
-                const Plan& plan = item_plan_[static_cast<std::size_t>(f)];
+                const Plan& plan = plans[f];
                 const std::size_t k = row + static_cast<std::size_t>(f);
                 std::int64_t v = 0;
                 bool done = false;
@@ -605,7 +625,7 @@ bool PlainClaimReader::read_items(Cursor& in, Claim& c) {
                         break;
                     }
                     case Kind::label:
-                        if (!read_label(r, labels_[static_cast<std::size_t>(plan.labels)], v)) return false;
+                        if (!read_label(r, labels[plan.labels], v)) return false;
                         done = true;
                         break;
                     case Kind::ratio:
@@ -637,12 +657,12 @@ bool PlainClaimReader::read_items(Cursor& in, Claim& c) {
             }
         }
         // finish_claim's fee-line part: required fields, defaults, present flags.
-        if ((seen & item_required_) != item_required_) return false;
-        for (std::uint64_t m = item_defaults_ & ~seen; m != 0; m &= m - 1) {
+        if ((seen & required) != required) return false;
+        for (std::uint64_t m = defaults & ~seen; m != 0; m &= m - 1) {
             const auto f = static_cast<std::size_t>(__builtin_ctzll(m));
-            values[row + f] = item_default_values_[f];
+            values[row + f] = default_values[f];
         }
-        const std::uint64_t given = seen | item_defaults_;
+        const std::uint64_t given = seen | defaults;
         if (n <= 8) {
             std::memcpy(present + row, &present_bytes_[given & 0xFF], 8);
         } else {

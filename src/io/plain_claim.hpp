@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 #include <vector>
 
@@ -35,8 +36,14 @@ private:
         std::uint32_t mask = 0;  // bit i: byte i is part of the pattern
         std::uint32_t size = 0;
         int value = -1;
+        bool two_blocks = false;  // longer than 16 bytes
     };
-    static std::size_t bucket(unsigned char a, unsigned char b) { return (a * 31u + b * 7u) & 255u; }
+    // Of the two bytes after the pattern's first (after a key's opening quote).
+    static std::size_t bucket(const char* p) {
+        std::uint16_t w;
+        std::memcpy(&w, p + 1, 2);
+        return (w * 0x9E3779B1u) >> 24;
+    }
     static constexpr std::uint8_t kEmpty = 0xFF;
     std::vector<Entry> entries_;
     std::array<std::array<std::uint8_t, 4>, 256> buckets_ = empty_buckets();
