@@ -76,6 +76,17 @@ inline bool valid_utf8(const char* text, std::size_t n) {
             ++i;
             continue;
         }
+        if (i + 6 <= n) {
+            // Two such characters at once, when neither lead byte is E0 or ED
+            // (the only leads whose second byte is limited).
+            std::uint64_t w;
+            std::memcpy(&w, s + i, 8);
+            const unsigned b3 = s[i + 3];
+            if ((w & 0xC0C0F0C0C0F0u) == 0x8080E08080E0u && b0 != 0xE0 && b0 != 0xED && b3 != 0xE0 && b3 != 0xED) {
+                i += 6;
+                continue;
+            }
+        }
         if (i + 3 <= n) {
             std::uint32_t w;
             std::memcpy(&w, s + i, 4);
@@ -309,21 +320,20 @@ CG_INLINE bool read_plain_int(Cursor& r, std::int64_t& v) {
 }  // namespace
 
 void Patterns::add(std::string_view bytes, int value) {
-    if (bytes.size() > 32 || bytes.size() < 3) return;
-    for (const Entry& e : entries_)
-        if (std::string_view(e.bytes.data(), e.size) == bytes) return;
+    if (bytes.size() > 32 || bytes.size() < 3 || count_ == kMax || value < 0 || value > UINT16_MAX) return;
+    for (std::size_t i = 0; i < count_; ++i)
+        if (std::string_view(entries_[i].bytes.data(), entries_[i].size) == bytes) return;
     auto& b = buckets_[bucket(bytes.data())];
     std::size_t slot = 0;
     while (slot < b.size() && b[slot] != kEmpty) ++slot;
-    if (slot == b.size() || entries_.size() >= kEmpty) return;
-    Entry e;
+    if (slot == b.size()) return;
+    Entry& e = entries_[count_];
     std::memcpy(e.bytes.data(), bytes.data(), bytes.size());
-    e.size = static_cast<std::uint32_t>(bytes.size());
+    e.size = static_cast<std::uint8_t>(bytes.size());
     e.mask = bytes.size() == 32 ? ~0u : (1u << bytes.size()) - 1;
-    e.value = value;
+    e.value = static_cast<std::uint16_t>(value);
     e.two_blocks = bytes.size() > 16;
-    b[slot] = static_cast<std::uint8_t>(entries_.size());
-    entries_.push_back(e);
+    b[slot] = static_cast<std::uint8_t>(count_++);
 }
 
 CG_INLINE int Patterns::match(const char* p, const char* end, std::size_t& size) const {

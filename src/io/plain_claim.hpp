@@ -23,19 +23,19 @@ namespace claimgraph::detail {
 // compares: no scan for the closing quote, no hashing of the text.
 class Patterns {
 public:
-    // Ignored when longer than 32 bytes or already there (the first one wins,
-    // as in EnumType::index_of); those are then found the slow way.
+    // Ignored when longer than 32 bytes, already there (the first one wins,
+    // as in EnumType::index_of) or past kMax; those are then found the slow way.
     void add(std::string_view bytes, int value);
     // The value of the pattern the line holds at p (32 bytes readable), or -1;
     // `size` gets the pattern's length. Matches only whole within [p, end).
     int match(const char* p, const char* end, std::size_t& size) const;
 
 private:
-    struct Entry {
+    struct alignas(64) Entry {  // an index is a shift away from its entry
         std::array<char, 32> bytes{};
         std::uint32_t mask = 0;  // bit i: byte i is part of the pattern
-        std::uint32_t size = 0;
-        int value = -1;
+        std::uint16_t value = 0;
+        std::uint8_t size = 0;
         bool two_blocks = false;  // longer than 16 bytes
     };
     // Of the two bytes after the pattern's first (after a key's opening quote).
@@ -45,7 +45,11 @@ private:
         return (w * 0x9E3779B1u) >> 24;
     }
     static constexpr std::uint8_t kEmpty = 0xFF;
-    std::vector<Entry> entries_;
+    // Inline arrays, not vectors: the reader's stores into the claim's byte
+    // arrays would otherwise make it reload a vector's data pointer on every match.
+    static constexpr std::size_t kMax = 64;
+    std::array<Entry, kMax> entries_{};
+    std::size_t count_ = 0;
     std::array<std::array<std::uint8_t, 4>, 256> buckets_ = empty_buckets();
     static std::array<std::array<std::uint8_t, 4>, 256> empty_buckets() {
         std::array<std::array<std::uint8_t, 4>, 256> b;
