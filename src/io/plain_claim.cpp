@@ -410,6 +410,19 @@ PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_k
         else if (!f.optional)
             claim_required_ |= bit;
     }
+    const auto item_names = matchable(item_keys(s));
+    item_comma_keys_.resize(item_names.size());
+    item_next_.assign(item_names.size(), -1);
+    for (std::size_t i = 0; i < item_names.size(); ++i) {
+        const std::string_view name = item_names[i];
+        if (name == "\"" || name.size() + 4 > 32) continue;
+        CommaKey& ck = item_comma_keys_[i];
+        const std::string bytes = ",\"" + std::string(name) + "\":";
+        std::memcpy(ck.bytes.data(), bytes.data(), bytes.size());
+        ck.size = static_cast<std::uint8_t>(bytes.size());
+        ck.mask = bytes.size() == 32 ? ~0u : (1u << bytes.size()) - 1;
+        ck.two_blocks = bytes.size() > 16;
+    }
     for (std::size_t i = 0; i < s.item_fields.size(); ++i) {
         const FieldSpec& f = s.item_fields[i];
         Plan p = plan_of(f);
@@ -593,6 +606,8 @@ bool PlainClaimReader::read_items(Cursor& in, Claim& c) {
     Labels* const labels = labels_.data();
     const std::uint64_t required = item_required_, defaults = item_defaults_;
     const std::int64_t* const default_values = item_default_values_.data();
+    const CommaKey* const comma_keys = item_comma_keys_.data();
+    int* const next_key = item_next_.data();
     for (;;) {
         if (r.p >= r.end || *r.p != '{') return false;
         ++r.p;
@@ -613,8 +628,8 @@ bool PlainClaimReader::read_items(Cursor& in, Claim& c) {
         if (r.p < r.end && *r.p == '}') {
             ++r.p;
         } else {
+            int f = read_key(r, item_keys_);
             for (;;) {
-                const int f = read_key(r, item_keys_);
                 if (f < 0) return false;
                 const std::uint64_t bit = std::uint64_t{1} << f;
                 if (seen & bit) return false;
@@ -660,10 +675,27 @@ bool PlainClaimReader::read_items(Cursor& in, Claim& c) {
                     if (!read_scalar(r, text, quoted)) return false;
                     set_item_value(s_, c, count, f, text, quoted);
                 }
+                int& guess = next_key[f];
+                if (guess >= 0) {
+                    const CommaKey& ck = comma_keys[guess];
+                    std::uint32_t same = same_bytes(r.p, ck.bytes.data());
+                    if (ck.two_blocks) same |= same_bytes(r.p + 16, ck.bytes.data() + 16) << 16;
+                    if ((same & ck.mask) == ck.mask && ck.size <= static_cast<std::size_t>(r.end - r.p)) {
+                        r.p += ck.size;
+                        skip_blanks(r);
+                        f = guess;
+                        continue;
+                    }
+                }
                 const int next = next_or_close(r, '}');
-                if (next > 0) continue;
                 if (next < 0) return false;
-                break;
+                if (next == 0) {
+                    guess = -1;
+                    break;
+                }
+                const int key = read_key(r, item_keys_);
+                if (key >= 0 && comma_keys[key].mask != 0) guess = key;
+                f = key;
             }
         }
         // finish_claim's fee-line part: required fields, defaults, present flags.

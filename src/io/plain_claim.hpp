@@ -107,6 +107,17 @@ private:
     bool usable_ = true;  // false for schemas the masks below cannot hold
     Keys claim_keys_, item_keys_;
     std::vector<Plan> claim_plan_, item_plan_;  // by claim key, by item field
+    // A fee line's keys come in much the same order line after line: after
+    // each field, the key that followed it last time (-1: none, or the line
+    // ended), tried as `,"key":` in one compare before the general path.
+    struct CommaKey {
+        std::array<char, 32> bytes{};
+        std::uint32_t mask = 0;  // 0: no such pattern (name too long or not matchable)
+        std::uint8_t size = 0;
+        bool two_blocks = false;
+    };
+    std::vector<CommaKey> item_comma_keys_;
+    std::vector<int> item_next_;
     std::vector<Labels> labels_;
     // Bits by claim key (own keys first) and by item field.
     std::uint64_t claim_required_ = 0, claim_defaults_ = 0;
