@@ -351,10 +351,20 @@ CG_INLINE int Patterns::match(const char* p, const char* end, std::size_t& size)
 }
 
 
-PlainClaimReader::Keys::Keys(std::vector<std::string_view> names) : lookup(matchable(names)) {
+PlainClaimReader::Keys::Keys(std::vector<std::string_view> names)
+    : lookup(matchable(names)), comma(names.size()), next(names.size(), -1) {
     const auto ok = matchable(names);
-    for (std::size_t i = 0; i < ok.size(); ++i)
-        if (ok[i] != "\"") patterns.add("\"" + std::string(ok[i]) + "\":", static_cast<int>(i));
+    for (std::size_t i = 0; i < ok.size(); ++i) {
+        if (ok[i] == "\"") continue;
+        patterns.add("\"" + std::string(ok[i]) + "\":", static_cast<int>(i));
+        const std::string bytes = ",\"" + std::string(ok[i]) + "\":";
+        if (bytes.size() > 32) continue;
+        CommaKey& ck = comma[i];
+        std::memcpy(ck.bytes.data(), bytes.data(), bytes.size());
+        ck.size = static_cast<std::uint8_t>(bytes.size());
+        ck.mask = bytes.size() == 32 ? ~0u : (1u << bytes.size()) - 1;
+        ck.two_blocks = bytes.size() > 16;
+    }
 }
 
 PlainClaimReader::Labels::Labels(std::vector<std::string_view> names) : lookup(matchable(names)) {
@@ -410,19 +420,6 @@ PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_k
         else if (!f.optional)
             claim_required_ |= bit;
     }
-    const auto item_names = matchable(item_keys(s));
-    item_comma_keys_.resize(item_names.size());
-    item_next_.assign(item_names.size(), -1);
-    for (std::size_t i = 0; i < item_names.size(); ++i) {
-        const std::string_view name = item_names[i];
-        if (name == "\"" || name.size() + 4 > 32) continue;
-        CommaKey& ck = item_comma_keys_[i];
-        const std::string bytes = ",\"" + std::string(name) + "\":";
-        std::memcpy(ck.bytes.data(), bytes.data(), bytes.size());
-        ck.size = static_cast<std::uint8_t>(bytes.size());
-        ck.mask = bytes.size() == 32 ? ~0u : (1u << bytes.size()) - 1;
-        ck.two_blocks = bytes.size() > 16;
-    }
     for (std::size_t i = 0; i < s.item_fields.size(); ++i) {
         const FieldSpec& f = s.item_fields[i];
         Plan p = plan_of(f);
@@ -469,6 +466,16 @@ CG_INLINE int PlainClaimReader::read_key(Cursor& r, Keys& keys) {
     return found;
 }
 
+// `,"key":` and the blanks after it.
+CG_INLINE bool PlainClaimReader::read_comma_key(Cursor& r, const CommaKey& key) {
+    std::uint32_t same = same_bytes(r.p, key.bytes.data());
+    if (key.two_blocks) same |= same_bytes(r.p + 16, key.bytes.data() + 16) << 16;
+    if ((same & key.mask) != key.mask || key.size > static_cast<std::size_t>(r.end - r.p)) return false;
+    r.p += key.size;
+    skip_blanks(r);
+    return true;
+}
+
 // An enum label, quoted or not: the index EnumType::index_of gives.
 CG_INLINE bool PlainClaimReader::read_label(Cursor& r, Labels& labels, std::int64_t& v) {
     if (*r.p == '"') {
@@ -495,8 +502,8 @@ bool PlainClaimReader::read_claim(Cursor& r, Claim& c) {
     ++r.p;
     skip_blanks(r);
     std::uint64_t seen = 0;
+    int k = read_key(r, claim_keys_);
     for (;;) {
-        const int k = read_key(r, claim_keys_);
         if (k < 0) return false;
         const std::uint64_t bit = std::uint64_t{1} << k;
         if (seen & bit) return false;
@@ -549,10 +556,20 @@ bool PlainClaimReader::read_claim(Cursor& r, Claim& c) {
                 set_claim_value(s_, c, static_cast<int>(f), text, quoted);
             }
         }
+        int& guess = claim_keys_.next[static_cast<std::size_t>(k)];
+        if (guess >= 0 && read_comma_key(r, claim_keys_.comma[static_cast<std::size_t>(guess)])) {
+            k = guess;
+            continue;
+        }
         const int next = next_or_close(r, '}');
-        if (next > 0) continue;
         if (next < 0) return false;
-        break;
+        if (next == 0) {
+            guess = -1;
+            break;
+        }
+        const int key = read_key(r, claim_keys_);
+        if (key >= 0 && claim_keys_.comma[static_cast<std::size_t>(key)].mask != 0) guess = key;
+        k = key;
     }
     blanks(r);
     if (r.p != r.end || (seen & claim_required_) != claim_required_) return false;
@@ -606,8 +623,8 @@ bool PlainClaimReader::read_items(Cursor& in, Claim& c) {
     Labels* const labels = labels_.data();
     const std::uint64_t required = item_required_, defaults = item_defaults_;
     const std::int64_t* const default_values = item_default_values_.data();
-    const CommaKey* const comma_keys = item_comma_keys_.data();
-    int* const next_key = item_next_.data();
+    const CommaKey* const comma_keys = item_keys_.comma.data();
+    int* const next_key = item_keys_.next.data();
     for (;;) {
         if (r.p >= r.end || *r.p != '{') return false;
         ++r.p;
@@ -676,16 +693,9 @@ bool PlainClaimReader::read_items(Cursor& in, Claim& c) {
                     set_item_value(s_, c, count, f, text, quoted);
                 }
                 int& guess = next_key[f];
-                if (guess >= 0) {
-                    const CommaKey& ck = comma_keys[guess];
-                    std::uint32_t same = same_bytes(r.p, ck.bytes.data());
-                    if (ck.two_blocks) same |= same_bytes(r.p + 16, ck.bytes.data() + 16) << 16;
-                    if ((same & ck.mask) == ck.mask && ck.size <= static_cast<std::size_t>(r.end - r.p)) {
-                        r.p += ck.size;
-                        skip_blanks(r);
-                        f = guess;
-                        continue;
-                    }
+                if (guess >= 0 && read_comma_key(r, comma_keys[guess])) {
+                    f = guess;
+                    continue;
                 }
                 const int next = next_or_close(r, '}');
                 if (next < 0) return false;

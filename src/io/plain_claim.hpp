@@ -79,10 +79,21 @@ public:
 private:
     // One object's keys (the claim's or a fee line's): `"key":` patterns, and
     // the names for keys written any other way (blanks before the colon, long).
+    struct CommaKey {
+        std::array<char, 32> bytes{};
+        std::uint32_t mask = 0;  // 0: no such pattern (name too long or not matchable)
+        std::uint8_t size = 0;
+        bool two_blocks = false;
+    };
     struct Keys {
         explicit Keys(std::vector<std::string_view> names);
         Patterns patterns;
         KeyLookup lookup;
+        // Objects repeat one key order line after line: after each key, the
+        // key that followed it last time (-1: none, or the object ended),
+        // tried as `,"key":` in one compare before the general path.
+        std::vector<CommaKey> comma;
+        std::vector<int> next;
     };
     // One enum's labels: `"label"` patterns, and the labels themselves for
     // labels written any other way (unquoted, long).
@@ -101,23 +112,14 @@ private:
     bool read_items(Cursor& r, Claim& c);
     bool read_tags(Cursor& r, Claim& c, std::size_t field, Labels& labels);
     static int read_key(Cursor& r, Keys& keys);
+    static bool read_comma_key(Cursor& r, const CommaKey& key);
     static bool read_label(Cursor& r, Labels& labels, std::int64_t& v);
 
     const Schema& s_;
     bool usable_ = true;  // false for schemas the masks below cannot hold
     Keys claim_keys_, item_keys_;
     std::vector<Plan> claim_plan_, item_plan_;  // by claim key, by item field
-    // A fee line's keys come in much the same order line after line: after
-    // each field, the key that followed it last time (-1: none, or the line
-    // ended), tried as `,"key":` in one compare before the general path.
-    struct CommaKey {
-        std::array<char, 32> bytes{};
-        std::uint32_t mask = 0;  // 0: no such pattern (name too long or not matchable)
-        std::uint8_t size = 0;
-        bool two_blocks = false;
-    };
-    std::vector<CommaKey> item_comma_keys_;
-    std::vector<int> item_next_;
+
     std::vector<Labels> labels_;
     // Bits by claim key (own keys first) and by item field.
     std::uint64_t claim_required_ = 0, claim_defaults_ = 0;
