@@ -362,6 +362,7 @@ private:
 };
 
 static_assert(ClaimDecoder::padding >= simdjson::SIMDJSON_PADDING);
+static_assert(ClaimDecoder::padding >= 32, "the plain-line reader compares up to 32 bytes from a place inside the line");
 
 ClaimDecoder::ClaimDecoder(const Graph& g, bool fast_path) : impl_(std::make_unique<Impl>(g.schema(), fast_path)) {}
 ClaimDecoder::~ClaimDecoder() = default;
