@@ -352,7 +352,7 @@ CG_INLINE int Patterns::match(const char* p, const char* end, std::size_t& size)
 
 
 PlainClaimReader::Keys::Keys(std::vector<std::string_view> names)
-    : lookup(matchable(names)), comma(names.size()), next(names.size(), -1) {
+    : lookup(matchable(names)), comma(names.size()), next(names.size() + 1, -1) {
     const auto ok = matchable(names);
     for (std::size_t i = 0; i < ok.size(); ++i) {
         if (ok[i] == "\"") continue;
@@ -466,9 +466,8 @@ CG_INLINE int PlainClaimReader::read_key(Cursor& r, Keys& keys) {
     return found;
 }
 
-// `,"key":` and the blanks after it.
-CG_INLINE bool PlainClaimReader::read_comma_key(Cursor& r, const CommaKey& key) {
-    std::uint32_t same = same_bytes(r.p, key.bytes.data());
+CG_INLINE bool PlainClaimReader::read_comma_key(Cursor& r, const CommaKey& key, std::uint32_t first) {
+    std::uint32_t same = same_bytes(r.p, key.bytes.data()) | first;
     if (key.two_blocks) same |= same_bytes(r.p + 16, key.bytes.data() + 16) << 16;
     if ((same & key.mask) != key.mask || key.size > static_cast<std::size_t>(r.end - r.p)) return false;
     r.p += key.size;
@@ -627,7 +626,6 @@ bool PlainClaimReader::read_items(Cursor& in, Claim& c) {
     int* const next_key = item_keys_.next.data();
     for (;;) {
         if (r.p >= r.end || *r.p != '{') return false;
-        ++r.p;
         if (count == room) {
             // Fresh rows are zero, as start_item leaves them; the present
             // flags get 8 bytes of slack for the 8-byte store below.
@@ -641,11 +639,22 @@ bool PlainClaimReader::read_items(Cursor& in, Claim& c) {
         c.item_count = count + 1;
         const std::size_t row = count * n;
         std::uint64_t seen = 0;
-        skip_blanks(r);
-        if (r.p < r.end && *r.p == '}') {
-            ++r.p;
+        int& first_guess = next_key[n];  // the line's first key last time, tried as `{"key":`
+        int f = -1;
+        if (first_guess >= 0 && read_comma_key(r, comma_keys[first_guess], 1)) {
+            f = first_guess;
         } else {
-            int f = read_key(r, item_keys_);
+            ++r.p;
+            skip_blanks(r);
+            if (r.p < r.end && *r.p == '}') {
+                ++r.p;
+            } else {
+                f = read_key(r, item_keys_);
+                if (f < 0) return false;
+                if (comma_keys[f].mask != 0) first_guess = f;
+            }
+        }
+        if (f >= 0) {
             for (;;) {
                 if (f < 0) return false;
                 const std::uint64_t bit = std::uint64_t{1} << f;

@@ -91,7 +91,8 @@ private:
         KeyLookup lookup;
         // Objects repeat one key order line after line: after each key, the
         // key that followed it last time (-1: none, or the object ended),
-        // tried as `,"key":` in one compare before the general path.
+        // tried as `,"key":` in one compare before the general path; the
+        // last slot is for an object's first key (`{"key":`).
         std::vector<CommaKey> comma;
         std::vector<int> next;
     };
@@ -112,7 +113,8 @@ private:
     bool read_items(Cursor& r, Claim& c);
     bool read_tags(Cursor& r, Claim& c, std::size_t field, Labels& labels);
     static int read_key(Cursor& r, Keys& keys);
-    static bool read_comma_key(Cursor& r, const CommaKey& key);
+    // `,"key":` (or, with first = 1, any byte then `"key":`) and the blanks after it.
+    static bool read_comma_key(Cursor& r, const CommaKey& key, std::uint32_t first = 0);
     static bool read_label(Cursor& r, Labels& labels, std::int64_t& v);
 
     const Schema& s_;
