@@ -479,3 +479,55 @@ TEST_CASE("jsonl without --detail is unchanged", "[io][golden]") {
     write_result_json(demo(), s, b);
     CHECK(a == b);
 }
+
+TEST_CASE("ResultWriter writes what write_result and write_error write, in every format", "[io]") {
+    const Graph& g = demo();
+    std::vector<ClaimRecord> records = golden_records();
+    records.push_back(read_claims_jsonl(g, "{broken\n").front());
+    records.push_back(read_claims_jsonl(g, R"({"claim_id":"Q\"1","member_id":"M","date":"2026-01-01"})").front());
+    std::vector<Settlement> settlements;
+    MemoryLedger ledger;
+    std::size_t settled = 0;
+    for (const ClaimRecord& r : records) {
+        Settlement s;
+        if (r.ok) {
+            g.settle(r.claim, ledger, s);
+            settled += s.status == SettleStatus::settled;
+        }
+        settlements.push_back(s);
+    }
+    REQUIRE(settled > 40);
+    // A settled row with an odd claim id, and one whose outputs do not match the policy.
+    Settlement odd = settlements.front();
+    odd.claim_id = "引号\"与\\反斜杠";
+    settlements.push_back(odd);
+    Settlement short_row = settlements.front();
+    short_row.outputs.pop_back();
+    settlements.push_back(short_row);
+
+    for (const auto kind : {ResultFormat::Kind::jsonl, ResultFormat::Kind::csv})
+        for (const bool detail : {false, true}) {
+            ResultFormat f;
+            f.kind = kind;
+            f.detail = detail;
+            INFO((kind == ResultFormat::Kind::csv ? "csv" : "jsonl") << (detail ? " --detail" : ""));
+            const ResultWriter writer(g, f);
+            for (std::size_t i = 0; i < records.size(); ++i) {
+                std::string want = "prefix", got = "prefix";
+                if (records[i].ok) {
+                    write_result(g, settlements[i], f, want);
+                    writer.write(settlements[i], got);
+                } else {
+                    write_error(g, records[i], f, want);
+                    writer.write_error(records[i], got);
+                }
+                CHECK(got == want);
+            }
+            for (std::size_t i = records.size(); i < settlements.size(); ++i) {
+                std::string want, got;
+                write_result(g, settlements[i], f, want);
+                writer.write(settlements[i], got);
+                CHECK(got == want);
+            }
+        }
+}

@@ -87,6 +87,23 @@ void write_header(const Graph& g, const ResultFormat& f, std::string& out);
 void write_result(const Graph& g, const Settlement& s, const ResultFormat& f, std::string& out);
 void write_error(const Graph& g, const ClaimRecord& r, const ResultFormat& f, std::string& out);
 
+// write_result / write_error for one policy and format, with what is the same
+// on every row (the output names as JSON) prepared once: for writing many
+// rows, one writer per thread. Writes exactly the same text.
+class ResultWriter {
+public:
+    ResultWriter(const Graph& g, const ResultFormat& f);
+    void write(const Settlement& s, std::string& out) const;
+    void write_error(const ClaimRecord& r, std::string& out) const;
+
+private:
+    const Graph* g_;
+    ResultFormat format_;
+    bool fast_ = false;              // JSON Lines without detail, every name plain
+    std::string keys_;               // ,"name": for each output, one after another
+    std::vector<std::uint32_t> key_ends_;
+};
+
 struct BatchCounts {
     std::size_t settled = 0, rejected = 0, errors = 0;  // errors: bad records and settlement errors
 };

@@ -333,6 +333,7 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
         }
     }
 
+    const ResultWriter writer(g, format);  // read-only: shared by the workers
     auto work = [&](std::size_t w) {
         ClaimDecoder decoder(g);
         ClaimRecord r;
@@ -344,7 +345,7 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
             body.clear();
             decode(i, buf, decoder, r);
             if (!r.ok) {
-                write_error(g, r, format, body);
+                writer.write_error(r, body);
                 ++c.errors;
             } else {
                 if (const auto dup = first_line.find(i); dup != first_line.end()) {
@@ -363,7 +364,7 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
                         s.message = fmt::format("cannot settle: {}", e.what());
                     }
                 }
-                write_result(g, s, format, body);
+                writer.write(s, body);
                 detail::count(c, s.status);
             }
             span[i] = detail::BlockRow::of(static_cast<std::uint32_t>(w), bodies[w].add(body));

@@ -386,4 +386,40 @@ void write_error(const Graph& g, const ClaimRecord& r, const ResultFormat& f, st
     else write_error_json(r, out);
 }
 
+ResultWriter::ResultWriter(const Graph& g, const ResultFormat& f) : g_(&g), format_(f) {
+    fast_ = f.kind == ResultFormat::Kind::jsonl && !f.detail;
+    for (const auto& name : g.output_names()) {
+        fast_ = fast_ && detail::is_plain_json(name);
+        keys_ += ",\"";
+        keys_ += name;
+        keys_ += "\":";
+        key_ends_.push_back(static_cast<std::uint32_t>(keys_.size()));
+    }
+}
+
+void ResultWriter::write(const Settlement& s, std::string& out) const {
+    // The common row — settled, JSON Lines — from the prepared names; every
+    // other row as write_result writes it.
+    constexpr std::size_t kRoom = 4096;
+    if (!fast_ || s.status != SettleStatus::settled || s.outputs.size() != key_ends_.size() ||
+        keys_.size() + key_ends_.size() * kMaxAmount + 1 > kRoom) {
+        write_result(*g_, s, format_, out);
+        return;
+    }
+    out.append("{\"claim_id\":");
+    append_json_string(out, s.claim_id);
+    char buf[kRoom];
+    char* p = buf;
+    std::uint32_t from = 0;
+    for (std::size_t i = 0; i < key_ends_.size(); ++i) {
+        p = put(p, std::string_view(keys_.data() + from, key_ends_[i] - from));
+        p = write_amount(p, s.outputs[i].fen(), true);
+        from = key_ends_[i];
+    }
+    *p++ = '}';
+    out.append(buf, static_cast<std::size_t>(p - buf));
+}
+
+void ResultWriter::write_error(const ClaimRecord& r, std::string& out) const { claimgraph::write_error(*g_, r, format_, out); }
+
 }  // namespace claimgraph

@@ -66,13 +66,13 @@ struct Line {
 // One worker's state, kept from block to block.
 class Worker {
 public:
-    Worker(const Graph& g, Ledger& ledger, std::size_t index, std::size_t workers)
-        : g_(g), ledger_(ledger), index_(index), workers_(workers), decoder_(g) {}
+    Worker(const Graph& g, const ResultFormat& format, Ledger& ledger, std::size_t index, std::size_t workers)
+        : g_(g), writer_(g, format), ledger_(ledger), index_(index), workers_(workers), decoder_(g) {}
 
     // Settles this worker's lines of the block; its rows go to rows(slot),
     // each with the index of its line (two slots: one block's rows are put in
     // order while the next block is settled).
-    void run(std::span<const Line> lines, const ResultFormat& format, int slot) {
+    void run(std::span<const Line> lines, int slot) {
         std::string& out_ = out_slots_[slot];
         std::vector<Row>& rows_ = row_slots_[slot];
         out_.clear();
@@ -92,7 +92,7 @@ public:
                 }
             }
             if (!decoded) decode(lines[j]);
-            settle_one(format, out_);
+            settle_one(out_);
             out_ += '\n';
             rows_.push_back({j, out_.size()});
         }
@@ -114,9 +114,9 @@ private:
         r_.claim.line = line.number;
     }
 
-    void settle_one(const ResultFormat& format, std::string& out_) {
+    void settle_one(std::string& out_) {
         if (!r_.ok) {
-            write_error(g_, r_, format, out_);
+            writer_.write_error(r_, out_);
             ++counts_.errors;
             return;
         }
@@ -126,16 +126,17 @@ private:
             s_.status = SettleStatus::error;
             s_.field = "claim_id";
             s_.message = std::move(why);
-            write_result(g_, s_, format, out_);
+            writer_.write(s_, out_);
             ++counts_.errors;
             return;
         }
         g_.settle(r_.claim, ledger_, s_);
-        write_result(g_, s_, format, out_);
+        writer_.write(s_, out_);
         detail::count(counts_, s_.status);
     }
 
     const Graph& g_;
+    ResultWriter writer_;
     Ledger& ledger_;
     std::size_t index_, workers_;
     ClaimDecoder decoder_;
@@ -151,11 +152,11 @@ private:
 // Workers settling one block on their own threads while the caller goes on.
 class Running {
 public:
-    Running(std::vector<Worker>& workers, std::span<const Line> lines, const ResultFormat& format, int slot) {
+    Running(std::vector<Worker>& workers, std::span<const Line> lines, int slot) {
         for (Worker& w : workers)
-            threads_.emplace_back([&w, lines, &format, slot, this] {
+            threads_.emplace_back([&w, lines, slot, this] {
                 try {
-                    w.run(lines, format, slot);
+                    w.run(lines, slot);
                 } catch (...) {
                     std::lock_guard lock(mutex_);
                     if (!failure_) failure_ = std::current_exception();
@@ -195,7 +196,7 @@ BatchCounts settle_stream(const Graph& g, std::istream& in, std::span<Ledger* co
     if (ledgers.empty()) throw std::invalid_argument("settle_stream: at least one ledger is needed");
     std::vector<Worker> workers;
     workers.reserve(ledgers.size());
-    for (std::size_t w = 0; w < ledgers.size(); ++w) workers.emplace_back(g, *ledgers[w], w, ledgers.size());
+    for (std::size_t w = 0; w < ledgers.size(); ++w) workers.emplace_back(g, format, *ledgers[w], w, ledgers.size());
 
     std::string out;
     write_header(g, format, out);
@@ -244,7 +245,7 @@ BatchCounts settle_stream(const Graph& g, std::istream& in, std::span<Ledger* co
 
     if (workers.size() == 1) {  // one thread: no overlap
         while (read(0)) {
-            workers[0].run(lines[0], format, 0);
+            workers[0].run(lines[0], 0);
             put_in_order(0);
         }
     } else {
@@ -252,7 +253,7 @@ BatchCounts settle_stream(const Graph& g, std::istream& in, std::span<Ledger* co
         int slot = 0;
         bool more = read(slot), started = false;
         for (; more; slot ^= 1) {
-            Running running(workers, lines[slot], format, slot);
+            Running running(workers, lines[slot], slot);
             if (started) put_in_order(slot ^ 1);
             more = read(slot ^ 1);
             running.finish();
