@@ -353,7 +353,7 @@ TEST_CASE("parse_date agrees with <chrono> on every month and day of years 0 to 
         out.days = static_cast<std::int32_t>(std::chrono::sys_days{ymd}.time_since_epoch().count());
         return true;
     };
-    char text[11];
+    char text[32];
     for (int y = 0; y <= 9999; y += (y < 500 || y > 9500 || y % 100 < 5) ? 1 : 7) {
         for (unsigned m = 0; m <= 13; ++m) {
             for (unsigned d = 0; d <= 32; ++d) {
