@@ -287,6 +287,26 @@ TEST_CASE("writer: exact result format", "[io]") {
         CHECK_THAT(out, Contains(R"("medfee_sumamt":"0.05","fulamt_ownpay_amt":"0.10","overlmt_selfpay":"1.00")"));
         CHECK_THAT(out, Contains(R"("maf_pay":"-0.05","oth_pay":"-1.00")"));
     }
+    SECTION("every digit count, both signs and the extremes, also through ResultWriter") {
+        std::vector<std::int64_t> values{INT64_MIN, INT64_MAX, INT64_MIN + 1, -1, 0, 1};
+        for (std::int64_t p = 1; p <= 1000000000000000000; p *= 10)
+            for (std::int64_t v : {p - 1, p, p + 1, 9 * p, -p, -(p - 1)}) values.push_back(v);
+        while (values.size() % 12 != 0) values.push_back(42);
+        const ResultWriter writer(g, ResultFormat{});
+        for (std::size_t from = 0; from < values.size(); from += 12) {
+            s.outputs.clear();
+            for (std::size_t i = 0; i < 12; ++i) s.outputs.push_back(Money::from_fen(values[from + i]));
+            std::string want = R"({"claim_id":"G01-1")";
+            for (std::size_t i = 0; i < 12; ++i) want += ",\"" + names[i] + "\":\"" + format_money(s.outputs[i]) + "\"";
+            want += "}";
+            out.clear();
+            write_result_json(g, s, out);
+            CHECK(out == want);
+            out.clear();
+            writer.write(s, out);
+            CHECK(out == want);
+        }
+    }
     SECTION("rejected and error rows, escaped") {
         Settlement r;
         r.claim_id = "Q\"1\\";
