@@ -87,22 +87,41 @@ TEST_CASE("settle_file: keys in any order or escaped, and a last line without a 
     // The same member written three ways; the keys come last, escaped, or first.
     text += "{" + body + R"(,"date":"2026-05-01","member_id":"M7","claim_id":"K-3"})" + "\n";
     text += R"({"claim_id":"K-\u0032","member_id":"M\u0037","date":"2026-03-01",)" + body + "}\n";
+    // Written compactly, keys first (the key scan's fast case), and the same
+    // with an escape in the member id, which that case must leave to the others.
+    text += R"({"claim_id":"K-4","member_id":"M7","date":"2026-06-01",)" + body + "}\n";
+    text += R"({"claim_id":"K-5","member_id":"M\u0037","date":"2026-07-01",)" + body + "}\n";
     text += R"({ "claim_id" : "K-1" , "member_id" : "M7" , "date" : "2026-01-01" , )" + body + "}";  // no newline
     BatchCounts want_counts, got_counts;
     const std::string want = via_records(g, text, want_counts);
-    CHECK(want_counts.settled == 3);
+    CHECK(want_counts.settled == 5);
     for (std::size_t threads : {1u, 2u}) {
         const std::string got = via_file(g, text, threads, got_counts);
         CHECK(got == want);
-        CHECK(got_counts.settled == 3);
+        CHECK(got_counts.settled == 5);
+    }
+    // On a stream in settlement order too, on one thread or several (where
+    // each line's member picks its thread).
+    std::string in_order;
+    for (const std::size_t k : {4u, 1u, 0u, 2u, 3u}) in_order += lines_of(text)[k] + "\n";
+    std::string want_stream;
+    for (std::size_t threads : {1u, 2u, 3u}) {
+        std::vector<MemoryLedger> ledgers(threads);
+        std::vector<Ledger*> ptrs;
+        for (auto& l : ledgers) ptrs.push_back(&l);
+        std::istringstream in(in_order);
+        std::string out;
+        CHECK(settle_stream(g, in, ptrs, ResultFormat{}, [&](std::string_view t) { out += t; }).settled == 5);
+        if (threads == 1) want_stream = out;
+        CHECK(out == want_stream);
     }
     // The first admission of the year, by date whatever the line order, pays
-    // the full deductible; the later two pay the halved one.
+    // the full deductible; the later ones pay the halved one.
     const auto rows = parse_jsonl(want);
-    REQUIRE(rows.size() == 3);
-    CHECK(rows[2].first == "K-1");
-    CHECK(rows[0].second.at("act_pay_dedc") == rows[1].second.at("act_pay_dedc"));
-    CHECK(rows[2].second.at("act_pay_dedc") != rows[0].second.at("act_pay_dedc"));
+    REQUIRE(rows.size() == 5);
+    CHECK(rows[4].first == "K-1");
+    for (std::size_t k : {1u, 2u, 3u}) CHECK(rows[0].second.at("act_pay_dedc") == rows[k].second.at("act_pay_dedc"));
+    CHECK(rows[4].second.at("act_pay_dedc") != rows[0].second.at("act_pay_dedc"));
 }
 
 TEST_CASE("settle_file: line numbers in error rows count blank lines in either half of the file", "[file]") {
