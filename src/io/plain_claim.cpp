@@ -629,7 +629,7 @@ bool PlainClaimReader::read_items(Cursor& in, Claim& c) {
         if (count == room) {
             // Fresh rows are zero, as start_item leaves them; the present
             // flags get 8 bytes of slack for the 8-byte store below.
-            room = room == 0 ? 16 : 2 * room;
+            room = room == 0 ? 8 : 2 * room;  // 8 lines first, as start_item: a record kept in memory holds no more
             c.items.resize(room * n);
             c.item_present.resize(room * n + 8);
             c.item_texts.resize(room * n);
