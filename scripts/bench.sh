@@ -106,12 +106,17 @@ EOF
 : >"$OUT/e2e.txt"
 THREADS=(1)
 if "$BUILD_DIR/claimgraph" settle --help 2>/dev/null | grep -q -- '--threads'; then THREADS+=(2); fi
-for t in "${THREADS[@]}"; do
-  for ((r = 1; r <= E2E_RUNS; r++)); do
-    say "end to end: claimgraph settle, $t thread(s), run $r/$E2E_RUNS"
-    run_e2e "$t" "$r"
+# E2E_RUNS runs per thread count; $1 is "" (the shuffled file) or "sorted".
+run_e2e_all() {
+  local t r
+  for t in "${THREADS[@]}"; do
+    for ((r = 1; r <= E2E_RUNS; r++)); do
+      say "end to end: claimgraph settle${1:+ --$1}, $t thread(s), run $r/$E2E_RUNS"
+      run_e2e "$1$t" "$r"
+    done
   done
-done
+}
+run_e2e_all ""
 # The same claims in settlement order (member_id, date, claim_id: the generator
 # writes those keys as the 4th, 8th and 12th '"'-separated fields), for --sorted.
 SORTED_FILE=$OUT/claims-$E2E_CLAIMS-$SEED.sorted.jsonl
@@ -120,12 +125,7 @@ if [[ ! -s $SORTED_FILE ]]; then
   LC_ALL=C sort -t'"' -k8,8 -k12,12 -k4,4 -S 1G "$CLAIMS_FILE" >"$SORTED_FILE.part"
   mv "$SORTED_FILE.part" "$SORTED_FILE"
 fi
-for t in "${THREADS[@]}"; do
-  for ((r = 1; r <= E2E_RUNS; r++)); do
-    say "end to end: claimgraph settle --sorted, $t thread(s), run $r/$E2E_RUNS"
-    run_e2e "sorted$t" "$r"
-  done
-done
+run_e2e_all sorted
 if [[ -f $OUT/results-t2.jsonl ]] && ! cmp -s "$OUT/results-t1.jsonl" "$OUT/results-t2.jsonl"; then
   echo "bench.sh: --threads 2 wrote different results from 1 thread" >&2
   exit 1

@@ -22,6 +22,15 @@ inline const Graph& demo() {
     return g;
 }
 
+// N in-memory ledgers and the pointers the batch and stream APIs take.
+struct Ledgers {
+    explicit Ledgers(std::size_t n) : owned(n) {
+        for (auto& l : owned) ptrs.push_back(&l);
+    }
+    std::vector<MemoryLedger> owned;
+    std::vector<Ledger*> ptrs;
+};
+
 inline std::string slurp(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     REQUIRE(in);

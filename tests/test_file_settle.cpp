@@ -32,10 +32,8 @@ std::string via_file(const Graph& g, const std::string& text, std::size_t thread
         std::ofstream out(path, std::ios::binary);
         out << text;
     }
-    std::vector<MemoryLedger> ledgers(threads);
-    std::vector<Ledger*> ptrs;
-    for (auto& l : ledgers) ptrs.push_back(&l);
-    std::string result = settle_file(g, path, ptrs, counts, format);
+    Ledgers ledgers(threads);
+    std::string result = settle_file(g, path, ledgers.ptrs, counts, format);
     std::remove(path.c_str());
     return result;
 }
@@ -106,12 +104,10 @@ TEST_CASE("settle_file: keys in any order or escaped, and a last line without a 
     for (const std::size_t k : {4u, 1u, 0u, 2u, 3u}) in_order += lines_of(text)[k] + "\n";
     std::string want_stream;
     for (std::size_t threads : {1u, 2u, 3u}) {
-        std::vector<MemoryLedger> ledgers(threads);
-        std::vector<Ledger*> ptrs;
-        for (auto& l : ledgers) ptrs.push_back(&l);
+        Ledgers ledgers(threads);
         std::istringstream in(in_order);
         std::string out;
-        CHECK(settle_stream(g, in, ptrs, ResultFormat{}, [&](std::string_view t) { out += t; }).settled == 5);
+        CHECK(settle_stream(g, in, ledgers.ptrs, ResultFormat{}, [&](std::string_view t) { out += t; }).settled == 5);
         if (threads == 1) want_stream = out;
         CHECK(out == want_stream);
     }

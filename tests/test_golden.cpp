@@ -100,17 +100,15 @@ TEST_CASE("Golden claims settle identically on 1, 2 and 4 threads", "[golden][pa
     CHECK(one_counts.settled == 530);
     CHECK(one_counts.errors == 1);
     for (std::size_t threads : {2u, 4u}) {
-        std::vector<MemoryLedger> ledgers(threads);
-        std::vector<Ledger*> ptrs;
-        for (auto& l : ledgers) ptrs.push_back(&l);
+        Ledgers ledgers(threads);
         BatchCounts counts;
-        const std::string many = settle_records(g, records, ptrs, counts, ResultFormat{});
+        const std::string many = settle_records(g, records, ledgers.ptrs, counts, ResultFormat{});
         INFO(threads << " threads");
         CHECK(many == one);
         CHECK(counts.settled == one_counts.settled);
         CHECK(counts.errors == one_counts.errors);
         std::size_t used = 0;
-        for (const auto& l : ledgers) used += l.member_count() > 0;
+        for (const auto& l : ledgers.owned) used += l.member_count() > 0;
         CHECK(used == threads);
     }
 }

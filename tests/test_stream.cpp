@@ -16,16 +16,32 @@
 using namespace claimgraph;
 using namespace claimgraph::testing;
 
-TEST_CASE("settle_stream on input in settlement order matches the batch results", "[stream]") {
-    const std::string root = CLAIMGRAPH_SOURCE_DIR;
-    const Graph g = compile_policy_file(root + "/rules/demo-city-2026.yaml");
-    const std::string text = slurp(root + "/tests/golden/demo-city-2026/claims.jsonl");
-    auto records = read_claims_jsonl(g, text);
-    const auto raw = lines_of(text);
-    REQUIRE(raw.size() == records.size());
+namespace {
+
+// The golden claims: lines, records and their settlement order.
+struct Golden {
+    std::vector<std::string> raw;
+    std::vector<ClaimRecord> records;
     std::vector<Claim> claims;
-    for (const auto& r : records) claims.push_back(r.claim);
-    const auto order = settlement_order(claims);
+    std::vector<std::uint32_t> order;
+};
+
+Golden golden() {
+    Golden g;
+    const std::string text = slurp(std::string(CLAIMGRAPH_SOURCE_DIR) + "/tests/golden/demo-city-2026/claims.jsonl");
+    g.raw = lines_of(text);
+    g.records = read_claims_jsonl(demo(), text);
+    REQUIRE(g.raw.size() == g.records.size());
+    for (const auto& r : g.records) g.claims.push_back(r.claim);
+    g.order = settlement_order(g.claims);
+    return g;
+}
+
+}  // namespace
+
+TEST_CASE("settle_stream on input in settlement order matches the batch results", "[stream]") {
+    const Graph& g = demo();
+    const auto [raw, records, claims, order] = golden();
 
     // The batch path's line for each claim id.
     MemoryLedger batch_ledger;
@@ -47,8 +63,7 @@ TEST_CASE("settle_stream on input in settlement order matches the batch results"
 }
 
 TEST_CASE("settle_stream refuses a claim out of order or repeated, and goes on", "[stream]") {
-    const std::string root = CLAIMGRAPH_SOURCE_DIR;
-    const Graph g = compile_policy_file(root + "/rules/demo-city-2026.yaml");
+    const Graph& g = demo();
     const std::string claim =
         R"({"claim_id":"%ID%","member_id":"M1","date":"%DATE%","insutype":"employee","med_type":"inpatient","hosp_lv":2,)"
         R"("region":"local","referred":false,"emergency":false,"retired":false,"tags":[],"hmb_enrolled":false,)"
@@ -76,14 +91,8 @@ TEST_CASE("settle_stream refuses a claim out of order or repeated, and goes on",
 }
 
 TEST_CASE("settle_stream writes the same rows on 1, 2 or 3 threads, across blocks", "[stream]") {
-    const std::string root = CLAIMGRAPH_SOURCE_DIR;
-    const Graph g = compile_policy_file(root + "/rules/demo-city-2026.yaml");
-    const std::string text = slurp(root + "/tests/golden/demo-city-2026/claims.jsonl");
-    auto records = read_claims_jsonl(g, text);
-    const auto raw = lines_of(text);
-    std::vector<Claim> claims;
-    for (const auto& r : records) claims.push_back(r.claim);
-    const auto order = settlement_order(claims);
+    const Graph& g = demo();
+    const auto [raw, records, claims, order] = golden();
 
     // 400 copies of the golden members, interleaved claim by claim (over 8 MB,
     // so more than one block), each member's claims still in order. Among
@@ -124,13 +133,11 @@ TEST_CASE("settle_stream writes the same rows on 1, 2 or 3 threads, across block
     BatchCounts want_counts;
     for (std::size_t threads : {1u, 2u, 3u}) {
         INFO(threads << " threads");
-        std::vector<MemoryLedger> ledgers(threads);
-        std::vector<Ledger*> ptrs;
-        for (auto& l : ledgers) ptrs.push_back(&l);
+        Ledgers ledgers(threads);
         std::istringstream in(input);
         std::string out;
         std::size_t sinks = 0;
-        const BatchCounts counts = settle_stream(g, in, ptrs, ResultFormat{}, [&](std::string_view t) {
+        const BatchCounts counts = settle_stream(g, in, ledgers.ptrs, ResultFormat{}, [&](std::string_view t) {
             out += t;
             ++sinks;
         });
@@ -191,12 +198,10 @@ TEST_CASE("settle_stream: a line longer than a block, a block of blank lines, a 
     REQUIRE(want_counts.settled == 3);
     for (std::size_t threads : {1u, 2u}) {
         INFO(threads << " threads");
-        std::vector<MemoryLedger> ledgers(threads);
-        std::vector<Ledger*> ptrs;
-        for (auto& l : ledgers) ptrs.push_back(&l);
+        Ledgers ledgers(threads);
         std::istringstream in(text);
         std::string out;
-        const BatchCounts counts = settle_stream(g, in, ptrs, ResultFormat{}, [&](std::string_view t) { out += t; });
+        const BatchCounts counts = settle_stream(g, in, ledgers.ptrs, ResultFormat{}, [&](std::string_view t) { out += t; });
         CHECK(out == want);
         CHECK(counts.settled == 3);
     }
