@@ -265,6 +265,23 @@ TEST_CASE("decoder fast path: strings of every length with an odd byte at every 
             }
         }
     }
+    // The same among Chinese characters (read several at a time), and with
+    // an ASCII byte or a lead E0/ED breaking the run.
+    const std::vector<std::string> cjk = {"\xe4\xb8\xad", "\xe9\xbe\x99", "\xef\xbf\xbd", "\xe1\x80\x80"};
+    for (std::size_t chars = 0; chars <= 23; ++chars) {
+        for (std::size_t at = 0; at <= chars; ++at) {
+            for (std::size_t o = 0; o <= odd.size(); ++o) {
+                if (at == chars && o > 0) break;
+                std::string text;
+                for (std::size_t c = 0; c < chars; ++c) {
+                    if (c == at && o < odd.size()) text += odd[o];
+                    else if (c == at) text += "B";
+                    else text += cjk[(c + chars) % cjk.size()];
+                }
+                check_same(fast, full, with_value("@NAME@", "\"" + text + "\""));
+            }
+        }
+    }
 }
 
 TEST_CASE("decoder fast path: nothing in the padding after a line counts", "[io][decoder]") {

@@ -70,6 +70,25 @@ inline bool valid_utf8(const char* text, std::size_t n) {
     if (n > 64) return simdjson::validate_utf8(text, n);
     const auto* s = reinterpret_cast<const unsigned char*>(text);
     std::size_t i = 0;
+#if defined(__SSE2__)
+    // Up to five 3-byte characters at once: the first k bytes are leads
+    // 1110xxxx at every third place and 10xxxxxx between, with no lead E0 or
+    // ED (whose second byte is limited). The scalar loop checks the rest, or
+    // everything when this shape does not hold.
+    if (n >= 3) {
+        const std::size_t k = (n < 15 ? n : 15) / 3 * 3;
+        const unsigned bits = (1u << k) - 1;
+        const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
+        const unsigned lead = static_cast<unsigned>(
+            _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(x, _mm_set1_epi8(static_cast<char>(0xF0))), _mm_set1_epi8(static_cast<char>(0xE0)))));
+        const unsigned cont = static_cast<unsigned>(
+            _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(x, _mm_set1_epi8(static_cast<char>(0xC0))), _mm_set1_epi8(static_cast<char>(0x80)))));
+        const unsigned edge = static_cast<unsigned>(_mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(static_cast<char>(0xE0))), _mm_cmpeq_epi8(x, _mm_set1_epi8(static_cast<char>(0xED))))));
+        constexpr unsigned kLeads = 0x1249;  // places 0, 3, 6, 9, 12
+        if ((lead & bits) == (kLeads & bits) && (cont & bits) == (~kLeads & bits) && (edge & bits) == 0) i = k;
+    }
+#endif
     while (i < n) {
         const unsigned b0 = s[i];
         if (b0 < 0x80) {
