@@ -387,6 +387,9 @@ PlainClaimReader::Keys::Keys(std::vector<std::string_view> names)
 }
 
 PlainClaimReader::Labels::Labels(std::vector<std::string_view> names) : lookup(matchable(names)) {
+    digit.fill(-1);
+    for (std::size_t i = names.size(); i-- > 0;)  // the first one wins, as in EnumType::index_of
+        if (names[i].size() == 1 && names[i][0] >= '0' && names[i][0] <= '9') digit[static_cast<std::size_t>(names[i][0] - '0')] = static_cast<int>(i);
     const auto ok = matchable(names);
     for (std::size_t i = 0; i < ok.size(); ++i)
         if (ok[i] != "\"") patterns.add("\"" + std::string(ok[i]) + "\"", static_cast<int>(i));
@@ -555,11 +558,20 @@ bool PlainClaimReader::read_claim(Cursor& r, Claim& c) {
                 c.fields[f] = v;
                 c.present[f] = 1;
                 break;
-            case Kind::label:
-                if (!read_label(r, labels_[static_cast<std::size_t>(plan.labels)], v)) return false;
+            case Kind::label: {
+                Labels& labels = labels_[static_cast<std::size_t>(plan.labels)];
+                // A one-digit number and its delimiter (hosp_lv: 2).
+                const unsigned d = static_cast<unsigned>(static_cast<unsigned char>(*r.p)) - '0';
+                if (d <= 9 && labels.digit[d] >= 0 && r.p + 1 < r.end && delimiter(r.p[1])) {
+                    v = labels.digit[d];
+                    ++r.p;
+                } else if (!read_label(r, labels, v)) {
+                    return false;
+                }
                 c.fields[f] = v;
                 c.present[f] = 1;
                 break;
+            }
             case Kind::tags:
                 if (!read_tags(r, c, f, labels_[static_cast<std::size_t>(plan.labels)])) return false;
                 break;

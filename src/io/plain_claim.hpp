@@ -102,6 +102,7 @@ private:
         explicit Labels(std::vector<std::string_view> names);
         Patterns patterns;
         KeyLookup lookup;
+        std::array<int, 10> digit;  // the label "0".."9" written as a number (hosp_lv: 2), or -1
     };
     struct Plan {
         Kind kind = Kind::other;
