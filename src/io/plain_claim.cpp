@@ -95,6 +95,7 @@ inline bool valid_utf8(const char* text, std::size_t n) {
             ++i;
             continue;
         }
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
         if (i + 6 <= n) {
             // Two such characters at once, when neither lead byte is E0 or ED
             // (the only leads whose second byte is limited).
@@ -116,6 +117,7 @@ inline bool valid_utf8(const char* text, std::size_t n) {
                 continue;
             }
         }
+#endif
         if (b0 < 0xC2) return false;  // a continuation byte, or an overlong 2-byte form
         if (b0 < 0xE0) {
             if (i + 1 >= n || (s[i + 1] & 0xC0) != 0x80) return false;
@@ -454,9 +456,11 @@ PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_k
         else if (!f.optional)
             item_required_ |= bit;
     }
-    for (unsigned m = 0; m < 256; ++m)
-        for (unsigned b = 0; b < 8; ++b)
-            if (m >> b & 1) present_bytes_[m] |= std::uint64_t{1} << (8 * b);  // little-endian bytes
+    for (unsigned m = 0; m < 256; ++m) {
+        unsigned char bytes[8];
+        for (unsigned b = 0; b < 8; ++b) bytes[b] = static_cast<unsigned char>(m >> b & 1);
+        std::memcpy(&present_bytes_[m], bytes, 8);
+    }
 }
 
 bool PlainClaimReader::read(std::string_view line, Claim& c) {
