@@ -289,8 +289,10 @@ TEST_CASE("writer: exact result format", "[io]") {
     }
     SECTION("every digit count, both signs and the extremes, also through ResultWriter") {
         std::vector<std::int64_t> values{INT64_MIN, INT64_MAX, INT64_MIN + 1, -1, 0, 1};
-        for (std::int64_t p = 1; p <= 1000000000000000000; p *= 10)
+        for (std::int64_t p = 1;; p *= 10) {
             for (std::int64_t v : {p - 1, p, p + 1, 9 * p, -p, -(p - 1)}) values.push_back(v);
+            if (p > INT64_MAX / 10) break;  // 10^18: the last power of ten in range
+        }
         while (values.size() % 12 != 0) values.push_back(42);
         const ResultWriter writer(g, ResultFormat{});
         for (std::size_t from = 0; from < values.size(); from += 12) {

@@ -178,6 +178,16 @@ struct ClaimDecoder::Impl {
         } catch (const ClaimError&) {
         }
         c.reset(s_);  // the full decoder reads it again and words any error
+        if (p != padded.data()) {
+            // In place, the padding is whatever follows the line (the next
+            // line, say), and simdjson's wording of some errors depends on
+            // it: a copy with blank padding words them the same way wherever
+            // the line was read from.
+            padded.assign(p, len);
+            padded.resize(len + padding, ' ');
+            p = padded.data();
+            capacity = padded.size();
+        }
         try {
             decode_object(p, len, capacity, c);
             finish_claim(s_, c);
