@@ -79,7 +79,7 @@ private:
     std::string_view name(const Member& m) const { return {names_.data() + m.name, m.name_size}; }
     std::uint32_t find_member(std::string_view id, std::uint32_t hash) const;
     std::uint32_t lookup(std::string_view id);
-    std::uint32_t add_member(std::string_view id);
+    std::uint32_t add_member(std::string_view id, std::uint32_t hash);
     // The key's id, or 0 for no key; `create` interns a new one (else -1 when unknown).
     std::int64_t key_id(std::string_view key, bool create);
     std::uint32_t position(const Member& m, const Column& col) const;
@@ -96,6 +96,7 @@ private:
     std::vector<Member> members_;
     std::vector<std::uint32_t> index_;  // open addressing over members_: member + 1, 0 when free
     std::uint32_t last_ = npos;         // a member's claims come together: skip the hash for them
+    std::uint32_t missed_hash_ = 0;     // the hash of the id lookup() last failed to find
     std::vector<Column> columns_;
     std::vector<Layout> layouts_{Layout{0, 0}};  // layout 0: a new member's, with no cells
     std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> layout_ids_;  // by step_
@@ -109,6 +110,12 @@ private:
     const Cell* pending_ = nullptr;
     std::size_t pending_size_ = 0;
     bool pending_all_ = false;  // every pending cell had a value
+    // What locate() last saw, when its cells were one member's run of
+    // distinct columns: that member (npos: not stored yet, missed_hash_ its
+    // hash), so add_claim can give the run its cells without finding it again.
+    bool located_one_ = false;
+    std::uint32_t located_member_ = npos;
+    bool add_run(std::span<const Cell> cells);
     // The last few layout steps (layout_after), tried before the hash map:
     // nearly every member takes one of a handful of steps.
     struct RecentStep {

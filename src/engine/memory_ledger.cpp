@@ -44,15 +44,16 @@ std::uint32_t MemoryLedger::find_member(std::string_view id, std::uint32_t hash)
 
 std::uint32_t MemoryLedger::lookup(std::string_view id) {
     if (last_ != npos && name(members_[last_]) == id) return last_;
-    const std::uint32_t m = find_member(id, hash_of(id));
+    const std::uint32_t hash = hash_of(id);
+    const std::uint32_t m = find_member(id, hash);
     if (m != npos) last_ = m;
+    else missed_hash_ = hash;
     return m;
 }
 
-std::uint32_t MemoryLedger::add_member(std::string_view id) {
+std::uint32_t MemoryLedger::add_member(std::string_view id, std::uint32_t hash) {
     // Everything that can throw comes before the member is visible, so a failed
     // allocation leaves at most some unreferenced bytes behind.
-    const std::uint32_t hash = hash_of(id);
     if ((members_.size() + 1) * 4 > index_.size() * 3) {  // keep the load under 3/4
         std::vector<std::uint32_t> bigger(std::max<std::size_t>(16, index_.size() * 2));
         const std::size_t mask = bigger.size() - 1;
@@ -98,10 +99,12 @@ bool MemoryLedger::locate(std::span<const Cell> cells) {
     std::uint32_t* const w = where_.data();
     const Cell* const cs = cells.data();
     bool all = true;
+    located_one_ = false;
     // One run of cells per member (the evaluator passes one run).
     for (std::size_t i = 0; i < n;) {
         const std::string_view id = cs[i].member;
         const std::uint32_t m = lookup(id);
+        if (i == 0) located_member_ = m;
         const Layout l = m == npos ? Layout{0, 0} : layouts_[members_[m].layout];
         const Column* const cols = columns_.data() + l.first;
         const std::uint32_t size = l.size, base = m == npos ? 0 : members_[m].values;
@@ -117,6 +120,7 @@ bool MemoryLedger::locate(std::span<const Cell> cells) {
             w[i] = pos == npos ? npos : base + pos;
             all &= pos != npos;
         } while (++i < n && same(cs[i].member, id));
+        located_one_ = i == n;
     }
     return all;
 }
@@ -165,11 +169,37 @@ void MemoryLedger::add_claim(std::span<const Cell> cells, std::span<const std::i
         return;
     }
     pending_ = nullptr;
-    if (!pending_all_) {
+    if (!pending_all_ && !add_run(cells)) {
         make_room(cells);
         locate(cells);
     }
     apply(deltas);
+}
+
+// make_room and locate again in one pass, for the cells of one member
+// (locate's located_one_): a member's first claim, or its first of a new
+// year, gains its missing cells after the columns it has, in cell order, so
+// where_ follows from the member's new place without another search or hash.
+bool MemoryLedger::add_run(std::span<const Cell> cells) {
+    if (!located_one_ || cells.empty()) return false;
+    // Distinct columns for certain (Graph::settle names each accumulator
+    // once, in order); anything else may name a missing cell twice.
+    for (std::size_t k = 1; k < cells.size(); ++k)
+        if (cells[k].accumulator <= cells[k - 1].accumulator) return false;
+    std::uint32_t m = located_member_;
+    if (m == npos) m = add_member(cells[0].member, missed_hash_);
+    fresh_.clear();
+    for (std::size_t k = 0; k < cells.size(); ++k)
+        if (where_[k] == npos)
+            fresh_.push_back(Column{cells[k].accumulator, cells[k].period,
+                                    cells[k].key.empty() ? 0u : static_cast<std::uint32_t>(key_id(cells[k].key, true))});
+    const std::uint32_t was = members_[m].values, size = layouts_[members_[m].layout].size;
+    add_columns(m, fresh_);
+    const std::uint32_t now = members_[m].values;
+    std::uint32_t* const w = where_.data();
+    for (std::size_t k = 0, j = 0; k < cells.size(); ++k)
+        w[k] = w[k] == npos ? now + size + static_cast<std::uint32_t>(j++) : w[k] - was + now;
+    return true;
 }
 
 // Phase 2 of an add, every cell located: apply the deltas; an overflow (or no
@@ -179,7 +209,9 @@ void MemoryLedger::apply(std::span<const std::int64_t> deltas) {
     const std::uint32_t* const w = where_.data();
     std::size_t i = 0;
     try {
-        for (; i < deltas.size(); ++i) store(w[i], detail::checked_add(load(w[i]), deltas[i]));
+        // Most of a claim's deltas are 0 (stages that paid nothing).
+        for (; i < deltas.size(); ++i)
+            if (deltas[i] != 0) store(w[i], detail::checked_add(load(w[i]), deltas[i]));
     } catch (...) {
         while (i-- > 0) store(w[i], load(w[i]) - deltas[i]);
         throw;
@@ -195,7 +227,7 @@ void MemoryLedger::make_room(std::span<const Cell> cells) {
         for (j = i + 1; j < cells.size() && same(cells[j].member, id); ++j) {
         }
         std::uint32_t m = lookup(id);
-        if (m == npos) m = add_member(id);
+        if (m == npos) m = add_member(id, missed_hash_);
         fresh_.clear();
         for (std::size_t k = i; k < j; ++k) {
             if (where_[k] != npos) continue;
