@@ -35,7 +35,8 @@ XCode xcode(OpCode c) {
         case OpCode::fail_if: return XCode::fail_if;
         case OpCode::lines: return XCode::lines;
         case OpCode::skip_unless: return XCode::skip;
-        case OpCode::table: case OpCode::product_round: break;
+        case OpCode::product_round: return XCode::product_round;
+        case OpCode::table: break;
     }
     return XCode::generic;
 }
@@ -174,6 +175,13 @@ void build_claim_code(const Program& p, FastProgram& f) {
                 default: break;
             }
         }
+        // The rounding the lowering emits nearly everywhere, fen·bp to fen
+        // half up, inline with its divisor a constant.
+        const bool fen = (x.code == XCode::round || x.code == XCode::bands_round) &&
+                         static_cast<RoundMode>(x.mode) == RoundMode::half_up &&
+                         f.imms[static_cast<std::size_t>(x.code == XCode::round ? x.k : x.c)] == 10000 &&
+                         f.imms[static_cast<std::size_t>(x.code == XCode::round ? x.k : x.c) + 1] == 1;
+        if (fen) x.code = x.code == XCode::round ? XCode::round_fen : XCode::bands_round_fen;
         f.code.push_back(x);
         i += used;
     }
@@ -218,7 +226,8 @@ bool run_fast(const Program& p, const FastProgram& f, const Claim& c, std::int64
         &&add, &&sub, &&mul, &&neg, &&min, &&max, &&rescale, &&round, &&eq, &&ne, &&lt, &&le, &&gt, &&ge, &&and_,
         &&or_, &&not_, &&select, &&tags_any, &&tags_all, &&generic, &&bands, &&fail_if, &&lines, &&skip,
         &&add_max, &&sub_max, &&max_min, &&add_clamp, &&sub_clamp, &&tags_sel, &&eq_sel, &&ne_sel, &&lt_sel,
-        &&le_sel, &&gt_sel, &&ge_sel, &&sel_add, &&sel2, &&bands_round, &&table1, &&table2, &&end,
+        &&le_sel, &&gt_sel, &&ge_sel, &&sel_add, &&sel2, &&bands_round, &&table1, &&table2, &&round_fen,
+        &&bands_round_fen, &&product_round, &&end,
     };
     static_assert(sizeof(labels) / sizeof(labels[0]) == static_cast<std::size_t>(XCode::end) + 1);
     const XOp* op = f.code.data();
@@ -257,8 +266,9 @@ bool run_fast(const Program& p, const FastProgram& f, const Claim& c, std::int64
     le: CG_BIN(x <= y)
     gt: CG_BIN(x > y)
     ge: CG_BIN(x >= y)
-    and_: CG_BIN(x && y)
-    or_: CG_BIN(x || y)
+    // Bitwise on 0/1: && and || compiled to branches.
+    and_: CG_BIN((x != 0) & (y != 0))
+    or_: CG_BIN((x != 0) | (y != 0))
     not_:
         s[op->dst] = !s[op->a];
         CG_NEXT;
@@ -289,7 +299,9 @@ bool run_fast(const Program& p, const FastProgram& f, const Claim& c, std::int64
         // are zeroed here rather than before every claim.
         if (!s[op->a]) {
             const std::int32_t* z = f.zero.data() + op->k;
-            for (std::uint16_t j = 0; j < op->b; ++j) s[z[j]] = 0;
+            const std::size_t nz = op->b;
+#pragma GCC unroll 4
+            for (std::size_t j = 0; j < nz; ++j) s[z[j]] = 0;
             op += op->n;
         }
         CG_NEXT;
@@ -353,6 +365,24 @@ bool run_fast(const Program& p, const FastProgram& f, const Claim& c, std::int64
         exec_bands(p, p.ops[static_cast<std::size_t>(op->k)], s);
         s[op->n] = round_fast(s[op->dst], imm[op->c], imm[op->c + 1], static_cast<RoundMode>(op->mode));
         CG_NEXT;
+    round_fen:
+        s[op->dst] = round_div_const<10000, RoundMode::half_up>(s[op->a]);
+        CG_NEXT;
+    bands_round_fen:
+        exec_bands(p, p.ops[static_cast<std::size_t>(op->k)], s);
+        s[op->n] = round_div_const<10000, RoundMode::half_up>(s[op->dst]);
+        CG_NEXT;
+    product_round: {
+        // The reference multiplies in 128 bits and divides that; a product
+        // that fits 64 bits rounds the same with a 64-bit division.
+        const Op& o = p.ops[static_cast<std::size_t>(op->k)];
+        std::int64_t v = s[o.a];
+        bool wide = false;
+        for (std::int32_t i = 0; i < o.n; ++i) wide |= __builtin_mul_overflow(v, s[p.args[static_cast<std::size_t>(o.extra + i)]], &v);
+        if (wide) run_op(p, o, s);
+        else s[o.dst] = round_fast(v, o.imm, o.imm2, static_cast<RoundMode>(o.mode));
+        CG_NEXT;
+    }
     table1:
         s[op->dst] = p.table_data[static_cast<std::size_t>(imm[op->k] + s[op->a] * imm[op->k + 1])];
         CG_NEXT;

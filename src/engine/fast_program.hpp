@@ -79,6 +79,10 @@ enum class XCode : std::uint8_t {
     add_max, sub_max, max_min, add_clamp, sub_clamp, tags_sel, eq_sel, ne_sel, lt_sel, le_sel, gt_sel, ge_sel,
     //   table1/table2     dst = table_data[imms[k] + a × imms[k+1] (+ b × imms[k+2])]
     sel_add, sel2, bands_round, table1, table2,
+    //   round_fen, bands_round_fen   round and bands_round rounding fen·bp half up to fen (imms unused)
+    round_fen, bands_round_fen,
+    //   product_round   Program::ops[k], its product in int64 when it fits
+    product_round,
     end,
 };
 
@@ -104,6 +108,16 @@ struct FastProgram {
     bool claim_ok = false;  // false: run Program::ops with the reference op loop
     std::vector<XOp> code;  // ends with XCode::end
     std::vector<std::int64_t> imms;
+    // Program::accumulators, outputs and stages as settle_impl reads them
+    // for every claim, packed (the Info structs also carry names and text).
+    // An accumulator's period start is month × 32 + day, compared with the
+    // claim's the same way; accs is empty if a start does not fit that.
+    struct Acc {
+        std::int32_t slot, delta, key_field;
+        std::uint32_t start;
+    };
+    std::vector<Acc> accs;
+    std::vector<std::int32_t> outputs;
 };
 
 std::shared_ptr<const FastProgram> build_fast_program(const Program& p);

@@ -163,8 +163,8 @@ void fuse_line_ops(LinePlan& lp) {
 // trip count, so it is unrolled or vectorized and its exit is always
 // predicted (a claim's item count varies, a per-op loop over it would
 // mispredict its exit once per op). A last partial block repeats its last
-// item in the spare rows: they compute what a real row computes (no new
-// overflow, valid table indexes) and are masked out of the sums.
+// item in its spare row: it computes what a real row computes (no new
+// overflow, valid table indexes) and is left out of the sums.
 constexpr std::size_t kBlock = 16;
 
 LinePlan build_line_plan(const Program& p) {
@@ -443,11 +443,9 @@ bool run_block(const Program& p, const LinePlan& plan, const Claim& c, std::int6
     const std::size_t last = std::min(n, first + W) - 1;
     // Each row's offset in the item arrays, once per block rather than once per field.
     std::size_t at[W];
-    std::int64_t keep[W];
-    for (std::size_t i = 0; i < W; ++i) {
-        at[i] = std::min(first + i, last) * nf;
-        keep[i] = first + i <= last ? -1 : 0;
-    }
+    for (std::size_t i = 0; i < W; ++i) at[i] = std::min(first + i, last) * nf;
+    // Blocks come in even sizes (run_line_columns): only the last row can be spare.
+    const bool spare = first + W - 1 > last;
     const std::int64_t* const items = c.items.data();
     const std::uint8_t* const present = c.item_present.data();
     for (const auto& k : plan.fields) {
@@ -461,30 +459,16 @@ bool run_block(const Program& p, const LinePlan& plan, const Claim& c, std::int6
         for (std::size_t i = 0; i < W; ++i) d[i] = v[at[i]];
     }
     if (!run_ops<W>(p, plan, cols)) return false;
-    // In item order from the slot's value, as the reference adds them;
-    // a spare row adds 0, which cannot overflow.
+    // In item order from the slot's value, as the reference adds them.
     for (std::size_t k = 0; k < plan.sums.size(); ++k) {
         const std::int64_t* v = column(plan.sums[k].column);
         std::int64_t t = totals[k];
-        // When the total and every value lie in [-2^58, 2^58), no prefix
-        // of at most 17 of them leaves int64: a plain (vectorized) sum is
-        // the checked one. Otherwise add one by one, checking each step.
-        constexpr std::uint64_t kBias = std::uint64_t{1} << 58;
-        std::uint64_t wide = (static_cast<std::uint64_t>(t) + kBias) >> 59;
-        std::uint64_t sum = 0;
-#pragma GCC unroll 4
-        for (std::size_t i = 0; i < W; ++i) {
-            const auto x = static_cast<std::uint64_t>(v[i] & keep[i]);
-            wide |= (x + kBias) >> 59;
-            sum += x;
-        }
-        if (wide == 0) {
-            t = static_cast<std::int64_t>(static_cast<std::uint64_t>(t) + sum);
-        } else {
-            bool o = false;
-            for (std::size_t i = 0; i < W; ++i) o |= __builtin_add_overflow(t, v[i] & keep[i], &t);
-            if (o) return false;
-        }
+        // Checked one by one, each add with its own (never taken) branch:
+        // fewer instructions than a vectorized sum with a range check.
+#pragma GCC unroll 16
+        for (std::size_t i = 0; i + 1 < W; ++i)
+            if (__builtin_add_overflow(t, v[i], &t)) return false;
+        if (!spare && __builtin_add_overflow(t, v[W - 1], &t)) return false;
         totals[k] = t;
     }
     return true;
@@ -518,22 +502,17 @@ bool run_line_columns(const Program& p, const LinePlan& plan, const Claim& c, st
     thread_local std::vector<std::int64_t> totals;
     totals.resize(plan.sums.size());
     for (std::size_t k = 0; k < plan.sums.size(); ++k) totals[k] = s[plan.sums[k].claim_slot];
-    // Blocks of kBlock rows; a last block of at most 3/4, 1/2 or 1/4 of
-    // kBlock items runs that many rows.
-    for (std::size_t first = 0; first < n;) {
-        if (n - first > kBlock * 3 / 4) {
-            if (!run_block<kBlock>(p, plan, c, cols, first, totals.data())) return false;
-            first += kBlock;
-        } else if (n - first > kBlock / 2) {
-            if (!run_block<kBlock * 3 / 4>(p, plan, c, cols, first, totals.data())) return false;
-            first += kBlock * 3 / 4;
-        } else if (n - first > kBlock / 4) {
-            if (!run_block<kBlock / 2>(p, plan, c, cols, first, totals.data())) return false;
-            first += kBlock / 2;
-        } else {
-            if (!run_block<kBlock / 4>(p, plan, c, cols, first, totals.data())) return false;
-            first += kBlock / 4;
-        }
+    // Blocks of kBlock rows; a last short block runs the even number of rows
+    // at or above its item count (one spare row at most, each costing the
+    // whole program; finer steps would multiply the copies of run_block).
+    static_assert(kBlock == 16);
+    using Run = bool (*)(const Program&, const LinePlan&, const Claim&, std::int64_t*, std::size_t, std::int64_t*);
+    static constexpr Run runs[] = {run_block<2>, run_block<4>, run_block<6>, run_block<8>,
+                                   run_block<10>, run_block<12>, run_block<14>, run_block<16>};
+    for (std::size_t first = 0; first < n; first += kBlock) {
+        const std::size_t left = n - first;
+        const Run run = left >= kBlock ? runs[7] : runs[(left - 1) / 2];
+        if (!run(p, plan, c, cols, first, totals.data())) return false;
     }
     // Written only once nothing has overflowed.
     for (std::size_t k = 0; k < plan.sums.size(); ++k) s[plan.sums[k].claim_slot] = totals[k];
@@ -546,6 +525,14 @@ std::shared_ptr<const FastProgram> build_fast_program(const Program& p) {
     f->lines = build_line_plan(p);
     build_claim_code(p, *f);
     for (const auto& sum : p.line_sums) f->reset.push_back(sum.claim_slot);
+    for (const auto& a : p.accumulators) {
+        if (a.period_month > 12 || a.period_day > 31) {
+            f->accs.clear();
+            break;
+        }
+        f->accs.push_back({a.slot, a.delta, a.key_field, a.period_month * 32 + a.period_day});
+    }
+    for (const auto& o : p.outputs) f->outputs.push_back(o.slot);
     return f;
 }
 

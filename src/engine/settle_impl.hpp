@@ -104,15 +104,26 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
     const std::string_view member = c.member_id;
     Cell* const cl = cells.data();
     const AccumulatorInfo* const acc = p.accumulators.data();
-    for (std::size_t i = 0; i < na; ++i) {
-        const auto& a = acc[i];
-        std::string_view key;
-        if (a.key_field >= 0) {
-            const auto& f = p.schema.claim_fields[a.key_field];
-            key = f.type == FieldType::string ? std::string_view(c.texts[a.key_field])
-                                              : std::string_view(p.schema.enums[f.enum_type].values[c.fields[a.key_field]]);
+    const auto key_of = [&](int field) {
+        const auto& f = p.schema.claim_fields[field];
+        return f.type == FieldType::string ? std::string_view(c.texts[field])
+                                           : std::string_view(p.schema.enums[f.enum_type].values[c.fields[field]]);
+    };
+    // Packed (FastProgram::accs) when it can be: this loop runs for every claim.
+    const FastProgram::Acc* const fa = p.fast && p.fast->accs.size() == na ? p.fast->accs.data() : nullptr;
+    if (fa) {
+        const std::uint32_t md = month * 32 + day;
+        for (std::size_t i = 0; i < na; ++i) {
+            const auto& a = fa[i];
+            cl[i] = Cell{member, static_cast<std::uint32_t>(i), year - (md < a.start),
+                         a.key_field >= 0 ? key_of(a.key_field) : std::string_view{}};
         }
-        cl[i] = Cell{member, static_cast<std::uint32_t>(i), period_start_year(a, year, month, day), key};
+    } else {
+        for (std::size_t i = 0; i < na; ++i) {
+            const auto& a = acc[i];
+            cl[i] = Cell{member, static_cast<std::uint32_t>(i), period_start_year(a, year, month, day),
+                         a.key_field >= 0 ? key_of(a.key_field) : std::string_view{}};
+        }
     }
     ledger.read_claim(cells, accv);
     const auto load = [&] {
@@ -158,7 +169,8 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
             }
             fsv[p.claim_date] = c.date.days;
             const std::int64_t* const av = accv.data();
-            for (std::size_t i = 0; i < na; ++i) fsv[acc[i].slot] = av[i];
+            if (fa) for (std::size_t i = 0; i < na; ++i) fsv[fa[i].slot] = av[i];
+            else for (std::size_t i = 0; i < na; ++i) fsv[acc[i].slot] = av[i];
             done = run_fast(p, f, c, fsv);
             if (done) s = fsv;
         }
@@ -188,7 +200,12 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
     out.stages.resize(ns);
     const OutputInfo* const outs = p.outputs.data();
     Money* const o = out.outputs.data();
-    for (std::size_t i = 0; i < no; ++i) o[i] = Money::from_fen(s[outs[i].slot]);
+    if (p.fast && p.fast->outputs.size() == no) {
+        const std::int32_t* const os = p.fast->outputs.data();
+        for (std::size_t i = 0; i < no; ++i) o[i] = Money::from_fen(s[os[i]]);
+    } else {
+        for (std::size_t i = 0; i < no; ++i) o[i] = Money::from_fen(s[outs[i].slot]);
+    }
     const StageInfo* const stages = p.stages.data();
     StageResult* const sr = out.stages.data();
     for (std::size_t i = 0; i < ns; ++i) {
@@ -211,7 +228,7 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
     std::int64_t* const dv = deltas.data();
     bool negative = false;
     for (std::size_t i = 0; i < na; ++i) {
-        dv[i] = s[acc[i].delta];
+        dv[i] = s[fa ? fa[i].delta : acc[i].delta];
         negative |= dv[i] < 0;
     }
     if (negative)
