@@ -159,8 +159,11 @@ TEST_CASE("MemoryLedger: amounts beyond 32 bits, moved and undone", "[ledger]") 
 namespace {
 
 // Random calls (cells of several members, keyed and not, repeated) checked
-// against a map; `big` deltas cross the 32-bit range both ways.
-void random_traffic(std::uint32_t seed, bool big) {
+// against a map; `big` deltas cross the 32-bit range both ways. `claims`:
+// through read_claim/add_claim, half the calls shaped as Graph::settle makes
+// them (one member, accumulators in order), which is add_claim's one-pass path
+// for cells a member does not have yet.
+void random_traffic(std::uint32_t seed, bool big, bool claims = false) {
     std::mt19937 rng(seed);
     auto pick = [&](std::uint32_t n) { return static_cast<std::uint32_t>(rng() % n); };
     const std::string keys[] = {"", "", "", "x", "y"};
@@ -172,19 +175,26 @@ void random_traffic(std::uint32_t seed, bool big) {
         std::vector<Cell> cells;
         const std::uint32_t n = 1 + pick(10);
         std::string_view m = members[pick(static_cast<std::uint32_t>(members.size()))];
-        for (std::uint32_t i = 0; i < n; ++i) {
-            if (pick(8) == 0) m = members[pick(static_cast<std::uint32_t>(members.size()))];
-            cells.push_back(Cell{m, pick(6), static_cast<std::int32_t>(2020 + pick(4)), keys[pick(5)]});
+        if (claims && pick(2) == 0) {
+            const auto year = static_cast<std::int32_t>(2020 + pick(4));
+            for (std::uint32_t i = 0; i < n; ++i) cells.push_back(Cell{m, i, i % 3 == 2 ? year - 1 : year, keys[pick(5)]});
+        } else {
+            for (std::uint32_t i = 0; i < n; ++i) {
+                if (pick(8) == 0) m = members[pick(static_cast<std::uint32_t>(members.size()))];
+                cells.push_back(Cell{m, pick(6), static_cast<std::int32_t>(2020 + pick(4)), keys[pick(5)]});
+            }
         }
         std::vector<std::int64_t> got(n), deltas(n);
-        l.read(cells, got);
+        if (claims) l.read_claim(cells, got);
+        else l.read(cells, got);
         for (std::uint32_t i = 0; i < n; ++i) {
             const auto it = model.find({std::string(cells[i].member), cells[i].accumulator, cells[i].period,
                                         std::string(cells[i].key)});
             REQUIRE(got[i] == (it == model.end() ? 0 : it->second));
             deltas[i] = big ? (static_cast<std::int64_t>(pick(2000)) - 1000) * 7'000'000 + pick(3) : static_cast<std::int64_t>(pick(1000)) - 100;
         }
-        l.add(cells, deltas);
+        if (claims) l.add_claim(cells, deltas);
+        else l.add(cells, deltas);
         for (std::uint32_t i = 0; i < n; ++i)
             model[{std::string(cells[i].member), cells[i].accumulator, cells[i].period, std::string(cells[i].key)}] +=
                 deltas[i];
@@ -200,4 +210,6 @@ void random_traffic(std::uint32_t seed, bool big) {
 TEST_CASE("MemoryLedger matches a plain map on random traffic", "[ledger]") {
     random_traffic(12345, false);
     random_traffic(777, true);
+    random_traffic(4242, false, true);
+    random_traffic(99, true, true);
 }

@@ -104,7 +104,8 @@ bool MemoryLedger::locate(std::span<const Cell> cells) {
     for (std::size_t i = 0; i < n;) {
         const std::string_view id = cs[i].member;
         const std::uint32_t m = lookup(id);
-        if (i == 0) located_member_ = m;
+        const bool first_run = i == 0;
+        if (first_run) located_member_ = m;
         const Layout l = m == npos ? Layout{0, 0} : layouts_[members_[m].layout];
         const Column* const cols = columns_.data() + l.first;
         const std::uint32_t size = l.size, base = m == npos ? 0 : members_[m].values;
@@ -120,7 +121,7 @@ bool MemoryLedger::locate(std::span<const Cell> cells) {
             w[i] = pos == npos ? npos : base + pos;
             all &= pos != npos;
         } while (++i < n && same(cs[i].member, id));
-        located_one_ = i == n;
+        located_one_ = first_run && i == n;
     }
     return all;
 }
