@@ -36,9 +36,14 @@ class OrderCheck {
 public:
     // Empty when in order; otherwise why not.
     std::string admit(const Claim& c) {
-        auto [it, fresh] = last_.try_emplace(c.member_id, Last{c.date, c.claim_id});
-        if (fresh) return {};
-        Last& l = it->second;
+        // Sorted input brings a member's claims one after another: the member
+        // of the claim before is checked before the map is searched.
+        if (prev_ == nullptr || prev_->first != c.member_id) {
+            auto [it, fresh] = last_.try_emplace(c.member_id, Last{c.date, c.claim_id});
+            prev_ = &*it;
+            if (fresh) return {};
+        }
+        Last& l = prev_->second;
         if (c.date == l.date && c.claim_id == l.claim_id)
             return fmt::format("duplicate claim_id: already settled for member {}", c.member_id);
         if (c.date < l.date || (c.date == l.date && c.claim_id < l.claim_id))
@@ -55,6 +60,7 @@ private:
         std::string claim_id;
     };
     std::unordered_map<std::string, Last> last_;
+    std::pair<const std::string, Last>* prev_ = nullptr;  // nodes stay put when the map grows
 };
 
 // A claim line of the current block: its text (BOM and CR taken off) and number.
