@@ -144,23 +144,24 @@ private:
 // Reads the keys of the lines in bytes [from, to) of the file (from: a line
 // start) into `index`, numbering lines from 1; returns how many lines there were.
 std::uint32_t scan_keys(const detail::ClaimFile& file, std::uint64_t from, std::uint64_t to, KeyIndex& index) {
-    detail::LineBlocks lines = file.lines(from, to);
-    std::string_view line;
-    std::uint64_t at = 0;
+    detail::LineBlocks blocks = file.lines(from, to);
+    std::vector<std::string_view> lines;
     std::uint32_t line_no = 0;
-    while (lines.next(line, at)) {
-        ++line_no;
-        at += from;
-        if (at == 0 && line.substr(0, 3) == "\xEF\xBB\xBF") {  // UTF-8 byte order mark
-            line.remove_prefix(3);
-            at = 3;
+    while (blocks.next(lines)) {
+        for (std::string_view line : lines) {
+            ++line_no;
+            std::uint64_t at = from + blocks.offset_of(line);
+            if (at == 0 && line.substr(0, 3) == "\xEF\xBB\xBF") {  // UTF-8 byte order mark
+                line.remove_prefix(3);
+                at = 3;
+            }
+            if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+            if (line.find_first_not_of(" \t") == std::string_view::npos) {  // blank lines yield no record
+                index.skip_line();
+                continue;
+            }
+            index.add(line, at);
         }
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        if (line.find_first_not_of(" \t") == std::string_view::npos) {  // blank lines yield no record
-            index.skip_line();
-            continue;
-        }
-        index.add(line, at);
     }
     return line_no;
 }

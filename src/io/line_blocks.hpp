@@ -1,6 +1,6 @@
 // Internal: the lines of a byte source read 8 MB at a time, each line a view
 // into the block followed by padding the decoder may read past its end. The
-// source is a function (read(2) on a file, std::istream::read on a stream).
+// source is a function (pread(2) on a file, std::istream::read on a stream).
 #pragma once
 
 #include <cstddef>
@@ -16,72 +16,15 @@
 
 namespace claimgraph::detail {
 
+// The whole lines of a byte source a block at a time, in two buffers used in
+// turn: a block's lines stay valid while the next block is read, so that
+// reading and settling can overlap.
 class LineBlocks {
 public:
     static constexpr std::size_t padding = 64;
     // read(buf, n) fills up to n bytes and returns how many (0 at the end);
     // it throws on a read error.
-    explicit LineBlocks(std::function<std::size_t(char*, std::size_t)> read)
-        : read_(std::move(read)), block_(kBlock + padding, '\0') {}
-
-    // The next line, without its '\n', and its offset in the source; false at
-    // the end. Valid until the next call; `padding` bytes past it are readable.
-    bool next(std::string_view& line, std::uint64_t& offset) {
-        for (;;) {
-            const char* from = block_.data() + start_;
-            if (const void* nl = std::memchr(from, '\n', filled_ - start_)) {
-                const auto len = static_cast<std::size_t>(static_cast<const char*>(nl) - from);
-                line = std::string_view(from, len);
-                offset = base_ + start_;
-                start_ += len + 1;
-                return true;
-            }
-            if (!fill()) {
-                if (start_ == filled_) return false;
-                line = std::string_view(block_.data() + start_, filled_ - start_);  // the last line, without '\n'
-                offset = base_ + start_;
-                start_ = filled_;
-                return true;
-            }
-        }
-    }
-
-private:
-    static constexpr std::size_t kBlock = std::size_t{8} << 20;
-
-    bool fill() {
-        if (eof_) return false;
-        if (start_ > 0) {  // keep the unfinished line, at the front
-            std::memmove(block_.data(), block_.data() + start_, filled_ - start_);
-            base_ += start_;
-            filled_ -= start_;
-            start_ = 0;
-        }
-        if (filled_ + padding >= block_.size() / 2) block_.resize(block_.size() * 2);  // a very long line
-        const std::size_t n = read_(block_.data() + filled_, block_.size() - padding - filled_);
-        if (n == 0) {
-            eof_ = true;
-            return false;
-        }
-        filled_ += n;
-        return true;
-    }
-
-    std::function<std::size_t(char*, std::size_t)> read_;
-    std::string block_;      // [0, filled_) is text from offset base_, then at least `padding` bytes
-    std::size_t start_ = 0;  // where the next line starts
-    std::size_t filled_ = 0;
-    std::uint64_t base_ = 0;
-    bool eof_ = false;
-};
-
-// The whole lines of a byte source a block at a time, in two buffers used in
-// turn: a block's lines stay valid while the next block is read, so that
-// reading and settling can overlap.
-class LineBlockPair {
-public:
-    static constexpr std::size_t padding = LineBlocks::padding;
-    explicit LineBlockPair(std::function<std::size_t(char*, std::size_t)> read) : read_(std::move(read)) {
+    explicit LineBlocks(std::function<std::size_t(char*, std::size_t)> read) : read_(std::move(read)) {
         for (auto& b : buffers_) b.assign(kBlock + padding, '\0');
     }
 
@@ -93,6 +36,7 @@ public:
         std::string& from = buffers_[current_];
         current_ ^= 1;
         std::string& to = buffers_[current_];
+        base_ += carry_;
         // The unfinished line at the end of the last block starts this one.
         const std::size_t carried = carry_end_ - carry_;
         if (carried + padding >= to.size() / 2) to.resize(std::max(to.size(), (carried + padding) * 2 + kBlock));
@@ -129,12 +73,18 @@ public:
         return !lines.empty();
     }
 
+    // Where a line of the last block starts in the source.
+    std::uint64_t offset_of(std::string_view line) const {
+        return base_ + static_cast<std::uint64_t>(line.data() - buffers_[current_].data());
+    }
+
 private:
     static constexpr std::size_t kBlock = std::size_t{8} << 20;
     std::function<std::size_t(char*, std::size_t)> read_;
     std::string buffers_[2];
     int current_ = 1;
     std::size_t carry_ = 0, carry_end_ = 0;  // the unfinished line in the current buffer
+    std::uint64_t base_ = 0;                 // where the current buffer starts in the source
     bool eof_ = false;
 };
 

@@ -206,7 +206,7 @@ BatchCounts settle_stream(const Graph& g, std::istream& in, std::span<Ledger* co
 
     std::string out;
     write_header(g, format, out);
-    detail::LineBlockPair blocks([&in](char* buf, std::size_t n) {
+    detail::LineBlocks blocks([&in](char* buf, std::size_t n) {
         in.read(buf, static_cast<std::streamsize>(n));
         if (in.bad()) throw std::runtime_error("cannot read the claims stream");
         return static_cast<std::size_t>(in.gcount());
