@@ -231,6 +231,14 @@ BatchCounts settle_stream(const Graph& g, std::istream& in, std::span<Ledger* co
     // Block `slot`'s rows out in line order: each worker's are in line order already.
     std::vector<std::size_t> next(workers.size());
     auto put_in_order = [&](int slot) {
+        if (workers.size() == 1) {  // one worker's rows are in line order already
+            out.append(workers[0].out(slot));
+            if (out.size() >= kBlockBytes) {
+                sink(out);
+                out.clear();
+            }
+            return;
+        }
         std::fill(next.begin(), next.end(), 0);
         for (std::size_t j = 0; j < lines[slot].size(); ++j) {
             for (std::size_t w = 0; w < workers.size(); ++w) {
