@@ -79,10 +79,10 @@ public:
     // each with the index of its line (two slots: one block's rows are put in
     // order while the next block is settled).
     void run(std::span<const Line> lines, int slot) {
-        std::string& out_ = out_slots_[slot];
-        std::vector<Row>& rows_ = row_slots_[slot];
-        out_.clear();
-        rows_.clear();
+        std::string& out = out_slots_[slot];
+        std::vector<Row>& rows = row_slots_[slot];
+        out.clear();
+        rows.clear();
         for (std::size_t j = 0; j < lines.size(); ++j) {
             bool decoded = false;
             if (workers_ > 1) {
@@ -90,17 +90,17 @@ public:
                 if (keys_.read(lines[j].text, member, id, date)) {
                     if (owner(member) != index_) continue;
                 } else {
-                    // Keys not readable quickly: every worker decodes the line;
-                    // the member's worker settles it, worker 0 reports a bad line.
+                    // Keys not readable: every worker decodes the line; the
+                    // member's worker settles it, worker 0 reports a bad line.
                     decode(lines[j]);
                     decoded = true;
                     if ((r_.ok ? owner(r_.claim.member_id) : 0) != index_) continue;
                 }
             }
             if (!decoded) decode(lines[j]);
-            settle_one(out_);
-            out_ += '\n';
-            rows_.push_back({j, out_.size()});
+            settle_one(out);
+            out += '\n';
+            rows.push_back({j, out.size()});
         }
     }
 
@@ -120,9 +120,9 @@ private:
         r_.claim.line = line.number;
     }
 
-    void settle_one(std::string& out_) {
+    void settle_one(std::string& out) {
         if (!r_.ok) {
-            writer_.write_error(r_, out_);
+            writer_.write_error(r_, out);
             ++counts_.errors;
             return;
         }
@@ -132,12 +132,12 @@ private:
             s_.status = SettleStatus::error;
             s_.field = "claim_id";
             s_.message = std::move(why);
-            writer_.write(s_, out_);
+            writer_.write(s_, out);
             ++counts_.errors;
             return;
         }
         g_.settle(r_.claim, ledger_, s_);
-        writer_.write(s_, out_);
+        writer_.write(s_, out);
         detail::count(counts_, s_.status);
     }
 
