@@ -8,9 +8,9 @@ namespace {
 
 // Reads the three keys straight off the text when they come before anything
 // but plain top-level members (the usual shape of a claim line); false when
-// anything else turns up first, and simdjson reads the line instead. Pass 2
-// decodes and checks every line in full, so a line that passes here but is
-// not a valid claim still becomes an error row.
+// anything else turns up first, and simdjson reads the line instead. Every
+// line is decoded and checked in full afterwards, so a line that passes here
+// but is not a valid claim still becomes an error row.
 bool quick_keys(std::string_view line, std::string_view& member, std::string_view& id, std::string_view& date) {
     std::size_t i = 0;
     const std::size_t n = line.size();
