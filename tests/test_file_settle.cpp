@@ -38,16 +38,16 @@ std::string via_file(const Graph& g, const std::string& text, std::size_t thread
     return result;
 }
 
+// The golden claim lines, as written.
+std::vector<std::string> golden_lines() {
+    return lines_of(slurp(std::string(CLAIMGRAPH_SOURCE_DIR) + "/tests/golden/demo-city-2026/claims.jsonl"));
+}
+
 }  // namespace
 
 TEST_CASE("settle_file writes what settle_records writes", "[file]") {
-    const std::string root = CLAIMGRAPH_SOURCE_DIR;
-    const Graph g = compile_policy_file(root + "/rules/demo-city-2026.yaml");
-    std::vector<std::string> lines;
-    {
-        std::istringstream in(slurp(root + "/tests/golden/demo-city-2026/claims.jsonl"));
-        for (std::string l; std::getline(in, l);) lines.push_back(l);
-    }
+    const Graph& g = demo();
+    const std::vector<std::string> lines = golden_lines();
     // Reversed order, a blank line, a broken line, a bad amount, a missing
     // member_id, a repeated claim id, CRLF line ends and a BOM.
     std::string text = "\xEF\xBB\xBF" + lines.back() + "\r\n";
@@ -77,8 +77,7 @@ TEST_CASE("settle_file writes what settle_records writes", "[file]") {
 }
 
 TEST_CASE("settle_file: keys in any order or escaped, and a last line without a newline", "[file]") {
-    const std::string root = CLAIMGRAPH_SOURCE_DIR;
-    const Graph g = compile_policy_file(root + "/rules/demo-city-2026.yaml");
+    const Graph& g = demo();
     const std::string body =
         R"("insutype":"resident","med_type":"inpatient","hosp_lv":1,"region":"local","referred":false,"emergency":false,"retired":false,"tags":[],"hmb_enrolled":false,"hmb_preexisting":false,"items":[{"code":"A","category":"A","amount":8000}])";
     std::string text;
@@ -121,13 +120,8 @@ TEST_CASE("settle_file: keys in any order or escaped, and a last line without a 
 }
 
 TEST_CASE("settle_file: line numbers in error rows count blank lines in either half of the file", "[file]") {
-    const std::string root = CLAIMGRAPH_SOURCE_DIR;
-    const Graph g = compile_policy_file(root + "/rules/demo-city-2026.yaml");
-    std::vector<std::string> lines;
-    {
-        std::istringstream in(slurp(root + "/tests/golden/demo-city-2026/claims.jsonl"));
-        for (std::string l; std::getline(in, l);) lines.push_back(l);
-    }
+    const Graph& g = demo();
+    const std::vector<std::string> lines = golden_lines();
     // Blank runs of 1-3 lines all through the file, each followed by a
     // broken line whose error row names its line, and repeats whose error rows
     // name the line of the first occurrence. The text is written twice around
