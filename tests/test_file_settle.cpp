@@ -5,11 +5,15 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <random>
+#include <regex>
 #include <sstream>
 
 #include "claimgraph/claimgraph.hpp"
+#include "io/file_settle.hpp"
 #include "support.hpp"
 
 using namespace claimgraph;
@@ -23,7 +27,8 @@ std::string via_records(const Graph& g, const std::string& text, BatchCounts& co
 }
 
 std::string via_file(const Graph& g, const std::string& text, std::size_t threads, BatchCounts& counts,
-                     ResultFormat format = {}) {
+                     ResultFormat format = {}, const detail::FileWindow& window = {},
+                     std::size_t* served_by_window = nullptr) {
     // One file per call and per process: ctest runs test cases in parallel.
     static int calls = 0;
     const std::string path = std::string(CLAIMGRAPH_SOURCE_DIR) + "/build-test-file-settle-" +
@@ -33,7 +38,9 @@ std::string via_file(const Graph& g, const std::string& text, std::size_t thread
         out << text;
     }
     Ledgers ledgers(threads);
-    std::string result = settle_file(g, path, ledgers.ptrs, counts, format);
+    std::string result;
+    counts = detail::settle_file(g, path, ledgers.ptrs, format, [&](std::string_view t) { result += t; }, window,
+                                  served_by_window);
     std::remove(path.c_str());
     return result;
 }
@@ -149,4 +156,55 @@ TEST_CASE("settle_file: line numbers in error rows count blank lines in either h
         CHECK(via_file(g, text, threads, got_counts) == want);
         CHECK(got_counts.errors == want_counts.errors);
     }
+}
+
+TEST_CASE("settle_file: claims read through the window and one at a time give the same rows", "[file]") {
+    const Graph& g = demo();
+    // Six copies of every golden claim (new claim ids, same members and
+    // dates), so that accumulators move and caps are reached, shuffled, with a
+    // blank line, a broken line and a repeated claim id among them.
+    std::vector<std::string> lines;
+    for (int copy = 0; copy < 6; ++copy)
+        for (const std::string& l : golden_lines())
+            lines.push_back(std::regex_replace(l, std::regex(R"re("claim_id": "([^"]+)")re"),
+                                               "\"claim_id\": \"$1-" + std::to_string(copy) + "\""));
+    std::mt19937 rng(7);
+    std::shuffle(lines.begin(), lines.end(), rng);
+    lines.insert(lines.begin() + 40, "");
+    lines.insert(lines.begin() + 90, "{not json");
+    lines.insert(lines.begin() + 200, lines[10]);
+    std::string text;
+    for (const std::string& l : lines) text += l + "\n";
+
+    BatchCounts want_counts, got_counts;
+    const std::string want = via_records(g, text, want_counts);
+    REQUIRE(want_counts.settled > 300);
+    REQUIRE(want_counts.errors == 2);
+    using Use = detail::FileWindow::Use;
+    const std::vector<detail::FileWindow> windows = {
+        {std::size_t{8} << 20, 4, Use::never},  // one pread per claim
+        {std::size_t{8} << 20, 4, Use::always},  // the whole file in one block
+        {1, 1, Use::always},                     // one line per block, one block held: most claims left over
+        {4096, 2, Use::always},                  // some members within the window, some not
+        {16384, 3, Use::when_it_pays},
+        {1, 1, Use::when_it_pays},
+    };
+    for (const detail::FileWindow& w : windows)
+        for (std::size_t threads : {1u, 2u, 3u}) {
+            INFO(threads << " threads, blocks of " << w.block_bytes << " bytes, " << w.kept << " kept, use "
+                         << static_cast<int>(w.use));
+            std::size_t served = 0;
+            const std::string got = via_file(g, text, threads, got_counts, {}, w, &served);
+            CHECK(got == want);
+            const std::size_t claims = want_counts.settled + want_counts.rejected + 1;  // + the repeat
+            if (w.use == Use::never) CHECK(served == 0);
+            if (w.use != Use::never && w.block_bytes > text.size()) CHECK(served == claims);
+            if (w.use == Use::always && w.block_bytes < text.size()) {
+                CHECK(served > 0);
+                CHECK(served < claims);
+            }
+            CHECK(got_counts.settled == want_counts.settled);
+            CHECK(got_counts.rejected == want_counts.rejected);
+            CHECK(got_counts.errors == want_counts.errors);
+        }
 }

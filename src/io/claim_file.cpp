@@ -64,16 +64,20 @@ std::uint64_t ClaimFile::line_start_after(std::uint64_t at) const {
 
 std::string_view ClaimFile::read_at(std::uint64_t offset, std::uint32_t length, std::string& buf) const {
     buf.resize(std::size_t{length} + padding);
-    std::size_t done = 0;
-    while (done < length) {
-        const ssize_t n = ::pread(fd_, buf.data() + done, length - done, static_cast<off_t>(offset + done));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0)
-            throw std::runtime_error(fmt::format("cannot read claims file {}: {}", path_,
-                                                 n < 0 ? std::strerror(errno) : "the file shrank while it was being settled"));
-        done += static_cast<std::size_t>(n);
-    }
+    read_exact(offset, buf.data(), length);
     return std::string_view(buf.data(), length);
+}
+
+void ClaimFile::read_exact(std::uint64_t offset, char* to, std::size_t n) const {
+    std::size_t done = 0;
+    while (done < n) {
+        const ssize_t got = ::pread(fd_, to + done, n - done, static_cast<off_t>(offset + done));
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0)
+            throw std::runtime_error(fmt::format("cannot read claims file {}: {}", path_,
+                                                 got < 0 ? std::strerror(errno) : "the file shrank while it was being settled"));
+        done += static_cast<std::size_t>(got);
+    }
 }
 
 }  // namespace claimgraph::detail

@@ -30,6 +30,8 @@ public:
     // The line of `length` bytes at `offset` into `buf` (followed by
     // `padding` readable bytes); safe from several threads at once.
     std::string_view read_at(std::uint64_t offset, std::uint32_t length, std::string& buf) const;
+    // Exactly n bytes at `offset` into `to`; throws if the file has fewer.
+    void read_exact(std::uint64_t offset, char* to, std::size_t n) const;
 
     static constexpr std::size_t padding = LineBlocks::padding;
 

@@ -1,13 +1,18 @@
 // Settling a claim file in any order without holding its decoded claims.
 //
 // Pass 1 reads only each line's keys (member_id, date, claim_id) and where the
-// line is; the index of keys is sorted into settlement order. Pass 2 reads and
-// decodes each claim when its turn comes, settles it and keeps only its result
-// row. Memory is the key index (tens of bytes per claim) plus the results,
-// instead of every decoded claim at once.
+// line is; the index of keys is sorted into settlement order. Pass 2 reads the
+// file front to back through a window of blocks and settles a claim as soon as
+// its member's earlier claims are settled; whatever the window could not serve
+// (members spread wider than it) is then read one line at a time, in
+// settlement order. Only each claim's result row is kept. Memory is the key
+// index (tens of bytes per claim), the window and the results, instead of
+// every decoded claim at once.
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
+#include <numeric>
 #include <thread>
 #include <unordered_map>
 #include <stdexcept>
@@ -19,6 +24,8 @@
 #include "engine/page_allocator.hpp"
 #include "io/claim_file.hpp"
 #include "io/claim_keys.hpp"
+#include "io/file_settle.hpp"
+#include "io/line_window.hpp"
 
 namespace claimgraph {
 
@@ -49,13 +56,6 @@ struct Key {
 };
 static_assert(sizeof(Key) == 24);
 
-// Where a line is: all the settlement pass needs of a Key once the order is
-// known. 12 bytes, so that the ids can be dropped before the results pile up.
-struct Place {
-    std::uint32_t offset_hi, offset_lo, length;
-    std::uint64_t offset() const { return std::uint64_t{offset_hi} << 32 | offset_lo; }
-};
-
 class KeyIndex {
 public:
     PageVector<Key> keys;
@@ -72,11 +72,10 @@ public:
         return i + 1 + (after == skips_.begin() ? 0 : std::prev(after)->lines);
     }
     // Every key's place; the keys and their ids are let go (line() still works).
-    PageVector<Place> places_and_forget() {
-        PageVector<Place> places;
+    PageVector<detail::LinePlace> places_and_forget() {
+        PageVector<detail::LinePlace> places;
         places.reserve(keys.size());
-        for (const Key& k : keys)
-            places.push_back({static_cast<std::uint32_t>(k.offset >> 32), static_cast<std::uint32_t>(k.offset), k.length});
+        for (const Key& k : keys) places.push_back(detail::LinePlace::of(k.offset, k.length));
         release(keys);
         release(arena);
         return places;
@@ -198,6 +197,11 @@ std::uint64_t prefix_of(std::string_view t) {
     return v;
 }
 
+// A claim's state bits in the settlement pass.
+constexpr std::uint8_t kFollows = 1;  // it follows a claim of the same member in settlement order
+constexpr std::uint8_t kDone = 2;     // settled (or an error row)
+constexpr std::uint8_t kCounted = 4;  // the window would serve it (counted before choosing)
+
 }  // namespace
 
 std::string settle_file(const Graph& g, const std::string& path, std::span<Ledger* const> ledgers, BatchCounts& counts,
@@ -209,6 +213,12 @@ std::string settle_file(const Graph& g, const std::string& path, std::span<Ledge
 
 BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledger* const> ledgers,
                         const ResultFormat& format, const std::function<void(std::string_view)>& sink) {
+    return detail::settle_file(g, path, ledgers, format, sink, detail::FileWindow{});
+}
+
+BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::span<Ledger* const> ledgers,
+                                const ResultFormat& format, const std::function<void(std::string_view)>& sink,
+                                const FileWindow& window, std::size_t* served_by_window) {
     BatchCounts counts;
     if (ledgers.empty()) throw std::invalid_argument("settle_file: at least one ledger is needed");
     detail::ClaimFile file(path);
@@ -278,42 +288,45 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
     if (workers > detail::BlockRow::max_workers) throw std::invalid_argument("settle_file: too many workers");
 
     // Each worker's share of the claims, in settlement order: members are
-    // partitioned by a hash of member_id, taken once per member. The shares
-    // are counted first so that they are sized exactly (memory is the limit here).
+    // partitioned by a hash of member_id, taken once per member. Per claim:
+    // its place in its worker's share, whether it follows a claim of the same
+    // member there, and whose it is. The shares are counted first so that they
+    // are sized exactly (memory is the limit here).
     std::vector<PageVector<std::uint32_t>> share(workers);
-    if (workers == 1) {
-        share[0] = std::move(order);
-    } else {
-        auto each = [&](auto&& take) {
-            std::size_t w = 0;
-            for (std::size_t k = 0; k < order.size(); ++k) {
-                const Key& key = keys[order[k]];
-                if (k == 0 || index.member(key) != index.member(keys[order[k - 1]]))
-                    w = std::hash<std::string_view>{}(index.member(key)) % workers;
-                take(w, order[k]);
-            }
-        };
-        std::vector<std::size_t> sizes(workers);
-        each([&](std::size_t w, std::uint32_t) { ++sizes[w]; });
-        for (std::size_t w = 0; w < workers; ++w) share[w].reserve(sizes[w]);
-        each([&](std::size_t w, std::uint32_t i) { share[w].push_back(i); });
-        release(order);
+    PageVector<std::uint32_t> rank(n);
+    PageVector<std::uint8_t> state(n, 0);
+    PageVector<std::uint8_t> owner(workers > 1 ? n : 0);
+    {
+        std::vector<std::uint32_t> sizes(workers);
+        std::size_t w = 0;
+        for (std::size_t k = 0; k < order.size(); ++k) {
+            const std::uint32_t i = order[k];
+            const bool follows = k > 0 && index.member(keys[i]) == index.member(keys[order[k - 1]]);
+            if (follows)
+                state[i] = kFollows;
+            else if (workers > 1)
+                w = std::hash<std::string_view>{}(index.member(keys[i])) % workers;
+            if (workers > 1) owner[i] = static_cast<std::uint8_t>(w);
+            rank[i] = sizes[w]++;
+        }
+        if (workers == 1) {
+            share[0] = std::move(order);
+        } else {
+            for (std::size_t v = 0; v < workers; ++v) share[v].reserve(sizes[v]);
+            for (const std::uint32_t i : order) share[owner[i]].push_back(i);
+            release(order);
+        }
     }
     std::vector<std::uint32_t> unreadable;  // lines whose keys could not be read
     for (std::uint32_t i = 0; i < n; ++i)
-        if (!keys[i].keys_ok()) unreadable.push_back(i);
-    const PageVector<Place> places = index.places_and_forget();  // `keys` is empty from here on
+        if (!keys[i].keys_ok()) {
+            unreadable.push_back(i);
+            state[i] = kDone | kCounted;  // in no share: the window passes them by
+        }
+    const PageVector<detail::LinePlace> places = index.places_and_forget();  // `keys` is empty from here on
 
     PageVector<detail::BlockRow> span(n);
     std::vector<detail::RowBlocks> bodies(workers);
-    std::vector<BatchCounts> worker_counts(workers);
-
-    // Reads line i into the worker's buffer and decodes it there, in place.
-    auto decode = [&](std::uint32_t i, std::string& buf, ClaimDecoder& decoder, ClaimRecord& rec) {
-        const std::string_view line = file.read_at(places[i].offset(), places[i].length, buf);
-        decoder.decode(line, buf.size(), rec);
-        rec.claim.line = index.line(i);
-    };
 
     // Lines whose keys could not be read: the full decoder says why.
     {
@@ -321,7 +334,8 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
         ClaimRecord r;
         std::string buf;
         for (const std::uint32_t i : unreadable) {
-            decode(i, buf, decoder, r);
+            decoder.decode(file.read_at(places[i].offset(), places[i].length, buf), buf.size(), r);
+            r.claim.line = index.line(i);
             if (r.ok) {  // keys the quick reader missed (escapes, say): still no settlement order for it
                 r.ok = false;
                 r.error_field = "claim_id";
@@ -334,55 +348,124 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
         }
     }
 
-    const ResultWriter writer(g, format);  // read-only: shared by the workers
-    auto work = [&](std::size_t w) {
-        ClaimDecoder decoder(g);
-        ClaimRecord r;
-        std::string buf;   // this claim's line
-        std::string body;  // its row
-        BatchCounts& c = worker_counts[w];
-        Settlement s;
+    // Worker w's claims among lines [from, to) that are ready (the first of
+    // their member, or after one already marked `done`) go to `take`, and
+    // after each, while it is among lines [held, to), its member's next claim.
+    auto take_ready = [&](std::size_t w, std::uint32_t held, std::uint32_t from, std::uint32_t to, std::uint8_t done,
+                          auto&& take) {
         const auto& mine = share[w];
+        for (std::uint32_t i = from; i < to; ++i) {
+            if ((workers > 1 && owner[i] != w) || (state[i] & done)) continue;
+            std::uint32_t k = rank[i];
+            if ((state[i] & kFollows) && !(state[mine[k - 1]] & done)) continue;  // its turn comes with that claim
+            for (std::uint32_t j = i;;) {
+                take(j);
+                state[j] |= done;
+                if (++k == mine.size()) break;
+                j = mine[k];
+                if (!(state[j] & kFollows) || j < held || j >= to) break;
+            }
+        }
+    };
+
+    const auto starts = detail::plan_line_blocks(places, window.block_bytes);
+    const std::size_t blocks = starts.size() - 1;
+    bool use_window = window.use == FileWindow::Use::always;
+    if (window.use == FileWindow::Use::when_it_pays) {
+        // A pread per claim costs several times what copying its line in a block
+        // does; the window pays if it serves a good part of the claims.
+        std::size_t served = 0;
+        for (std::size_t b = 0; b < blocks; ++b) {
+            const std::uint32_t held = starts[b + 1 > window.kept ? b + 1 - window.kept : 0];
+            for (std::size_t w = 0; w < workers; ++w)
+                take_ready(w, held, starts[b], starts[b + 1], kCounted, [&](std::uint32_t) { ++served; });
+        }
+        use_window = served * 4 >= n - unreadable.size();
+    }
+
+    struct Worker {
+        explicit Worker(const Graph& g) : decoder(g) {}
+        ClaimDecoder decoder;
+        ClaimRecord r;
+        std::string buf;   // a line read on its own
+        std::string body;  // the claim's row
+        Settlement s;
+        BatchCounts counts;
+    };
+    std::vector<std::unique_ptr<Worker>> crew;
+    for (std::size_t w = 0; w < workers; ++w) crew.push_back(std::make_unique<Worker>(g));
+    const ResultWriter writer(g, format);  // read-only: shared by the workers
+
+    // Decodes line i (followed by `readable` bytes), settles it against worker
+    // w's ledger and keeps its row.
+    auto settle_line = [&](std::size_t w, std::uint32_t i, std::string_view line, std::size_t readable) {
+        Worker& my = *crew[w];
+        ClaimRecord& r = my.r;
+        Settlement& s = my.s;
+        my.body.clear();
+        my.decoder.decode(line, readable, r);
+        r.claim.line = index.line(i);
+        if (!r.ok) {
+            writer.write_error(r, my.body);
+            ++my.counts.errors;
+        } else {
+            if (const auto dup = first_line.find(i); dup != first_line.end()) {
+                s = Settlement{};
+                s.claim_id = r.claim.claim_id;
+                s.status = SettleStatus::error;
+                s.field = "claim_id";
+                s.message = fmt::format("duplicate claim_id: already settled from line {}", dup->second);
+            } else {
+                try {
+                    g.settle(r.claim, *ledgers[w], s);
+                } catch (const std::exception& e) {
+                    s = Settlement{};
+                    s.claim_id = r.claim.claim_id;
+                    s.status = SettleStatus::error;
+                    s.message = fmt::format("cannot settle: {}", e.what());
+                }
+            }
+            writer.write(s, my.body);
+            detail::count(my.counts, s.status);
+        }
+        span[i] = detail::BlockRow::of(static_cast<std::uint32_t>(w), bodies[w].add(my.body));
+    };
+
+    std::vector<std::size_t> served(workers);
+    if (use_window) {
+        detail::LineWindow lines(file, places, starts, window.kept);
+        while (lines.advance()) {
+            detail::run_workers(workers, [&](std::size_t w) {
+                take_ready(w, lines.first(), lines.newest(), lines.end(), kDone, [&](std::uint32_t i) {
+                    std::size_t readable = 0;
+                    const std::string_view line = lines.line(i, readable);
+                    settle_line(w, i, line, readable);
+                    ++served[w];
+                });
+            });
+        }
+    }
+    // The claims the window did not serve, one pread each, in settlement order.
+    detail::run_workers(workers, [&](std::size_t w) {
+        const auto& mine = share[w];
+        std::string& buf = crew[w]->buf;
         for (std::size_t k = 0; k < mine.size(); ++k) {
             const std::uint32_t i = mine[k];
+            if (state[i] & kDone) continue;
             if (k + 4 < mine.size()) {  // claims in settlement order are all over the index: fetch ahead
                 __builtin_prefetch(&places[mine[k + 4]]);
                 __builtin_prefetch(&span[mine[k + 4]], 1);
             }
-            body.clear();
-            decode(i, buf, decoder, r);
-            if (!r.ok) {
-                writer.write_error(r, body);
-                ++c.errors;
-            } else {
-                if (const auto dup = first_line.find(i); dup != first_line.end()) {
-                    s = Settlement{};
-                    s.claim_id = r.claim.claim_id;
-                    s.status = SettleStatus::error;
-                    s.field = "claim_id";
-                    s.message = fmt::format("duplicate claim_id: already settled from line {}", dup->second);
-                } else {
-                    try {
-                        g.settle(r.claim, *ledgers[w], s);
-                    } catch (const std::exception& e) {
-                        s = Settlement{};
-                        s.claim_id = r.claim.claim_id;
-                        s.status = SettleStatus::error;
-                        s.message = fmt::format("cannot settle: {}", e.what());
-                    }
-                }
-                writer.write(s, body);
-                detail::count(c, s.status);
-            }
-            span[i] = detail::BlockRow::of(static_cast<std::uint32_t>(w), bodies[w].add(body));
+            const std::string_view line = file.read_at(places[i].offset(), places[i].length, buf);
+            settle_line(w, i, line, buf.size());
         }
         release(share[w]);
-    };
-    detail::run_workers(workers, work);
-    for (const auto& c : worker_counts) {
-        counts.settled += c.settled;
-        counts.rejected += c.rejected;
-        counts.errors += c.errors;
+    });
+    if (served_by_window != nullptr) *served_by_window = std::accumulate(served.begin(), served.end(), std::size_t{0});
+    for (const auto& my : crew) {
+        counts.settled += my->counts.settled;
+        counts.rejected += my->counts.rejected;
+        counts.errors += my->counts.errors;
     }
 
     // Rows go out in input order, a block at a time: they are held once.

@@ -1,0 +1,33 @@
+// Internal: how settle_file's settlement pass reads the claim lines, for tests
+// and benchmarks that must drive both ways of reading.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "claimgraph/io.hpp"
+
+namespace claimgraph::detail {
+
+// The settlement pass reads the file front to back in blocks of `block_bytes`,
+// keeps the last `kept` and settles every claim whose member's earlier claims
+// are settled and whose line is held; the rest (members spread wider than the
+// window) are read one pread(2) each afterwards. `when_it_pays` first counts,
+// from the index alone, how many claims the window would serve.
+struct FileWindow {
+    enum class Use { when_it_pays, always, never };
+    // 24 MB held: a member whose claims lie within about 20 MB of each other
+    // is read with its neighbours (a file in date order needs one block).
+    std::size_t block_bytes = std::size_t{4} << 20;
+    std::size_t kept = 6;
+    Use use = Use::when_it_pays;
+};
+
+BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledger* const> ledgers,
+                        const ResultFormat& format, const std::function<void(std::string_view)>& sink,
+                        const FileWindow& window, std::size_t* served_by_window = nullptr);
+
+}  // namespace claimgraph::detail
