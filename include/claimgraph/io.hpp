@@ -153,7 +153,10 @@ BatchCounts settle_stream(const Graph& g, std::istream& in, Ledger& ledger, cons
                           const std::function<void(std::string_view)>& sink);
 // The same on one thread per ledger, members partitioned between them (each
 // member's claims always go to the same ledger); the output is the same for
-// any number of ledgers. Memory: a block of input (8 MB) and its rows.
+// any number of ledgers. Memory: a block of input (8 MB) and its rows. The
+// calling thread reads the next block and hands the last one's rows to `sink`
+// while the ledgers' threads settle (one thread for one ledger, too); `in` and
+// `sink` are only ever used from the calling thread.
 BatchCounts settle_stream(const Graph& g, std::istream& in, std::span<Ledger* const> ledgers, const ResultFormat& format,
                           const std::function<void(std::string_view)>& sink);
 

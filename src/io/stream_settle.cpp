@@ -257,24 +257,19 @@ BatchCounts settle_stream(const Graph& g, std::istream& in, std::span<Ledger* co
         }
     };
 
-    if (workers.size() == 1) {  // one thread: no overlap
-        while (read(0)) {
-            workers[0].run(lines[0], 0);
-            put_in_order(0);
-        }
-    } else {
-        // Block k is settled while block k-1's rows go out and block k+1 is read.
-        int slot = 0;
-        bool more = read(slot), started = false;
-        for (; more; slot ^= 1) {
-            Running running(workers, lines[slot], slot);
-            if (started) put_in_order(slot ^ 1);
-            more = read(slot ^ 1);
-            running.finish();
-            started = true;
-        }
+    // Block k is settled on the workers' threads (one thread too) while this
+    // thread puts block k-1's rows out and reads block k+1: the sink is only
+    // ever called from here.
+    int slot = 0;
+    bool more = read(slot), started = false;
+    for (; more; slot ^= 1) {
+        Running running(workers, lines[slot], slot);
         if (started) put_in_order(slot ^ 1);
+        more = read(slot ^ 1);
+        running.finish();
+        started = true;
     }
+    if (started) put_in_order(slot ^ 1);
     if (!out.empty()) sink(out);
 
     BatchCounts counts;
