@@ -66,8 +66,28 @@ void run_reference(const Program& p, const Claim& c, std::int64_t* s, Settlement
     }
 }
 
+// A batch's claims are far apart in memory and rarely in cache; each of a
+// claim's arrays is its own allocation, found only through the claim. Asking
+// for all of them at once costs one memory round trip instead of one per
+// array, and the ledger lookup runs while they arrive.
+inline void prefetch_claim(const Claim& c) {
+    const auto lines = [](const void* p, std::size_t bytes) {
+        const char* b = static_cast<const char*>(p);
+        for (std::size_t at = 0; at < bytes; at += 64) {
+            __builtin_prefetch(b + at);
+            // GCC deletes a loop of nothing but prefetches (-ffinite-loops).
+            asm volatile("");
+        }
+    };
+    lines(c.fields.data(), c.fields.size() * sizeof(std::int64_t));
+    lines(c.present.data(), c.present.size());
+    lines(c.items.data(), c.items.size() * sizeof(std::int64_t));
+    lines(c.item_present.data(), c.item_present.size());
+}
+
 template <bool Tracing>
 void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& out, Trace* trace) {
+    prefetch_claim(c);
     out.claim_id = c.claim_id;
     out.status = SettleStatus::settled;
     out.code.clear();
