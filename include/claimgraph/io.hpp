@@ -130,11 +130,12 @@ std::string settle_records(const Graph& g, const std::vector<ClaimRecord>& recor
 
 // Settles a claim file in any order without holding the decoded claims: one
 // pass reads each line's keys (member_id, date, claim_id) into a sorted index;
-// a second reads the file front to back again and settles each claim as soon
-// as its member's earlier claims are settled, and the claims of members spread
-// too far apart for its 24 MB window are then read one at a time. Each
-// member's claims are settled in settlement order. Memory: the index (tens of
-// bytes per claim), the window and the results. Same text as
+// a second reads the file front to back again through a 24 MB window and
+// settles each claim as soon as its member's earlier claims are settled
+// (members spread wider than the window have their earlier claims read one
+// at a time), handing rows to `sink` behind the window. Each member's claims
+// are settled in settlement order. Memory: the index (tens of bytes per
+// claim), the window and the rows not yet out. Same text as
 // read_claims_jsonl_file + settle_records, except that a claim_id repeated
 // after an earlier line that failed to decode is also reported as repeated.
 std::string settle_file(const Graph& g, const std::string& path, std::span<Ledger* const> ledgers, BatchCounts& counts,

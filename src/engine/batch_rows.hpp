@@ -52,9 +52,19 @@ public:
                     static_cast<std::uint32_t>(row.size())};
         if (!row.empty()) std::memcpy(b.data + b.size, row.data(), row.size());
         b.size += row.size();
+        ++b.rows;
         return r;
     }
     std::string_view text(const Row& r) const { return {blocks_[r.block].data + r.offset, r.len}; }
+
+    // Rows that have gone out can let their blocks go: `sent` counts one,
+    // and `release_sent` frees every full block whose rows have all been
+    // sent. Neither may run while rows are being added or sent rows read.
+    void sent(const Row& r) { ++blocks_[r.block].sent; }
+    void release_sent() {
+        for (std::size_t b = 0; b + 1 < blocks_.size(); ++b)
+            if (blocks_[b].sent == blocks_[b].rows) blocks_[b].release();
+    }
 
 private:
     static constexpr std::size_t kBlock = std::size_t{4} << 20;
@@ -62,11 +72,14 @@ private:
         char* data = nullptr;
         std::size_t size = 0, capacity = 0;
         explicit Block(std::size_t n) : data(static_cast<char*>(allocate_pages(n))), capacity(n) {}
-        Block(Block&& o) noexcept : data(std::exchange(o.data, nullptr)), size(o.size), capacity(o.capacity) {}
+        Block(Block&& o) noexcept
+            : data(std::exchange(o.data, nullptr)), size(o.size), capacity(o.capacity), rows(o.rows), sent(o.sent) {}
         Block& operator=(Block&&) = delete;
-        ~Block() {
-            if (data != nullptr) free_pages(data, capacity);
+        ~Block() { release(); }
+        void release() {
+            if (data != nullptr) free_pages(std::exchange(data, nullptr), capacity);
         }
+        std::uint32_t rows = 0, sent = 0;
     };
     std::vector<Block> blocks_;
 };
@@ -85,26 +98,46 @@ struct BlockRow {
     RowBlocks::Row row() const { return {worker_block & ((1u << block_bits) - 1), offset, len}; }
 };
 
+// Rows handed to `sink` in blocks of about 1 MB, each followed by '\n'.
+class RowsOut {
+public:
+    RowsOut(std::string header, const std::function<void(std::string_view)>& sink) : block_(std::move(header)), sink_(sink) {}
+    void add(std::string_view row) {
+        block_.append(row);
+        block_.push_back('\n');
+        if (block_.size() >= (1u << 20)) {
+            sink_(block_);
+            block_.clear();
+        }
+    }
+    // Every row of `rows` in turn.
+    void add(const std::vector<RowBlocks>& stores, std::span<const BlockRow> rows) {
+        // Rows sit in settlement order, so input order jumps about: fetch a few ahead.
+        constexpr std::size_t kAhead = 8;
+        for (std::size_t k = 0; k < rows.size(); ++k) {
+            if (k + kAhead < rows.size()) {
+                const BlockRow& ahead = rows[k + kAhead];
+                __builtin_prefetch(stores[ahead.worker()].text(ahead.row()).data());
+            }
+            add(stores[rows[k].worker()].text(rows[k].row()));
+        }
+    }
+    void finish() {
+        if (!block_.empty()) sink_(block_);
+        block_.clear();
+    }
+
+private:
+    std::string block_;
+    const std::function<void(std::string_view)>& sink_;
+};
+
 // The header, then every row in input order, handed to `sink` in blocks.
 inline void emit_rows(const std::string& header, const std::vector<RowBlocks>& stores, std::span<const BlockRow> rows,
                       const std::function<void(std::string_view)>& sink) {
-    std::string block = header;
-    // Rows sit in settlement order, so input order jumps about: fetch a few ahead.
-    constexpr std::size_t kAhead = 8;
-    for (std::size_t k = 0; k < rows.size(); ++k) {
-        if (k + kAhead < rows.size()) {
-            const BlockRow& ahead = rows[k + kAhead];
-            __builtin_prefetch(stores[ahead.worker()].text(ahead.row()).data());
-        }
-        const BlockRow& r = rows[k];
-        block.append(stores[r.worker()].text(r.row()));
-        block.push_back('\n');
-        if (block.size() >= (1u << 20)) {
-            sink(block);
-            block.clear();
-        }
-    }
-    if (!block.empty()) sink(block);
+    RowsOut out(header, sink);
+    out.add(stores, rows);
+    out.finish();
 }
 
 // Runs work(0) … work(workers - 1), on threads when there is more than one;
@@ -126,6 +159,28 @@ inline void run_workers(std::size_t workers, const std::function<void(std::size_
                 if (!failure) failure = std::current_exception();
             }
         });
+    for (auto& t : threads) t.join();
+    if (failure) std::rethrow_exception(failure);
+}
+
+// Runs work(0) … work(workers - 1) on threads of their own (one worker too)
+// while `beside()` runs on the calling thread; the first exception of any of
+// them is rethrown after all have finished.
+inline void run_workers_beside(std::size_t workers, const std::function<void(std::size_t)>& work,
+                               const std::function<void()>& beside) {
+    std::exception_ptr failure;
+    std::mutex failure_mutex;
+    auto guarded = [&](auto&& f) {
+        try {
+            f();
+        } catch (...) {
+            std::lock_guard lock(failure_mutex);
+            if (!failure) failure = std::current_exception();
+        }
+    };
+    std::vector<std::thread> threads;
+    for (std::size_t w = 0; w < workers; ++w) threads.emplace_back([&, w] { guarded([&] { work(w); }); });
+    guarded(beside);
     for (auto& t : threads) t.join();
     if (failure) std::rethrow_exception(failure);
 }

@@ -3,11 +3,13 @@
 // Pass 1 reads only each line's keys (member_id, date, claim_id) and where the
 // line is; the index of keys is sorted into settlement order. Pass 2 reads the
 // file front to back through a window of blocks and settles a claim as soon as
-// its member's earlier claims are settled; whatever the window could not serve
-// (members spread wider than it) is then read one line at a time, in
-// settlement order. Only each claim's result row is kept. Memory is the key
-// index (tens of bytes per claim), the window and the results, instead of
-// every decoded claim at once.
+// its member's earlier claims are settled; a claim about to leave the window
+// still waiting for an earlier claim further on (members spread wider than the
+// window) has those read one line at a time first. Only each claim's result
+// row is kept, and rows go out behind the window. Memory is the key index
+// (tens of bytes per claim), the window and the rows not yet out (all of them
+// when the members are spread all over the file), instead of every decoded
+// claim at once.
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -348,23 +350,48 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
         }
     }
 
+    // Worker w's k-th claim goes to `take`, and after it, while it is among
+    // lines [held, to), its member's next claim, and so on; `done` is the
+    // state bit that marks them.
+    auto take_run = [&](std::size_t w, std::uint32_t k, std::uint32_t held, std::uint32_t to, std::uint8_t done,
+                        auto&& take) {
+        const auto& mine = share[w];
+        for (std::uint32_t j = mine[k];;) {
+            take(j);
+            state[j] |= done;
+            if (++k == mine.size()) break;
+            j = mine[k];
+            if (!(state[j] & kFollows) || j < held || j >= to) break;
+        }
+    };
     // Worker w's claims among lines [from, to) that are ready (the first of
-    // their member, or after one already marked `done`) go to `take`, and
-    // after each, while it is among lines [held, to), its member's next claim.
+    // their member, or after one already done), each with its run.
     auto take_ready = [&](std::size_t w, std::uint32_t held, std::uint32_t from, std::uint32_t to, std::uint8_t done,
                           auto&& take) {
         const auto& mine = share[w];
         for (std::uint32_t i = from; i < to; ++i) {
             if ((workers > 1 && owner[i] != w) || (state[i] & done)) continue;
-            std::uint32_t k = rank[i];
+            const std::uint32_t k = rank[i];
             if ((state[i] & kFollows) && !(state[mine[k - 1]] & done)) continue;  // its turn comes with that claim
-            for (std::uint32_t j = i;;) {
-                take(j);
-                state[j] |= done;
-                if (++k == mine.size()) break;
-                j = mine[k];
-                if (!(state[j] & kFollows) || j < held || j >= to) break;
+            take_run(w, k, held, to, done, take);
+        }
+    };
+    // Worker w's claims among lines [from, to) still waiting for an earlier
+    // claim of their member further on in the file: those earlier claims go
+    // to `take` first (they are not held: read one by one), then the claim
+    // and its run. So no claim is left behind when its block is let go.
+    auto take_waiting = [&](std::size_t w, std::uint32_t held, std::uint32_t from, std::uint32_t to, auto&& take) {
+        const auto& mine = share[w];
+        for (std::uint32_t i = from; i < to; ++i) {
+            if ((workers > 1 && owner[i] != w) || (state[i] & kDone)) continue;
+            const std::uint32_t k = rank[i];
+            std::uint32_t first = k;
+            while ((state[mine[first]] & kFollows) && !(state[mine[first - 1]] & kDone)) --first;
+            for (; first < k; ++first) {
+                take(mine[first]);
+                state[mine[first]] |= kDone;
             }
+            take_run(w, k, held, to, kDone, take);
         }
     };
 
@@ -431,24 +458,56 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
         span[i] = detail::BlockRow::of(static_cast<std::uint32_t>(w), bodies[w].add(my.body));
     };
 
+    // Line i read on its own.
+    auto settle_alone = [&](std::size_t w, std::uint32_t i) {
+        std::string& buf = crew[w]->buf;
+        const std::string_view line = file.read_at(places[i].offset(), places[i].length, buf);
+        settle_line(w, i, line, buf.size());
+    };
+
+    // Rows go out in input order. Those of the lines before the first one not
+    // yet settled can go while the window moves on (on this thread, beside
+    // the workers), and their blocks be let go; the rest wait for the end.
+    std::string header;
+    write_header(g, format, header);
+    detail::RowsOut out(std::move(header), sink);
+    std::uint32_t sent = 0;  // lines [0, sent) are out, or in `going`
+    std::vector<std::string_view> going;
+
     std::vector<std::size_t> served(workers);
     if (use_window) {
         detail::LineWindow lines(file, places, starts, window.kept);
         while (lines.advance()) {
-            detail::run_workers(workers, [&](std::size_t w) {
-                take_ready(w, lines.first(), lines.newest(), lines.end(), kDone, [&](std::uint32_t i) {
-                    std::size_t readable = 0;
-                    const std::string_view line = lines.line(i, readable);
-                    settle_line(w, i, line, readable);
-                    ++served[w];
+            detail::run_workers_beside(
+                workers,
+                [&](std::size_t w) {
+                    auto take = [&](std::uint32_t i) {
+                        if (i < lines.first() || i >= lines.end()) return settle_alone(w, i);
+                        std::size_t readable = 0;
+                        const std::string_view line = lines.line(i, readable);
+                        settle_line(w, i, line, readable);
+                        ++served[w];
+                    };
+                    take_ready(w, lines.first(), lines.newest(), lines.end(), kDone, take);
+                    take_waiting(w, lines.first(), lines.first(), lines.leaving(), take);
+                },
+                [&] {
+                    for (const std::string_view row : going) out.add(row);
                 });
-            });
+            // Between steps: no worker adds rows and no row is being read.
+            going.clear();
+            for (auto& b : bodies) b.release_sent();
+            for (; sent < n && (state[sent] & kDone); ++sent) {
+                const detail::BlockRow r = span[sent];
+                going.push_back(bodies[r.worker()].text(r.row()));
+                bodies[r.worker()].sent(r.row());
+            }
         }
+        for (const std::string_view row : going) out.add(row);
     }
     // The claims the window did not serve, one pread each, in settlement order.
     detail::run_workers(workers, [&](std::size_t w) {
         const auto& mine = share[w];
-        std::string& buf = crew[w]->buf;
         for (std::size_t k = 0; k < mine.size(); ++k) {
             const std::uint32_t i = mine[k];
             if (state[i] & kDone) continue;
@@ -456,8 +515,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
                 __builtin_prefetch(&places[mine[k + 4]]);
                 __builtin_prefetch(&span[mine[k + 4]], 1);
             }
-            const std::string_view line = file.read_at(places[i].offset(), places[i].length, buf);
-            settle_line(w, i, line, buf.size());
+            settle_alone(w, i);
         }
         release(share[w]);
     });
@@ -468,10 +526,8 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
         counts.errors += my->counts.errors;
     }
 
-    // Rows go out in input order, a block at a time: they are held once.
-    std::string header;
-    write_header(g, format, header);
-    detail::emit_rows(header, bodies, span, sink);
+    out.add(bodies, std::span(span).subspan(sent));
+    out.finish();
     return counts;
 }
 

@@ -14,9 +14,12 @@ namespace claimgraph::detail {
 
 // The settlement pass reads the file front to back in blocks of `block_bytes`,
 // keeps the last `kept` and settles every claim whose member's earlier claims
-// are settled and whose line is held; the rest (members spread wider than the
-// window) are read one pread(2) each afterwards. `when_it_pays` first counts,
-// from the index alone, how many claims the window would serve.
+// are settled and whose line is held. A claim about to leave the window while
+// still waiting for an earlier claim of its member (members spread wider than
+// the window) has those earlier claims read one pread(2) each first, so rows
+// can go out behind the window. `when_it_pays` first counts, from the index
+// alone, how many claims the window would serve; `never` reads every claim
+// with a pread, in settlement order.
 struct FileWindow {
     enum class Use { when_it_pays, always, never };
     // 24 MB held: a member whose claims lie within about 20 MB of each other

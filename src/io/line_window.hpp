@@ -51,6 +51,10 @@ public:
     std::uint32_t first() const { return held_.empty() ? 0 : held_.front().first; }
     std::uint32_t newest() const { return held_.empty() ? 0 : held_.back().first; }
     std::uint32_t end() const { return held_.empty() ? 0 : held_.back().end; }
+    // The lines the next advance() lets go: [first(), leaving()).
+    std::uint32_t leaving() const {
+        return held_.size() == kept_ && reader_.joinable() ? held_.front().end : first();
+    }
 
     // Line i, held; `readable` is how many bytes from its start may be read
     // (at least its length plus ClaimFile::padding).
