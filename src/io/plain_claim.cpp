@@ -163,15 +163,20 @@ bool delimiter(char ch) {
 using Cursor = PlainClaimReader::Cursor;
 #define CG_INLINE inline __attribute__((always_inline))
 
+// A cursor is only ever handed by reference to functions that are inlined, or
+// as a copy: once its address escapes into a call, the compiler keeps it in
+// memory and reloads it around every store into the claim.
 CG_INLINE bool is_blank(char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'; }
-void blanks(Cursor& r) {
-    while (r.p < r.end && is_blank(*r.p)) ++r.p;
+const char* after_blanks(const char* p, const char* end) {
+    while (p < end && is_blank(*p)) ++p;
+    return p;
 }
+CG_INLINE void blanks(Cursor& r) { r.p = after_blanks(r.p, r.end); }
 // Blanks are rare: one compare on the usual byte (all JSON blanks are <= ' ').
 CG_INLINE void skip_blanks(Cursor& r) {
     if (static_cast<unsigned char>(*r.p) <= ' ') blanks(r);
 }
-bool eat(Cursor& r, char ch) {
+CG_INLINE bool eat(Cursor& r, char ch) {
     blanks(r);
     if (r.p == r.end || *r.p != ch) return false;
     ++r.p;
@@ -206,7 +211,7 @@ CG_INLINE bool read_text(Cursor& r, std::string_view& out) {
 
 // What the full decoder hands a setter: a string's contents (quoted), or a
 // number's or boolean's token.
-bool read_scalar(Cursor& r, std::string_view& text, bool& quoted) {
+bool scalar_at(Cursor& r, std::string_view& text, bool& quoted) {
     blanks(r);
     if (r.p == r.end) return false;
     if (*r.p == '"') {
@@ -228,6 +233,12 @@ bool read_scalar(Cursor& r, std::string_view& text, bool& quoted) {
         ++r.p;
     text = std::string_view(from, static_cast<std::size_t>(r.p - from));
     return is_json_number(text);
+}
+CG_INLINE bool read_scalar(Cursor& r, std::string_view& text, bool& quoted) {
+    Cursor t = r;
+    if (!scalar_at(t, text, quoted)) return false;
+    r.p = t.p;
+    return true;
 }
 
 // After a value: 1 on a comma (and the blanks after it), 0 on the closing
@@ -257,7 +268,10 @@ CG_INLINE int next_or_close(Cursor& r, char close) {
             return 0;
         }
     }
-    return next_or_close_slow(r, close);
+    Cursor t = r;
+    const int next = next_or_close_slow(t, close);
+    r.p = t.p;
+    return next;
 }
 
 CG_INLINE bool read_bool(Cursor& r, std::int64_t& v) {
@@ -275,76 +289,101 @@ CG_INLINE bool read_bool(Cursor& r, std::int64_t& v) {
     return false;
 }
 
+// Bit i set when byte i of the 16 at p is a decimal digit.
+#if defined(__SSE2__)
+inline unsigned digit_bits(const char* p) {
+    const __m128i x = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), _mm_set1_epi8('0'));
+    return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(9)), x)));
+}
+#else
+inline unsigned digit_bits(const char* p) {
+    unsigned found = 0;
+    for (unsigned i = 0; i < 16; ++i)
+        if (p[i] >= '0' && p[i] <= '9') found |= 1u << i;
+    return found;
+}
+#endif
+
+// The value of the n (1 to 8) decimal digits at p, 8 bytes readable: all n at
+// once, in three multiplications of digit pairs, quads, octets (as in
+// simdjson's parse_eight_digits_unrolled).
+inline std::uint64_t digits_value(const char* p, unsigned n) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    w <<= 8 * (8 - n);  // the bytes after the digits out, leading zero digits in
+    w = (w & 0x0F0F0F0F0F0F0F0Fu) * 2561 >> 8;
+    w = (w & 0x00FF00FF00FF00FFu) * 6553601 >> 16;
+    return (w & 0x0000FFFF0000FFFFu) * 42949672960001u >> 32;
+}
+
+// The leading run of digits at p (at most 15 of them, 16 bytes readable), no
+// leading zero; 0 when there is no such run.
+inline unsigned plain_digits(const char* p) {
+    const unsigned n = static_cast<unsigned>(__builtin_ctz(~digit_bits(p)));
+    if (n > 15 || (n > 1 && *p == '0')) return 0;
+    return n;
+}
+inline std::uint64_t digits_value_15(const char* p, unsigned n) {
+    return n <= 8 ? digits_value(p, n) : digits_value(p, n - 8) * 100000000 + digits_value(p + n - 8, 8);
+}
+
 // An amount written the plain way — digits, then at most two decimals, no sign
-// or exponent, at most 15 integer digits, followed by a delimiter — read
-// straight to fen; what parse_money would read from the same text. False
-// with nothing consumed for anything else, which read_scalar and the setters
-// then handle, errors included.
+// or exponent, at most 15 integer digits — read straight to fen: what
+// parse_money would read from the same text. False with nothing consumed for
+// anything else, which read_scalar and the setters then handle, errors
+// included. Whatever follows is the caller's to check: a value followed by
+// anything but a blank, a comma or a closing bracket makes the line not plain.
 CG_INLINE bool read_plain_amount(Cursor& r, std::int64_t& fen) {
-    // Digits are read without a bound check each: at most 16 + 1 + 3 bytes
-    // from a place inside the line, so within the padding; a number that
-    // ran past the line's end is refused below.
+    // Bytes past the line are in its padding; a number that ran into it is refused.
     const char* q = r.p;
-    auto digit = [](const char* at, unsigned& d) {
-        d = static_cast<unsigned>(static_cast<unsigned char>(*at)) - '0';
-        return d <= 9;
-    };
-    unsigned d = 0;
-    if (q >= r.end || !digit(q, d)) return false;
-    const char* const first = q;
-    std::uint64_t yuan = d;
-    ++q;
-    while (q - first < 16 && digit(q, d)) {
-        yuan = yuan * 10 + d;
-        ++q;
-    }
-    if (q - first > 15 || (*first == '0' && q - first > 1)) return false;
+    const unsigned n = plain_digits(q);
+    if (n == 0) return false;
+    const std::uint64_t yuan = digits_value_15(q, n);
+    q += n;
     std::uint64_t cents = 0;
     if (*q == '.') {
-        ++q;
-        if (!digit(q, d)) return false;
-        cents = d * 10;
-        ++q;
-        if (digit(q, d)) {
-            cents += d;
-            ++q;
-            if (digit(q, d)) return false;  // a third decimal
+        const unsigned d1 = static_cast<unsigned char>(q[1]) - unsigned{'0'};
+        const unsigned d2 = static_cast<unsigned char>(q[2]) - unsigned{'0'};
+        if (d1 > 9) return false;
+        if (d2 > 9) {
+            cents = d1 * 10;
+            q += 2;
+        } else {
+            if (static_cast<unsigned char>(q[3]) - unsigned{'0'} <= 9) return false;  // a third decimal
+            cents = d1 * 10 + d2;
+            q += 3;
         }
     }
-    if (q > r.end || (q < r.end && !delimiter(*q))) return false;
+    if (q > r.end) return false;
     fen = static_cast<std::int64_t>(yuan * 100 + cents);
     r.p = q;
     return true;
 }
 
 // A whole number written plainly (no sign, fraction, exponent or leading
-// zero; at most 18 digits, so no overflow), followed by a delimiter: what
-// parse_int reads from the same token. False with nothing consumed otherwise.
+// zero; at most 15 digits): what parse_int reads from the same token. False
+// with nothing consumed otherwise; what follows is the caller's to check, as
+// for amounts.
 CG_INLINE bool read_plain_int(Cursor& r, std::int64_t& v) {
-    const char* q = r.p;
-    const char* const end = r.end;
-    auto digit = [&](const char* at) { return at < end && *at >= '0' && *at <= '9'; };
-    if (!digit(q)) return false;
-    std::int64_t x = 0;
-    if (*q == '0') {
-        ++q;
-    } else {
-        const char* first = q;
-        while (digit(q) && q - first < 18) x = x * 10 + (*q++ - '0');
-    }
-    if (q < end && !delimiter(*q)) return false;  // more digits, a fraction, an exponent, ...
-    v = x;
-    r.p = q;
+    const unsigned n = plain_digits(r.p);
+    if (n == 0 || r.p + n > r.end) return false;
+    v = static_cast<std::int64_t>(digits_value_15(r.p, n));
+    r.p += n;
     return true;
 }
 
 }  // namespace
 
-void Patterns::add(std::string_view bytes, int value) {
-    if (bytes.size() > 32 || bytes.size() < 3 || count_ == kMax || value < 0 || value > UINT16_MAX) return;
+template <std::size_t Quote>
+void Patterns<Quote>::add(std::string_view bytes, int value) {
+    if (bytes.size() > 32 || bytes.size() < Quote + 3 || count_ == kMax || value < 0 || value > UINT16_MAX) return;
     for (std::size_t i = 0; i < count_; ++i)
         if (std::string_view(entries_[i].bytes.data(), entries_[i].size) == bytes) return;
-    auto& b = buckets_[bucket(bytes.data())];
+    const std::size_t at = bucket(bytes.data());
+    auto& b = buckets_[at];
     std::size_t slot = 0;
     while (slot < b.size() && b[slot] != kEmpty) ++slot;
     if (slot == b.size()) return;
@@ -355,11 +394,30 @@ void Patterns::add(std::string_view bytes, int value) {
     e.value = static_cast<std::uint16_t>(value);
     e.two_blocks = bytes.size() > 16;
     b[slot] = static_cast<std::uint8_t>(count_++);
+    Head& h = heads_[at];
+    if (slot == 0 && !e.two_blocks) {
+        std::memcpy(h.bytes.data(), e.bytes.data(), h.bytes.size());
+        h.mask = e.mask;
+        h.value = e.value;
+        h.size = e.size;
+    } else {
+        h = Head{};
+    }
 }
 
-CG_INLINE int Patterns::match(const char* p, const char* end, std::size_t& size) const {
+template <std::size_t Quote>
+CG_INLINE int Patterns<Quote>::match(const char* p, const char* end, std::size_t& size) const {
+    const Head& h = heads_[bucket(p)];
+    if ((same_bytes(p, h.bytes.data()) & h.mask) != h.mask || h.size > static_cast<std::size_t>(end - p))
+        return match_rest(p, end, size);
+    size = h.size;
+    return h.value;
+}
+
+template <std::size_t Quote>
+int Patterns<Quote>::match_rest(const char* p, const char* end, std::size_t& size) const {
     for (const std::uint8_t i : buckets_[bucket(p)]) {
-        if (i == kEmpty) return -1;
+        if (i == kEmpty) break;
         const Entry& e = entries_[i];
         std::uint32_t same = same_bytes(p, e.bytes.data());
         if (e.two_blocks) same |= same_bytes(p + 16, e.bytes.data() + 16) << 16;
@@ -371,20 +429,13 @@ CG_INLINE int Patterns::match(const char* p, const char* end, std::size_t& size)
     return -1;
 }
 
-
-PlainClaimReader::Keys::Keys(std::vector<std::string_view> names)
-    : lookup(matchable(names)), comma(names.size()), next(names.size() + 1, -1) {
+PlainClaimReader::Keys::Keys(std::vector<std::string_view> names) : lookup(matchable(names)) {
     const auto ok = matchable(names);
     for (std::size_t i = 0; i < ok.size(); ++i) {
         if (ok[i] == "\"") continue;
-        patterns.add("\"" + std::string(ok[i]) + "\":", static_cast<int>(i));
-        const std::string bytes = ",\"" + std::string(ok[i]) + "\":";
-        if (bytes.size() > 32) continue;
-        CommaKey& ck = comma[i];
-        std::memcpy(ck.bytes.data(), bytes.data(), bytes.size());
-        ck.size = static_cast<std::uint8_t>(bytes.size());
-        ck.mask = bytes.size() == 32 ? ~0u : (1u << bytes.size()) - 1;
-        ck.two_blocks = bytes.size() > 16;
+        const std::string key = "\"" + std::string(ok[i]) + "\":";
+        patterns.add(key, static_cast<int>(i));
+        after_comma.add("," + key, static_cast<int>(i));
     }
 }
 
@@ -449,13 +500,15 @@ PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_k
         Plan p = plan_of(f);
         if (p.kind == Kind::tags) p.kind = Kind::other;  // not a fee-line value: the full decoder says so
         item_plan_.push_back(p);
-        item_default_values_.push_back(f.default_value.value_or(0));
+        item_kind_[i] = p.kind;
+        item_row_.push_back(f.default_value.value_or(0));
         const std::uint64_t bit = std::uint64_t{1} << i;
         if (f.default_value)
             item_defaults_ |= bit;
         else if (!f.optional)
             item_required_ |= bit;
     }
+    if (item_row_.size() < 8) item_row_.resize(8);
     for (unsigned m = 0; m < 256; ++m) {
         unsigned char bytes[8];
         for (unsigned b = 0; b < 8; ++b) bytes[b] = static_cast<unsigned char>(m >> b & 1);
@@ -492,13 +545,22 @@ CG_INLINE int PlainClaimReader::read_key(Cursor& r, Keys& keys) {
     return found;
 }
 
-CG_INLINE bool PlainClaimReader::read_comma_key(Cursor& r, const CommaKey& key, std::uint32_t first) {
-    std::uint32_t same = same_bytes(r.p, key.bytes.data()) | first;
-    if (key.two_blocks) same |= same_bytes(r.p + 16, key.bytes.data() + 16) << 16;
-    if ((same & key.mask) != key.mask || key.size > static_cast<std::size_t>(r.end - r.p)) return false;
-    r.p += key.size;
-    skip_blanks(r);
-    return true;
+constexpr int kClosed = -2;
+// After a value: the next key as read_key reads it, kClosed after the
+// object's closing brace, or -1.
+CG_INLINE int PlainClaimReader::next_key(Cursor& r, Keys& keys) {
+    if (*r.p == ',') {  // in the line or its padding: the match is within the line
+        std::size_t size = 0;
+        const int k = keys.after_comma.match(r.p, r.end, size);
+        if (k >= 0) {
+            r.p += size;
+            skip_blanks(r);
+            return k;
+        }
+    }
+    const int next = next_or_close(r, '}');
+    if (next <= 0) return next == 0 ? kClosed : -1;
+    return read_key(r, keys);
 }
 
 // An enum label, quoted or not: the index EnumType::index_of gives.
@@ -519,6 +581,29 @@ CG_INLINE bool PlainClaimReader::read_label(Cursor& r, Labels& labels, std::int6
     if (idx < 0) return false;
     v = idx;
     return true;
+}
+
+// The same in a fee line, where it may call nothing but the UTF-8 check: a
+// label other than a quoted one or a one-digit number makes the line not plain.
+CG_INLINE bool PlainClaimReader::read_item_label(Cursor& r, Labels& labels, std::int64_t& v) {
+    std::size_t size = 0;
+    const int k = labels.patterns.match(r.p, r.end, size);
+    if (k >= 0) {
+        v = k;
+        r.p += size;
+        return true;
+    }
+    const unsigned d = static_cast<unsigned>(static_cast<unsigned char>(*r.p)) - '0';
+    if (d <= 9 && labels.digit[d] >= 0 && r.p + 1 < r.end && delimiter(r.p[1])) {
+        v = labels.digit[d];
+        ++r.p;
+        return true;
+    }
+    std::string_view text;
+    if (!read_text(r, text)) return false;
+    const int idx = labels.lookup.find_padded(text, -1);  // text is in the padded line
+    v = idx;
+    return idx >= 0;
 }
 
 bool PlainClaimReader::read_claim(Cursor& r, Claim& c) {
@@ -590,20 +675,8 @@ bool PlainClaimReader::read_claim(Cursor& r, Claim& c) {
                 set_claim_value(s_, c, static_cast<int>(f), text, quoted);
             }
         }
-        int& guess = claim_keys_.next[static_cast<std::size_t>(k)];
-        if (guess >= 0 && read_comma_key(r, claim_keys_.comma[static_cast<std::size_t>(guess)])) {
-            k = guess;
-            continue;
-        }
-        const int next = next_or_close(r, '}');
-        if (next < 0) return false;
-        if (next == 0) {
-            guess = -1;
-            break;
-        }
-        const int key = read_key(r, claim_keys_);
-        if (key >= 0 && claim_keys_.comma[static_cast<std::size_t>(key)].mask != 0) guess = key;
-        k = key;
+        k = next_key(r, claim_keys_);
+        if (k == kClosed) break;
     }
     blanks(r);
     if (r.p != r.end || (seen & claim_required_) != claim_required_) return false;
@@ -640,7 +713,7 @@ bool PlainClaimReader::read_tags(Cursor& r, Claim& c, std::size_t f, Labels& lab
 }
 
 bool PlainClaimReader::read_items(Cursor& in, Claim& c) {
-    Cursor r = in;  // in a register while the line's items are read
+    Cursor r = in;  // in registers while the line's items are read
     if (r.p >= r.end || *r.p != '[') return false;
     ++r.p;
     skip_blanks(r);
@@ -649,23 +722,17 @@ bool PlainClaimReader::read_items(Cursor& in, Claim& c) {
         return true;
     }
     const std::size_t n = s_.item_fields.size();
+    const std::uint64_t required = item_required_, defaults = item_defaults_;
     std::size_t count = 0, room = 0;
     std::int64_t* values = nullptr;
     std::uint8_t* present = nullptr;
-    // Locals: stores into the claim's byte arrays could otherwise alias them.
-    const Plan* const plans = item_plan_.data();
-    Labels* const labels = labels_.data();
-    const std::uint64_t required = item_required_, defaults = item_defaults_;
-    const std::int64_t* const default_values = item_default_values_.data();
-    const CommaKey* const comma_keys = item_keys_.comma.data();
-    int* const next_key = item_keys_.next.data();
     for (;;) {
-        if (r.p >= r.end || *r.p != '{') return false;
         if (count == room) {
-            // Fresh rows are zero, as start_item leaves them; the present
-            // flags get 8 bytes of slack for the 8-byte store below.
+            // Fresh present flags are zero, as start_item leaves them (a
+            // setter refuses a field already present); both columns get 8
+            // slots of slack for the fixed-size copies below.
             room = room == 0 ? 8 : 2 * room;  // 8 lines first, as start_item: a record kept in memory holds no more
-            c.items.resize(room * n);
+            c.items.resize(room * n + 8);
             c.item_present.resize(room * n + 8);
             c.item_texts.resize(room * n);
             values = c.items.data();
@@ -673,91 +740,16 @@ bool PlainClaimReader::read_items(Cursor& in, Claim& c) {
         }
         c.item_count = count + 1;
         const std::size_t row = count * n;
-        std::uint64_t seen = 0;
-        int& first_guess = next_key[n];  // the line's first key last time, tried as `{"key":`
-        int f = -1;
-        if (first_guess >= 0 && read_comma_key(r, comma_keys[first_guess], 1)) {
-            f = first_guess;
-        } else {
-            ++r.p;
-            skip_blanks(r);
-            if (r.p < r.end && *r.p == '}') {
-                ++r.p;
-            } else {
-                f = read_key(r, item_keys_);
-                if (f < 0) return false;
-                if (comma_keys[f].mask != 0) first_guess = f;
-            }
-        }
-        if (f >= 0) {
-            for (;;) {
-                if (f < 0) return false;
-                const std::uint64_t bit = std::uint64_t{1} << f;
-                if (seen & bit) return false;
-                seen |= bit;
-                const Plan& plan = plans[f];
-                const std::size_t k = row + static_cast<std::size_t>(f);
-                std::int64_t v = 0;
-                bool done = false;
-                switch (plan.kind) {
-                    case Kind::money:
-                        done = read_plain_amount(r, v) && v >= plan.min;
-                        break;
-                    case Kind::text: {
-                        std::string_view text;
-                        if (!read_text(r, text)) return false;
-                        c.item_texts.assign_padded(k, text);  // the text is in the padded line
-                        done = true;
-                        break;
-                    }
-                    case Kind::label:
-                        if (!read_label(r, labels[plan.labels], v)) return false;
-                        done = true;
-                        break;
-                    case Kind::ratio:
-                        done = read_plain_int(r, v) && v <= 10000 && v >= plan.min;
-                        break;
-                    case Kind::count:
-                        done = read_plain_int(r, v) && v >= plan.min;
-                        break;
-                    case Kind::boolean:
-                        if (!read_bool(r, v)) return false;
-                        done = true;
-                        break;
-                    default: break;
-                }
-                if (done) {
-                    values[k] = v;
-                } else {
-                    // Whatever the plain readers above did not take (they
-                    // consume nothing when they decline): the setter decides.
-                    std::string_view text;
-                    bool quoted = false;
-                    if (!read_scalar(r, text, quoted)) return false;
-                    set_item_value(s_, c, count, f, text, quoted);
-                }
-                int& guess = next_key[f];
-                if (guess >= 0 && read_comma_key(r, comma_keys[guess])) {
-                    f = guess;
-                    continue;
-                }
-                const int next = next_or_close(r, '}');
-                if (next < 0) return false;
-                if (next == 0) {
-                    guess = -1;
-                    break;
-                }
-                const int key = read_key(r, item_keys_);
-                if (key >= 0 && comma_keys[key].mask != 0) guess = key;
-                f = key;
-            }
-        }
-        // finish_claim's fee-line part: required fields, defaults, present flags.
-        if ((seen & required) != required) return false;
-        for (std::uint64_t m = defaults & ~seen; m != 0; m &= m - 1) {
-            const auto f = static_cast<std::size_t>(__builtin_ctzll(m));
-            values[row + f] = default_values[f];
-        }
+        // The defaults (finish_claim's), and zeros as start_item leaves them,
+        // before the fields overwrite theirs.
+        if (n <= 8)
+            std::memcpy(values + row, item_row_.data(), 8 * sizeof(std::int64_t));
+        else
+            std::memcpy(values + row, item_row_.data(), n * sizeof(std::int64_t));
+        const Item line = read_item(r.p, r.end, c, row);
+        if (line.p == nullptr || (line.seen & required) != required) return false;
+        r.p = line.p;
+        const std::uint64_t seen = line.seen;
         const std::uint64_t given = seen | defaults;
         if (n <= 8) {
             std::memcpy(present + row, &present_bytes_[given & 0xFF], 8);
@@ -775,6 +767,55 @@ bool PlainClaimReader::read_items(Cursor& in, Claim& c) {
     c.item_texts.resize(count * n);
     in = r;
     return true;
+}
+
+// One fee line, braces included, from p: its values into the claim's items
+// from `first` on. Out of line, with a cursor of its own, and with no call
+// but the UTF-8 check on its way: the fields' loop then keeps its state in
+// registers. So a value the plain readers decline, which the setters would
+// take or word an error about, makes the line not plain here.
+PlainClaimReader::Item PlainClaimReader::read_item(const char* p, const char* end, Claim& c, std::size_t first) {
+    Cursor r{p, end};
+    std::uint64_t seen = 0;
+    if (r.p >= r.end || *r.p != '{') return {};
+    ++r.p;
+    skip_blanks(r);
+    if (r.p < r.end && *r.p == '}') return {r.p + 1, 0};
+    std::int64_t* const row = c.items.data() + first;
+    for (int f = read_key(r, item_keys_); f != kClosed; f = next_key(r, item_keys_)) {
+        if (f < 0) return {};
+        const std::uint64_t bit = std::uint64_t{1} << f;
+        if (seen & bit) return {};
+        seen |= bit;
+        const auto k = static_cast<std::size_t>(f);
+        std::int64_t v = 0;
+        switch (item_kind_[k]) {
+            case Kind::money:
+                if (!read_plain_amount(r, v) || v < item_plan_[k].min) return {};
+                break;
+            case Kind::text: {
+                std::string_view text;
+                if (!read_text(r, text)) return {};
+                c.item_texts.assign_padded(first + k, text);  // the text is in the padded line
+                continue;
+            }
+            case Kind::label:
+                if (!read_item_label(r, labels_[static_cast<std::size_t>(item_plan_[k].labels)], v)) return {};
+                break;
+            case Kind::ratio:
+                if (!read_plain_int(r, v) || v > 10000 || v < item_plan_[k].min) return {};
+                break;
+            case Kind::count:
+                if (!read_plain_int(r, v) || v < item_plan_[k].min) return {};
+                break;
+            case Kind::boolean:
+                if (!read_bool(r, v)) return {};
+                break;
+            default: return {};
+        }
+        row[f] = v;
+    }
+    return {r.p, seen};
 }
 
 }  // namespace claimgraph::detail

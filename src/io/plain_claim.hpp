@@ -18,9 +18,13 @@
 
 namespace claimgraph::detail {
 
-// Exact byte strings of at most 32 bytes (`"key":`, `"label"`), each found at a
-// place in the line by its second and third bytes and one or two 16-byte
-// compares: no scan for the closing quote, no hashing of the text.
+// Exact byte strings of at most 32 bytes (`"key":`, `,"key":`, `"label"`),
+// each found at a place in the line by the two bytes after its quote and one
+// or two 16-byte compares: no scan for the closing quote, no hashing of the
+// text. `Quote` is where the patterns' opening quote is (1 for `,"key":`).
+// The usual pattern, of at most 16 bytes and alone in its bucket, is found in
+// one table look-up and one compare.
+template <std::size_t Quote>
 class Patterns {
 public:
     // Ignored when longer than 32 bytes, already there (the first one wins,
@@ -38,19 +42,28 @@ private:
         std::uint8_t size = 0;
         bool two_blocks = false;  // longer than 16 bytes
     };
-    // Of the two bytes after the pattern's first (after a key's opening quote).
     static std::size_t bucket(const char* p) {
         std::uint16_t w;
-        std::memcpy(&w, p + 1, 2);
+        std::memcpy(&w, p + Quote + 1, 2);
         return (w * 0x9E3779B1u) >> 24;
     }
-    static constexpr std::uint8_t kEmpty = 0xFF;
+    int match_rest(const char* p, const char* end, std::size_t& size) const;
     // Inline arrays, not vectors: the reader's stores into the claim's byte
     // arrays would otherwise make it reload a vector's data pointer on every match.
     static constexpr std::size_t kMax = 64;
+    static constexpr std::uint8_t kEmpty = 0xFF;
     std::array<Entry, kMax> entries_{};
     std::size_t count_ = 0;
     std::array<std::array<std::uint8_t, 4>, 256> buckets_ = empty_buckets();
+    // By bucket: its one pattern when that is at most 16 bytes long, else a
+    // mask that matches nothing, and match_rest searches the bucket.
+    struct alignas(32) Head {
+        std::array<char, 16> bytes{};
+        std::uint32_t mask = 1u << 16;
+        std::uint16_t value = 0;
+        std::uint8_t size = 0;
+    };
+    std::array<Head, 256> heads_{};
     static std::array<std::array<std::uint8_t, 4>, 256> empty_buckets() {
         std::array<std::array<std::uint8_t, 4>, 256> b;
         for (auto& x : b) x.fill(kEmpty);
@@ -77,30 +90,20 @@ public:
     };
 
 private:
-    // One object's keys (the claim's or a fee line's): `"key":` patterns, and
-    // the names for keys written any other way (blanks before the colon, long).
-    struct CommaKey {
-        std::array<char, 32> bytes{};
-        std::uint32_t mask = 0;  // 0: no such pattern (name too long or not matchable)
-        std::uint8_t size = 0;
-        bool two_blocks = false;
-    };
+    // One object's keys (the claim's or a fee line's): `"key":` patterns, the
+    // same after their comma (`,"key":`, what follows a value), and the names
+    // for keys written any other way (blanks around the colon, long).
     struct Keys {
         explicit Keys(std::vector<std::string_view> names);
-        Patterns patterns;
+        Patterns<0> patterns;
+        Patterns<1> after_comma;
         KeyLookup lookup;
-        // Objects repeat one key order line after line: after each key, the
-        // key that followed it last time (-1: none, or the object ended),
-        // tried as `,"key":` in one compare before the general path; the
-        // last slot is for an object's first key (`{"key":`).
-        std::vector<CommaKey> comma;
-        std::vector<int> next;
     };
     // One enum's labels: `"label"` patterns, and the labels themselves for
     // labels written any other way (unquoted, long).
     struct Labels {
         explicit Labels(std::vector<std::string_view> names);
-        Patterns patterns;
+        Patterns<0> patterns;
         KeyLookup lookup;
         std::array<int, 10> digit;  // the label "0".."9" written as a number (hosp_lv: 2), or -1
     };
@@ -112,22 +115,30 @@ private:
 
     bool read_claim(Cursor& r, Claim& c);
     bool read_items(Cursor& r, Claim& c);
+    struct Item {
+        const char* p = nullptr;  // after the line's closing brace; nullptr: not plain
+        std::uint64_t seen = 0;   // bits by item field
+    };
+    [[gnu::noinline]] Item read_item(const char* p, const char* end, Claim& c, std::size_t first);
     bool read_tags(Cursor& r, Claim& c, std::size_t field, Labels& labels);
     static int read_key(Cursor& r, Keys& keys);
-    // `,"key":` (or, with first = 1, any byte then `"key":`) and the blanks after it.
-    static bool read_comma_key(Cursor& r, const CommaKey& key, std::uint32_t first = 0);
+    static int next_key(Cursor& r, Keys& keys);
     static bool read_label(Cursor& r, Labels& labels, std::int64_t& v);
+    static bool read_item_label(Cursor& r, Labels& labels, std::int64_t& v);
 
     const Schema& s_;
     bool usable_ = true;  // false for schemas the masks below cannot hold
     Keys claim_keys_, item_keys_;
     std::vector<Plan> claim_plan_, item_plan_;  // by claim key, by item field
+    std::array<Kind, 64> item_kind_{};          // item_plan_'s kinds, one load away
 
     std::vector<Labels> labels_;
     // Bits by claim key (own keys first) and by item field.
     std::uint64_t claim_required_ = 0, claim_defaults_ = 0;
     std::uint64_t item_required_ = 0, item_defaults_ = 0;
-    std::vector<std::int64_t> item_default_values_;
+    // A fee line's values before its fields are read: defaults, else 0; at
+    // least 8 of them, so that a short row is filled by one fixed-size copy.
+    std::vector<std::int64_t> item_row_;
     std::array<std::uint64_t, 256> present_bytes_{};  // 8 bits -> 8 bytes of 0/1
 };
 
