@@ -770,11 +770,11 @@ bool PlainClaimReader::read_items(Cursor& in, Claim& c) {
 }
 
 // One fee line, braces included, from p: its values into the claim's items
-// from `first` on. Out of line, with a cursor of its own, and with no call
-// but the UTF-8 check on its way: the fields' loop then keeps its state in
-// registers. So a value the plain readers decline, which the setters would
-// take or word an error about, makes the line not plain here.
-PlainClaimReader::Item PlainClaimReader::read_item(const char* p, const char* end, Claim& c, std::size_t first) {
+// from `first` on. With a cursor of its own, and no call but the UTF-8
+// check on its way: the fields' loop then keeps its state in registers. So
+// a value the plain readers decline, which the setters would take or word an
+// error about, makes the line not plain here.
+CG_INLINE PlainClaimReader::Item PlainClaimReader::read_item(const char* p, const char* end, Claim& c, std::size_t first) {
     Cursor r{p, end};
     std::uint64_t seen = 0;
     if (r.p >= r.end || *r.p != '{') return {};

@@ -119,7 +119,7 @@ private:
         const char* p = nullptr;  // after the line's closing brace; nullptr: not plain
         std::uint64_t seen = 0;   // bits by item field
     };
-    [[gnu::noinline]] Item read_item(const char* p, const char* end, Claim& c, std::size_t first);
+    Item read_item(const char* p, const char* end, Claim& c, std::size_t first);
     bool read_tags(Cursor& r, Claim& c, std::size_t field, Labels& labels);
     static int read_key(Cursor& r, Keys& keys);
     static int next_key(Cursor& r, Keys& keys);
