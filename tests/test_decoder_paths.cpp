@@ -142,6 +142,45 @@ TEST_CASE("decoder fast path: amounts read as parse_money reads them, odd ones b
     CHECK(good >= 8);
 }
 
+TEST_CASE("decoder fast path: amounts and whole numbers of every length read as the full decoder reads them",
+          "[io][decoder]") {
+    // The fast path reads up to 15 digits at once, 8 at a time, and the
+    // decimals after them: every length on both sides of those limits, with
+    // and without a leading zero, digits 0 and 9 (the ends of the byte test).
+    ClaimDecoder fast(demo()), full(demo(), false);
+    const std::string head =
+        R"({"claim_id":"E-3","member_id":"M1","date":"2026-03-01","insutype":"employee","med_type":"inpatient","hosp_lv":2,"region":"local","referred":false,"emergency":false,"retired":false,"tags":[],"hmb_enrolled":false,"hmb_preexisting":false,"items":[{"code":"A1","category":"B",)";
+    std::size_t good = 0;
+    for (const char* digits : {"9876543210987654321", "1000000000000000000", "0999999999999999999"}) {
+        for (std::size_t n = 1; n <= 18; ++n) {
+            const std::string whole(digits, n);
+            for (const char* decimals : {"", ".", ".5", ".05", ".50", ".99", ".005", ".5.5", "e2", "x"}) {
+                // As the amount, then as the count and the ratio beside it.
+                for (const std::string& fields : {"\"amount\":" + whole + decimals,
+                                                  "\"amount\":1,\"qty\":" + whole + decimals,
+                                                  "\"amount\":1,\"selfpay_prop\":" + whole + decimals}) {
+                    const std::string line = head + fields + "}]}";
+                    check_same(fast, full, line);
+                    ClaimRecord r;
+                    fast.decode(line, r);
+                    good += r.ok;
+                }
+            }
+        }
+    }
+    CHECK(good > 100);
+    // A value the fast path declines in a fee line sends the whole line to
+    // the full decoder, which reads the good ones among them.
+    const std::string no_category = head.substr(0, head.rfind("\"category\""));
+    for (const char* fields : {R"("amount":1E2,"category":"B")", R"("amount":12345678901234567.5,"category":"B")",
+                               R"("amount":1,"qty":1234567890123456789,"category":"B")", R"("amount":1,"category":1)",
+                               R"("amount":1,"category":B)", R"("amount":1,"category":"\u0042")",
+                               R"("amount":1,"category":"B","qty":true)"}) {
+        const std::string line = no_category + fields + "}]}";
+        check_same(fast, full, line);
+    }
+}
+
 namespace {
 
 // A compact claim line with one value replaced: `at` names the value to
