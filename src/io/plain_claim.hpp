@@ -81,7 +81,8 @@ public:
     bool read(std::string_view line, Claim& c);
 
     // How a key's value is read.
-    enum class Kind : std::uint8_t { claim_id, member_id, date_key, items, boolean, label, tags, text, money, ratio, count, other };
+    // A fee line's kinds first: its switch then needs no offset.
+    enum class Kind : std::uint8_t { money, text, label, ratio, count, boolean, claim_id, member_id, date_key, items, tags, other };
 
     // Where the reader is in the line.
     struct Cursor {
