@@ -20,7 +20,7 @@
 //   BM_EngineSettleNullLedger     Graph::settle with a ledger that reads 0 and keeps
 //                                 nothing: the evaluator's own cost, without the store.
 //   BM_LedgerOnly                 just the MemoryLedger traffic the engine makes
-//                                 (8 cells read + 8 added per claim).
+//                                 (one member's 8 cells of one year read, then added).
 //   BM_EngineSettleBatch          settle_batch(): ordering + duplicate check +
 //                                 a Settlement per claim (public batch API).
 //   BM_SettleRecordsJsonl         settle_records_jsonl() on decoded records: the
@@ -329,16 +329,14 @@ void BM_HandwrittenSettleHashLedger(benchmark::State& state) {
 void BM_LedgerOnly(benchmark::State& state) {
     const Fixture& f = fixture();
     const std::size_t na = f.graph.accumulator_names().size();
-    std::vector<Cell> cells(na);
     std::vector<std::int64_t> v(na), d(na, 1);
     for (auto _ : state) {
         MemoryLedger ledger;
         for (const std::uint32_t i : f.order) {
             const Claim& c = f.claims[i];
-            for (std::size_t a = 0; a < na; ++a)
-                cells[a] = Cell{c.member_id, static_cast<std::uint32_t>(a), c.date.year(), {}};
-            ledger.read_claim(cells, v);  // as Graph::settle calls it
-            ledger.add_claim(cells, d);
+            // As Graph::settle calls it for this policy (unkeyed calendar-year accumulators).
+            ledger.read_period(c.member_id, c.date.year(), v);
+            ledger.add_period(c.member_id, c.date.year(), d);
             benchmark::DoNotOptimize(v.data());
         }
     }

@@ -9,14 +9,17 @@
 #include <map>
 #include <random>
 #include <set>
+#include <span>
 #include <string>
 #include <tuple>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "claimgraph/io.hpp"
 #include "claimgraph/ledger.hpp"
 #include "claimgraph/money.hpp"
+#include "support.hpp"
 
 using namespace claimgraph;
 
@@ -27,11 +30,9 @@ std::string member_id(std::size_t i) { return fmt::format("M{:07}", i); }
 // The evaluator's call: all accumulators of one member and one period.
 void settle_like(MemoryLedger& l, const std::string& member, std::int32_t year, std::int64_t delta,
                  std::uint32_t accumulators = 8) {
-    std::vector<Cell> cells;
-    for (std::uint32_t a = 0; a < accumulators; ++a) cells.push_back(Cell{member, a, year, {}});
-    std::vector<std::int64_t> before(cells.size()), deltas(cells.size(), delta);
-    l.read(cells, before);
-    l.add(cells, deltas);
+    std::vector<std::int64_t> before(accumulators), deltas(accumulators, delta);
+    l.read_period(member, year, before);
+    l.add_period(member, year, deltas);
 }
 
 }  // namespace
@@ -159,10 +160,13 @@ TEST_CASE("MemoryLedger: amounts beyond 32 bits, moved and undone", "[ledger]") 
 namespace {
 
 // Random calls (cells of several members, keyed and not, repeated) checked
-// against a map; `big` deltas cross the 32-bit range both ways. `claims`:
-// through read_claim/add_claim, half the calls shaped as Graph::settle makes
-// them (one member, accumulators in order), which is add_claim's one-pass path
-// for cells a member does not have yet.
+// against a map; `big` deltas cross the 32-bit range both ways. A third of
+// the calls (half without `claims`) name one member's accumulators 0 .. n-1
+// of one period, unkeyed; with `claims` they go through read_period/
+// add_period. `claims`: the rest through read_claim/add_claim, half of them
+// shaped as Graph::settle makes them for keyed or mixed-period accumulators
+// (one member, accumulators in order), which is add_claim's one-pass path for
+// cells a member does not have yet.
 void random_traffic(std::uint32_t seed, bool big, bool claims = false) {
     std::mt19937 rng(seed);
     auto pick = [&](std::uint32_t n) { return static_cast<std::uint32_t>(rng() % n); };
@@ -173,11 +177,17 @@ void random_traffic(std::uint32_t seed, bool big, bool claims = false) {
     for (std::size_t i = 0; i < 300; ++i) members.push_back(member_id(i * 7919));
     for (int round = 0; round < 20'000; ++round) {
         std::vector<Cell> cells;
-        const std::uint32_t n = 1 + pick(10);
+        std::uint32_t n = 1 + pick(10);
         std::string_view m = members[pick(static_cast<std::uint32_t>(members.size()))];
-        if (claims && pick(2) == 0) {
+        const std::uint32_t shape = claims ? pick(3) : 1 + pick(2);
+        if (shape == 0) {
             const auto year = static_cast<std::int32_t>(2020 + pick(4));
             for (std::uint32_t i = 0; i < n; ++i) cells.push_back(Cell{m, i, i % 3 == 2 ? year - 1 : year, keys[pick(5)]});
+        } else if (shape == 1) {
+            // Of a few sizes, so that some members have only part of a run.
+            const auto year = static_cast<std::int32_t>(2020 + pick(4));
+            n = 5 + pick(2);
+            for (std::uint32_t i = 0; i < n; ++i) cells.push_back(Cell{m, i, year, {}});
         } else {
             for (std::uint32_t i = 0; i < n; ++i) {
                 if (pick(8) == 0) m = members[pick(static_cast<std::uint32_t>(members.size()))];
@@ -185,7 +195,8 @@ void random_traffic(std::uint32_t seed, bool big, bool claims = false) {
             }
         }
         std::vector<std::int64_t> got(n), deltas(n);
-        if (claims) l.read_claim(cells, got);
+        if (claims && shape == 1) l.read_period(m, cells[0].period, got);
+        else if (claims) l.read_claim(cells, got);
         else l.read(cells, got);
         for (std::uint32_t i = 0; i < n; ++i) {
             const auto it = model.find({std::string(cells[i].member), cells[i].accumulator, cells[i].period,
@@ -193,7 +204,8 @@ void random_traffic(std::uint32_t seed, bool big, bool claims = false) {
             REQUIRE(got[i] == (it == model.end() ? 0 : it->second));
             deltas[i] = big ? (static_cast<std::int64_t>(pick(2000)) - 1000) * 7'000'000 + pick(3) : static_cast<std::int64_t>(pick(1000)) - 100;
         }
-        if (claims) l.add_claim(cells, deltas);
+        if (claims && shape == 1) l.add_period(m, cells[0].period, deltas);
+        else if (claims) l.add_claim(cells, deltas);
         else l.add(cells, deltas);
         for (std::uint32_t i = 0; i < n; ++i)
             model[{std::string(cells[i].member), cells[i].accumulator, cells[i].period, std::string(cells[i].key)}] +=
@@ -212,4 +224,77 @@ TEST_CASE("MemoryLedger matches a plain map on random traffic", "[ledger]") {
     random_traffic(777, true);
     random_traffic(4242, false, true);
     random_traffic(99, true, true);
+}
+
+namespace {
+
+// A host's ledger from before read_period: only read and add, recording the
+// cells it is given.
+class RecordingLedger final : public Ledger {
+public:
+    void read(std::span<const Cell> cells, std::span<std::int64_t> out) override {
+        read_cells.assign(cells.begin(), cells.end());
+        inner.read(cells, out);
+    }
+    void add(std::span<const Cell> cells, std::span<const std::int64_t> deltas) override {
+        add_cells.assign(cells.begin(), cells.end());
+        inner.add(cells, deltas);
+    }
+    std::vector<Cell> read_cells, add_cells;
+    MemoryLedger inner;
+};
+
+bool same_cells(const std::vector<Cell>& a, const std::vector<Cell>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (a[i].member != b[i].member || a[i].accumulator != b[i].accumulator || a[i].period != b[i].period ||
+            a[i].key != b[i].key)
+            return false;
+    return true;
+}
+
+}  // namespace
+
+TEST_CASE("A ledger with only read and add gets each claim's cells through read_period's default", "[ledger]") {
+    RecordingLedger l;
+    const std::int64_t d[] = {1, 2, 3};
+    l.read_period("M1", 2026, std::span<std::int64_t>());
+    std::int64_t got[3] = {9, 9, 9};
+    l.read_period("M1", 2026, got);
+    CHECK((got[0] == 0 && got[1] == 0 && got[2] == 0));
+    l.add_period("M1", 2026, d);
+    const std::vector<Cell> want = {{"M1", 0, 2026, {}}, {"M1", 1, 2026, {}}, {"M1", 2, 2026, {}}};
+    CHECK(same_cells(l.read_cells, want));
+    CHECK(same_cells(l.add_cells, want));
+    l.read_period("M1", 2026, got);
+    CHECK((got[0] == 1 && got[1] == 2 && got[2] == 3));
+    CHECK(l.inner.get("M1", 2, 2026) == 3);
+    CHECK(l.inner.get("M1", 2, 2027) == 0);
+}
+
+TEST_CASE("Graph::settle through a ledger with only read and add settles as through MemoryLedger", "[ledger]") {
+    const Graph& g = testing::demo();
+    const auto records = read_claims_jsonl_file(g, std::string(CLAIMGRAPH_SOURCE_DIR) + "/examples/claims/demo-claims.jsonl");
+    RecordingLedger host;
+    MemoryLedger memory;
+    std::size_t settled = 0;
+    for (const auto& r : records) {
+        if (!r.ok) continue;
+        const Settlement a = g.settle(r.claim, host), b = g.settle(r.claim, memory);
+        REQUIRE(a.status == b.status);
+        REQUIRE(a.outputs == b.outputs);
+        if (a.status != SettleStatus::settled) continue;
+        ++settled;
+        std::vector<Cell> want;
+        for (std::uint32_t i = 0; i < g.accumulator_names().size(); ++i)
+            want.push_back(Cell{r.claim.member_id, i, g.period_of(r.claim, i), {}});
+        CHECK(same_cells(host.read_cells, want));
+        CHECK(same_cells(host.add_cells, want));
+    }
+    CHECK(settled > 0);
+    for (const auto& r : records)
+        if (r.ok)
+            for (std::uint32_t i = 0; i < g.accumulator_names().size(); ++i)
+                CHECK(host.inner.get(r.claim.member_id, i, g.period_of(r.claim, i)) ==
+                      memory.get(r.claim.member_id, i, g.period_of(r.claim, i)));
 }

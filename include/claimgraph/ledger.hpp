@@ -35,6 +35,17 @@ public:
     // ledger that does not override them gets read and add.
     virtual void read_claim(std::span<const Cell> cells, std::span<std::int64_t> out) { read(cells, out); }
     virtual void add_claim(std::span<const Cell> cells, std::span<const std::int64_t> deltas) { add(cells, deltas); }
+
+    // The same pair again for a claim whose cells are one member's
+    // accumulators 0 .. n-1 (n = out.size()), all of one period and unkeyed,
+    // which is how Graph::settle names them when none of the policy's
+    // accumulators is keyed and all start their periods on the same day:
+    // read_period, then (only if the claim settles) add_period with the same
+    // member, period and size, and no other call on this ledger in between.
+    // A ledger that does not override them gets read_claim and add_claim with
+    // those cells, named in one span that both calls pass.
+    virtual void read_period(std::string_view member, std::int32_t period, std::span<std::int64_t> out);
+    virtual void add_period(std::string_view member, std::int32_t period, std::span<const std::int64_t> deltas);
 };
 
 // In-memory ledger for tests and batch runs. Not thread-safe: one per thread.
@@ -44,6 +55,8 @@ public:
     void add(std::span<const Cell> cells, std::span<const std::int64_t> deltas) override;
     void read_claim(std::span<const Cell> cells, std::span<std::int64_t> out) override;
     void add_claim(std::span<const Cell> cells, std::span<const std::int64_t> deltas) override;
+    void read_period(std::string_view member, std::int32_t period, std::span<std::int64_t> out) override;
+    void add_period(std::string_view member, std::int32_t period, std::span<const std::int64_t> deltas) override;
     std::int64_t get(std::string_view member, std::uint32_t accumulator, std::int32_t period,
                      std::string_view key = {}) const;
     std::size_t member_count() const { return members_.size(); }
@@ -63,6 +76,12 @@ private:
     };
     struct Layout {
         std::uint32_t first, size;  // a run of columns_
+        // Where the cells of a claim as Graph::settle names them (accumulators
+        // 0 .. dense_n - 1 in order, one period, no keys) were last found in
+        // this layout: columns_[first + dense_pos + k] is accumulator k of
+        // dense_period. Layouts never change, so this stays true.
+        std::uint32_t dense_n = 0, dense_pos = 0;
+        std::int32_t dense_period = 0;
     };
     struct Member {
         std::uint32_t hash, name, name_size;  // the id is names_[name, name + name_size)
@@ -84,6 +103,7 @@ private:
     std::int64_t key_id(std::string_view key, bool create);
     std::uint32_t position(const Member& m, const Column& col) const;
     bool locate(std::span<const Cell> cells);
+    int locate_period(std::string_view member, std::int32_t period, std::uint32_t n);
     void make_room(std::span<const Cell> cells);
     void add_columns(std::uint32_t member, std::span<const Column> fresh);
     std::uint32_t layout_after(std::uint32_t from, std::span<const Column> fresh);
@@ -116,6 +136,16 @@ private:
     bool located_one_ = false;
     std::uint32_t located_member_ = npos;
     bool add_run(std::span<const Cell> cells);
+    void grow_located(std::string_view member, std::size_t n);
+    void forget_pending() {
+        pending_ = nullptr;
+        period_pending_ = false;
+    }
+    // read_period's claim while where_ still describes its cells.
+    bool period_pending_ = false;
+    std::string_view period_member_;
+    std::int32_t period_ = 0;
+    std::vector<Cell> period_cells_;  // read_period's cells when it takes the general path
     // The last few layout steps (layout_after), tried before the hash map:
     // nearly every member takes one of a handful of steps.
     struct RecentStep {

@@ -117,6 +117,7 @@ struct FastProgram {
         std::uint32_t start;
     };
     std::vector<Acc> accs;
+    bool one_period = false;  // accs all unkeyed, with one period start (Ledger::read_period)
     std::vector<std::int32_t> outputs;
 };
 

@@ -532,6 +532,8 @@ std::shared_ptr<const FastProgram> build_fast_program(const Program& p) {
         }
         f->accs.push_back({a.slot, a.delta, a.key_field, a.period_month * 32 + a.period_day});
     }
+    f->one_period = !f->accs.empty();
+    for (const auto& a : f->accs) f->one_period &= a.key_field < 0 && a.start == f->accs[0].start;
     for (const auto& o : p.outputs) f->outputs.push_back(o.slot);
     return f;
 }

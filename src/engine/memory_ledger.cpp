@@ -91,6 +91,47 @@ std::uint32_t MemoryLedger::position(const Member& m, const Column& col) const {
     return find_column(columns_.data() + l.first, l.size, col);
 }
 
+// locate() for read_period's cells (member, accumulators 0 .. n-1, one
+// period, no key): they are one run of the member's layout, found once per
+// layout and then by the layout's memo, with no per-cell search. Returns 1
+// when every cell has a value, 0 when none has, -1 when only some have one
+// (the general path decides).
+int MemoryLedger::locate_period(std::string_view member, std::int32_t period, std::uint32_t n) {
+    const std::uint32_t m = lookup(member);
+    std::uint32_t* const w = where_.data();
+    located_one_ = true;
+    located_member_ = m;
+    if (m == npos) {
+        std::fill_n(w, n, npos);
+        return 0;
+    }
+    Layout& l = layouts_[members_[m].layout];
+    if (l.dense_n != n || l.dense_period != period) {
+        // One pass over the layout: where accumulator 0 of the period is and
+        // how many of the claim's cells the member has at all.
+        const Column* const cols = columns_.data() + l.first;
+        std::uint32_t start = npos, have = 0;
+        for (std::uint32_t p = 0; p < l.size; ++p)
+            if (cols[p].period == period && cols[p].key == 0 && cols[p].accumulator < n) {
+                ++have;
+                if (cols[p].accumulator == 0) start = p;
+            }
+        if (have == 0) {
+            std::fill_n(w, n, npos);
+            return 0;
+        }
+        if (have != n || start == npos || l.size - start < n) return -1;
+        for (std::uint32_t k = 0; k < n; ++k)
+            if (!(cols[start + k] == Column{k, period, 0})) return -1;
+        l.dense_n = n;
+        l.dense_pos = start;
+        l.dense_period = period;
+    }
+    const std::uint32_t at = members_[m].values + l.dense_pos;
+    for (std::uint32_t k = 0; k < n; ++k) w[k] = at + k;
+    return 1;
+}
+
 // Fills where_ with each cell's index in values_ (npos when the cell has no
 // value yet) and says whether every cell has one.
 bool MemoryLedger::locate(std::span<const Cell> cells) {
@@ -128,7 +169,7 @@ bool MemoryLedger::locate(std::span<const Cell> cells) {
 
 void MemoryLedger::read(std::span<const Cell> cells, std::span<std::int64_t> out) {
     if (out.size() < cells.size()) throw std::invalid_argument("MemoryLedger::read: output span too small");
-    pending_ = nullptr;
+    forget_pending();
     pending_all_ = locate(cells);
     for (std::size_t i = 0; i < cells.size(); ++i) out[i] = where_[i] == npos ? 0 : load(where_[i]);
 }
@@ -152,7 +193,7 @@ void MemoryLedger::store(std::uint32_t at, std::int64_t v) {
 
 void MemoryLedger::add(std::span<const Cell> cells, std::span<const std::int64_t> deltas) {
     if (deltas.size() != cells.size()) throw std::invalid_argument("MemoryLedger::add: cells and deltas differ in size");
-    pending_ = nullptr;
+    forget_pending();
     // Phase 1: make sure every cell has a value. A failure here (allocation)
     // leaves at most some zero values behind, which read as absent cells do.
     if (!locate(cells)) {
@@ -169,7 +210,7 @@ void MemoryLedger::add_claim(std::span<const Cell> cells, std::span<const std::i
         add(cells, deltas);
         return;
     }
-    pending_ = nullptr;
+    forget_pending();
     if (!pending_all_ && !add_run(cells)) {
         make_room(cells);
         locate(cells);
@@ -187,20 +228,74 @@ bool MemoryLedger::add_run(std::span<const Cell> cells) {
     // once, in order); anything else may name a missing cell twice.
     for (std::size_t k = 1; k < cells.size(); ++k)
         if (cells[k].accumulator <= cells[k - 1].accumulator) return false;
-    std::uint32_t m = located_member_;
-    if (m == npos) m = add_member(cells[0].member, missed_hash_);
     fresh_.clear();
     for (std::size_t k = 0; k < cells.size(); ++k)
         if (where_[k] == npos)
             fresh_.push_back(Column{cells[k].accumulator, cells[k].period,
                                     cells[k].key.empty() ? 0u : static_cast<std::uint32_t>(key_id(cells[k].key, true))});
+    grow_located(cells[0].member, cells.size());
+    return true;
+}
+
+// The member locate() last saw (added if new) gains fresh_, the columns of
+// its n cells that where_ marks npos, in that order, after the columns it
+// has; where_ follows the member to its new place.
+void MemoryLedger::grow_located(std::string_view member, std::size_t n) {
+    std::uint32_t m = located_member_;
+    if (m == npos) m = add_member(member, missed_hash_);
     const std::uint32_t was = members_[m].values, size = layouts_[members_[m].layout].size;
     add_columns(m, fresh_);
     const std::uint32_t now = members_[m].values;
     std::uint32_t* const w = where_.data();
-    for (std::size_t k = 0, j = 0; k < cells.size(); ++k)
+    for (std::size_t k = 0, j = 0; k < n; ++k)
         w[k] = w[k] == npos ? now + size + static_cast<std::uint32_t>(j++) : w[k] - was + now;
-    return true;
+}
+
+void MemoryLedger::read_period(std::string_view member, std::int32_t period, std::span<std::int64_t> out) {
+    const std::size_t n = out.size();
+    forget_pending();
+    if (where_.size() < n) where_.resize(n);
+    const int found = n > 0 && n < UINT32_MAX ? locate_period(member, period, static_cast<std::uint32_t>(n)) : -1;
+    if (found < 0) {
+        // The member has some of the cells: the general path, cells named.
+        period_cells_.resize(n);
+        for (std::size_t k = 0; k < n; ++k) period_cells_[k] = Cell{member, static_cast<std::uint32_t>(k), period, {}};
+        read_claim(period_cells_, out);
+    } else {
+        pending_all_ = found == 1;
+        pending_size_ = n;
+        const std::uint32_t* const w = where_.data();
+        if (pending_all_) for (std::size_t k = 0; k < n; ++k) out[k] = load(w[k]);
+        else std::fill(out.begin(), out.end(), 0);
+    }
+    period_pending_ = true;
+    period_member_ = member;
+    period_ = period;
+}
+
+void MemoryLedger::add_period(std::string_view member, std::int32_t period, std::span<const std::int64_t> deltas) {
+    const std::size_t n = deltas.size();
+    const bool same_claim = period_pending_ && member.data() == period_member_.data() &&
+                            member.size() == period_member_.size() && period == period_;
+    if (same_claim && pending_ != nullptr && pending_ == period_cells_.data() && pending_size_ == n) {
+        period_pending_ = false;
+        add_claim(period_cells_, deltas);
+        return;
+    }
+    if (!same_claim || pending_ != nullptr || pending_size_ != n) {
+        period_cells_.resize(n);
+        for (std::size_t k = 0; k < n; ++k) period_cells_[k] = Cell{member, static_cast<std::uint32_t>(k), period, {}};
+        add(period_cells_, deltas);
+        return;
+    }
+    forget_pending();
+    if (!pending_all_) {
+        // A new member, or a new period: every cell is missing.
+        fresh_.clear();
+        for (std::uint32_t k = 0; k < n; ++k) fresh_.push_back(Column{k, period, 0});
+        grow_located(member, n);
+    }
+    apply(deltas);
 }
 
 // Phase 2 of an add, every cell located: apply the deltas; an overflow (or no
@@ -243,7 +338,7 @@ void MemoryLedger::make_room(std::span<const Cell> cells) {
 }
 
 void MemoryLedger::add_columns(std::uint32_t member, std::span<const Column> fresh) {
-    pending_ = nullptr;  // values may move
+    forget_pending();  // values may move
     const std::uint32_t old = members_[member].layout;
     const std::uint32_t layout = layout_after(old, fresh);
     const std::uint32_t size = layouts_[old].size, grown = layouts_[layout].size;

@@ -115,14 +115,12 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
     thread_local std::vector<Cell> cells;
     thread_local std::vector<std::int64_t> accv;
     const std::size_t na = p.accumulators.size();
-    cells.resize(na);
     accv.resize(na);
     // The claim's civil date once, not once per accumulator (nor once per part).
     const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{c.date.days}}};
     const int year = static_cast<int>(ymd.year());
     const unsigned month = static_cast<unsigned>(ymd.month()), day = static_cast<unsigned>(ymd.day());
     const std::string_view member = c.member_id;
-    Cell* const cl = cells.data();
     const AccumulatorInfo* const acc = p.accumulators.data();
     const auto key_of = [&](int field) {
         const auto& f = p.schema.claim_fields[field];
@@ -131,7 +129,15 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
     };
     // Packed (FastProgram::accs) when it can be: this loop runs for every claim.
     const FastProgram::Acc* const fa = p.fast && p.fast->accs.size() == na ? p.fast->accs.data() : nullptr;
-    if (fa) {
+    // Unkeyed accumulators of one period start: the ledger is asked for the
+    // member's period, not for cells (Ledger::read_period).
+    const bool by_period = fa && p.fast->one_period;
+    const std::int32_t period = by_period ? year - (month * 32 + day < fa[0].start) : 0;
+    if (!by_period) cells.resize(na);
+    Cell* const cl = cells.data();
+    if (by_period) {
+        ledger.read_period(member, period, accv);
+    } else if (fa) {
         const std::uint32_t md = month * 32 + day;
         for (std::size_t i = 0; i < na; ++i) {
             const auto& a = fa[i];
@@ -145,7 +151,7 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
                          a.key_field >= 0 ? key_of(a.key_field) : std::string_view{}};
         }
     }
-    ledger.read_claim(cells, accv);
+    if (!by_period) ledger.read_claim(cells, accv);
     const auto load = [&] {
         slots.assign(p.slot_init.begin(), p.slot_init.end());
         std::int64_t* s = slots.data();
@@ -262,7 +268,8 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
                 return;
             }
     if constexpr (Tracing) detail::trace_end(p, s, out, accv, deltas, *trace);
-    ledger.add_claim(cells, deltas);
+    if (by_period) ledger.add_period(member, period, deltas);
+    else ledger.add_claim(cells, deltas);
 }
 
 }  // namespace claimgraph::detail
