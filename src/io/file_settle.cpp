@@ -182,8 +182,8 @@ void sort_on(std::size_t threads, PageVector<T>& v, Less less) {
     std::inplace_merge(v.begin(), mid, v.end(), less);
 }
 
-// A claim's place under a 64-bit sort key, in 12 bytes (not 16): this vector
-// is alive beside the whole key index.
+// A claim under a 64-bit sort key, in 12 bytes (not 16): this vector is
+// alive beside the whole key index.
 struct Sortable {
     std::uint32_t hi, lo, index;
     static Sortable of(std::uint64_t key, std::uint32_t index) {
@@ -192,12 +192,12 @@ struct Sortable {
     std::uint64_t key() const { return std::uint64_t{hi} << 32 | lo; }
 };
 
-// The first eight bytes of a text as a big-endian number (zeros past its end).
-std::uint64_t prefix_of(std::string_view t) {
-    std::uint64_t v = 0;
-    for (std::size_t i = 0; i < 8; ++i) v = v << 8 | (i < t.size() ? static_cast<unsigned char>(t[i]) : 0u);
-    return v;
-}
+// A claim's place in settlement order (16 bytes: alive beside the whole key index).
+struct ClaimOrder {
+    std::uint64_t member;  // hash of member_id
+    std::int32_t date;
+    std::uint32_t index;
+};
 
 // A claim's state bits in the settlement pass.
 constexpr std::uint8_t kFollows = 1;  // it follows a claim of the same member in settlement order
@@ -245,35 +245,58 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
     const std::size_t n = keys.size();
     if (n > UINT32_MAX) throw std::length_error("too many claims in one batch");
 
-    // Settlement order: (member, date, claim_id), ties in input order. Most
-    // comparisons are settled by the first eight bytes of the member id as one
-    // big-endian number, which orders like the bytes themselves.
-    PageVector<std::uint32_t> order;
+    const std::size_t workers = ledgers.size();
+    if (workers > detail::BlockRow::max_workers) throw std::invalid_argument("settle_file: too many workers");
+
+    // Settlement order: members by a 64-bit hash of their id, each member's
+    // claims by (date, claim_id), ties in input order. Any order of members
+    // will do (each has its own accumulators, and rows go out in input
+    // order); the hash keeps the sort off the ids, which lie all over memory.
+    // Two members with the same hash are taken as one: their claims interleave
+    // by date, and each member's claims are still in its own order.
+    //
+    // Each worker gets the members whose hash it is dealt, and per claim we
+    // keep its place in its worker's share, whether it follows a claim of the
+    // same member there, and whose it is.
+    PageVector<std::uint32_t> rank(n);
+    PageVector<std::uint8_t> state(n, 0);
+    PageVector<std::uint8_t> owner(workers > 1 ? n : 0);
+    std::vector<std::uint32_t> sizes(workers);
     {
-        PageVector<Sortable> sortable;
+        PageVector<ClaimOrder> sortable;
         sortable.reserve(n);
         for (std::uint32_t i = 0; i < n; ++i)
-            if (keys[i].keys_ok()) sortable.push_back(Sortable::of(prefix_of(index.member(keys[i])), i));
-        sort_on(ledgers.size(), sortable, [&](const Sortable& a, const Sortable& b) {
-            if (a.key() != b.key()) return a.key() < b.key();
-            const Key &x = keys[a.index], &y = keys[b.index];
-            if (const int c = index.member(x).compare(index.member(y)); c != 0) return c < 0;
-            if (x.date != y.date) return x.date < y.date;
-            if (const int c = index.id(x).compare(index.id(y)); c != 0) return c < 0;
+            if (keys[i].keys_ok())
+                sortable.push_back({std::hash<std::string_view>{}(index.member(keys[i])), keys[i].date, i});
+        sort_on(workers, sortable, [&](const ClaimOrder& a, const ClaimOrder& b) {
+            if (a.member != b.member) return a.member < b.member;
+            if (a.date != b.date) return a.date < b.date;
+            if (const int c = index.id(keys[a.index]).compare(index.id(keys[b.index])); c != 0) return c < 0;
             return a.index < b.index;
         });
-        order.reserve(sortable.size());
-        for (const Sortable& s : sortable) order.push_back(s.index);
+        for (std::size_t k = 0; k < sortable.size(); ++k) {
+            const ClaimOrder& c = sortable[k];
+            const std::size_t w = c.member % workers;
+            if (k > 0 && sortable[k - 1].member == c.member) state[c.index] = kFollows;
+            if (workers > 1) owner[c.index] = static_cast<std::uint8_t>(w);
+            rank[c.index] = sizes[w]++;
+        }
     }
+    // The shares, sized exactly (memory is the limit here).
+    std::vector<PageVector<std::uint32_t>> share(workers);
+    for (std::size_t w = 0; w < workers; ++w) share[w].resize(sizes[w]);
+    for (std::uint32_t i = 0; i < n; ++i)
+        if (keys[i].keys_ok()) share[workers > 1 ? owner[i] : 0][rank[i]] = i;
 
     // A claim_id seen earlier in the file is an error row, never settled
     // twice: claims sorted by a hash of their id put repeats side by side.
     std::unordered_map<std::uint32_t, std::uint32_t> first_line;  // repeat → line of the first occurrence
     {
         PageVector<Sortable> by_id;
-        by_id.reserve(order.size());
-        for (const std::uint32_t i : order) by_id.push_back(Sortable::of(std::hash<std::string_view>{}(index.id(keys[i])), i));
-        sort_on(ledgers.size(), by_id, [&](const Sortable& a, const Sortable& b) {
+        by_id.reserve(n);
+        for (std::uint32_t i = 0; i < n; ++i)
+            if (keys[i].keys_ok()) by_id.push_back(Sortable::of(std::hash<std::string_view>{}(index.id(keys[i])), i));
+        sort_on(workers, by_id, [&](const Sortable& a, const Sortable& b) {
             if (a.key() != b.key()) return a.key() < b.key();
             if (const int c = index.id(keys[a.index]).compare(index.id(keys[b.index])); c != 0) return c < 0;
             return a.index < b.index;
@@ -286,39 +309,6 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
         }
     }
 
-    const std::size_t workers = ledgers.size();
-    if (workers > detail::BlockRow::max_workers) throw std::invalid_argument("settle_file: too many workers");
-
-    // Each worker's share of the claims, in settlement order: members are
-    // partitioned by a hash of member_id, taken once per member. Per claim:
-    // its place in its worker's share, whether it follows a claim of the same
-    // member there, and whose it is. The shares are counted first so that they
-    // are sized exactly (memory is the limit here).
-    std::vector<PageVector<std::uint32_t>> share(workers);
-    PageVector<std::uint32_t> rank(n);
-    PageVector<std::uint8_t> state(n, 0);
-    PageVector<std::uint8_t> owner(workers > 1 ? n : 0);
-    {
-        std::vector<std::uint32_t> sizes(workers);
-        std::size_t w = 0;
-        for (std::size_t k = 0; k < order.size(); ++k) {
-            const std::uint32_t i = order[k];
-            const bool follows = k > 0 && index.member(keys[i]) == index.member(keys[order[k - 1]]);
-            if (follows)
-                state[i] = kFollows;
-            else if (workers > 1)
-                w = std::hash<std::string_view>{}(index.member(keys[i])) % workers;
-            if (workers > 1) owner[i] = static_cast<std::uint8_t>(w);
-            rank[i] = sizes[w]++;
-        }
-        if (workers == 1) {
-            share[0] = std::move(order);
-        } else {
-            for (std::size_t v = 0; v < workers; ++v) share[v].reserve(sizes[v]);
-            for (const std::uint32_t i : order) share[owner[i]].push_back(i);
-            release(order);
-        }
-    }
     std::vector<std::uint32_t> unreadable;  // lines whose keys could not be read
     for (std::uint32_t i = 0; i < n; ++i)
         if (!keys[i].keys_ok()) {
