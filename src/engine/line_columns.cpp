@@ -234,7 +234,7 @@ LinePlan build_line_plan(const Program& p) {
 namespace {
 
 template <std::size_t W, class Cmp>
-inline void cmp_sel(std::int64_t* __restrict d, const std::int64_t* __restrict a, const std::int64_t* __restrict b,
+[[gnu::always_inline]] inline void cmp_sel(std::int64_t* __restrict d, const std::int64_t* __restrict a, const std::int64_t* __restrict b,
                     const std::int64_t* __restrict x, const std::int64_t* __restrict y, Cmp cmp) {
     for (std::size_t i = 0; i < W; ++i) {
         const std::int64_t u = x[i], v = y[i];
@@ -243,7 +243,7 @@ inline void cmp_sel(std::int64_t* __restrict d, const std::int64_t* __restrict a
 }
 
 template <std::size_t W, class Cmp>
-inline void cmp_and_sel(std::int64_t* __restrict d, const std::int64_t* __restrict a, const std::int64_t* __restrict b,
+[[gnu::always_inline]] inline void cmp_and_sel(std::int64_t* __restrict d, const std::int64_t* __restrict a, const std::int64_t* __restrict b,
                         const std::int64_t* __restrict q, const std::int64_t* __restrict x,
                         const std::int64_t* __restrict y, Cmp cmp) {
     for (std::size_t i = 0; i < W; ++i) {
@@ -254,7 +254,7 @@ inline void cmp_and_sel(std::int64_t* __restrict d, const std::int64_t* __restri
 
 // A fused pair or triple (Fused); false on overflow.
 template <std::size_t W>
-bool run_fused(const ColOp& op, std::int64_t* __restrict d, const std::int64_t* __restrict a,
+[[gnu::always_inline]] inline bool run_fused(const ColOp& op, std::int64_t* __restrict d, const std::int64_t* __restrict a,
                const std::int64_t* __restrict b, const std::int64_t* __restrict c, const std::int64_t* __restrict e,
                const std::int64_t* __restrict cols_n) {
     std::uint64_t bad = 0;
@@ -337,7 +337,7 @@ bool run_fused(const ColOp& op, std::int64_t* __restrict d, const std::int64_t* 
 // W rows of each column (of kBlock) are computed: kBlock, or fewer for a last
 // short block.
 template <std::size_t W>
-bool run_ops(const Program& p, const LinePlan& plan, std::int64_t* cols) {
+[[gnu::always_inline]] inline bool run_ops(const Program& p, const LinePlan& plan, std::int64_t* cols) {
     const auto column = [cols](std::int32_t k) { return cols + k; };  // k: an offset (build_line_plan)
     for (const ColOp& op : plan.ops) {
         std::int64_t* __restrict d = column(op.dst);
@@ -435,8 +435,17 @@ bool run_ops(const Program& p, const LinePlan& plan, std::int64_t* cols) {
 }
 
 // One block of W rows from item `first`; the sums go into totals.
+// On x86-64 a second copy for AVX2, chosen once at load time: the compare,
+// select, add and subtract loops then take four rows per instruction (the
+// baseline x86-64 has no 64-bit compare). Integer code either way, so both
+// copies compute the same values.
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__)
+#define CG_LINE_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define CG_LINE_CLONES
+#endif
 template <std::size_t W>
-bool run_block(const Program& p, const LinePlan& plan, const Claim& c, std::int64_t* cols, std::size_t first,
+CG_LINE_CLONES bool run_block(const Program& p, const LinePlan& plan, const Claim& c, std::int64_t* cols, std::size_t first,
                std::int64_t* totals) {
     const std::size_t n = c.item_count, nf = p.schema.item_fields.size();
     const auto column = [cols](std::int32_t k) { return cols + static_cast<std::size_t>(k) * kBlock; };
