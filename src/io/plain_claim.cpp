@@ -526,16 +526,22 @@ bool PlainClaimReader::read(std::string_view line, Claim& c) {
     }
 }
 
-// A key and its colon, and the blanks after them; -1 for a key that is not
-// one of `keys` or is not written plainly.
-CG_INLINE int PlainClaimReader::read_key(Cursor& r, Keys& keys) {
+// The pattern at the cursor and the blanks after it: its value, or -1.
+template <std::size_t Quote>
+CG_INLINE int read_pattern(Cursor& r, const Patterns<Quote>& patterns) {
     std::size_t size = 0;
-    const int k = keys.patterns.match(r.p, r.end, size);
+    const int k = patterns.match(r.p, r.end, size);
     if (k >= 0) {
         r.p += size;
         skip_blanks(r);
-        return k;
     }
+    return k;
+}
+
+// A key and its colon, and the blanks after them; -1 for a key that is not
+// one of `keys` or is not written plainly.
+CG_INLINE int PlainClaimReader::read_key(Cursor& r, Keys& keys) {
+    if (const int k = read_pattern(r, keys.patterns); k >= 0) return k;
     // Blanks before the colon, a long key, or not a key of this object.
     std::string_view key;
     if (!read_text(r, key)) return -1;
@@ -550,30 +556,26 @@ constexpr int kClosed = -2;
 // object's closing brace, or -1.
 CG_INLINE int PlainClaimReader::next_key(Cursor& r, Keys& keys) {
     if (*r.p == ',') {  // in the line or its padding: the match is within the line
-        std::size_t size = 0;
-        const int k = keys.after_comma.match(r.p, r.end, size);
-        if (k >= 0) {
-            r.p += size;
-            skip_blanks(r);
-            return k;
-        }
+        if (const int k = read_pattern(r, keys.after_comma); k >= 0) return k;
     }
     const int next = next_or_close(r, '}');
     if (next <= 0) return next == 0 ? kClosed : -1;
     return read_key(r, keys);
 }
 
+// A quoted label that is one of the patterns.
+CG_INLINE bool PlainClaimReader::match_label(Cursor& r, const Labels& labels, std::int64_t& v) {
+    std::size_t size = 0;
+    const int k = labels.patterns.match(r.p, r.end, size);
+    if (k < 0) return false;
+    v = k;
+    r.p += size;
+    return true;
+}
+
 // An enum label, quoted or not: the index EnumType::index_of gives.
 CG_INLINE bool PlainClaimReader::read_label(Cursor& r, Labels& labels, std::int64_t& v) {
-    if (*r.p == '"') {
-        std::size_t size = 0;
-        const int k = labels.patterns.match(r.p, r.end, size);
-        if (k >= 0) {
-            v = k;
-            r.p += size;
-            return true;
-        }
-    }
+    if (*r.p == '"' && match_label(r, labels, v)) return true;
     std::string_view text;
     bool quoted = false;
     if (!read_scalar(r, text, quoted)) return false;
@@ -586,13 +588,7 @@ CG_INLINE bool PlainClaimReader::read_label(Cursor& r, Labels& labels, std::int6
 // The same in a fee line, where it may call nothing but the UTF-8 check: a
 // label other than a quoted one or a one-digit number makes the line not plain.
 CG_INLINE bool PlainClaimReader::read_item_label(Cursor& r, Labels& labels, std::int64_t& v) {
-    std::size_t size = 0;
-    const int k = labels.patterns.match(r.p, r.end, size);
-    if (k >= 0) {
-        v = k;
-        r.p += size;
-        return true;
-    }
+    if (match_label(r, labels, v)) return true;
     const unsigned d = static_cast<unsigned>(static_cast<unsigned char>(*r.p)) - '0';
     if (d <= 9 && labels.digit[d] >= 0 && r.p + 1 < r.end && delimiter(r.p[1])) {
         v = labels.digit[d];

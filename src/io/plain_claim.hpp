@@ -124,6 +124,7 @@ private:
     bool read_tags(Cursor& r, Claim& c, std::size_t field, Labels& labels);
     static int read_key(Cursor& r, Keys& keys);
     static int next_key(Cursor& r, Keys& keys);
+    static bool match_label(Cursor& r, const Labels& labels, std::int64_t& v);
     static bool read_label(Cursor& r, Labels& labels, std::int64_t& v);
     static bool read_item_label(Cursor& r, Labels& labels, std::int64_t& v);
 
