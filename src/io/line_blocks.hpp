@@ -9,67 +9,62 @@
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
 #include <functional>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <utility>
 #include <vector>
 
 namespace claimgraph::detail {
 
-// The whole lines of a byte source a block at a time, in two buffers used in
+// The whole lines of a byte source a block at a time, in buffers used in
 // turn: a block's lines stay valid while the next block is read, so that
-// reading and settling can overlap.
+// reading and settling can overlap. With `read_ahead`, the block after the
+// one next() returns is read on a thread of its own meanwhile, into a third
+// buffer (the source must then be safe to call from another thread, as
+// pread(2) is).
 class LineBlocks {
 public:
     static constexpr std::size_t padding = 64;
     // read(buf, n) fills up to n bytes and returns how many (0 at the end);
     // it throws on a read error.
-    explicit LineBlocks(std::function<std::size_t(char*, std::size_t)> read) : read_(std::move(read)) {
-        for (auto& b : buffers_) b.assign(kBlock + padding, '\0');
+    explicit LineBlocks(std::function<std::size_t(char*, std::size_t)> read, bool read_ahead = false)
+        : read_(std::move(read)), read_ahead_(read_ahead) {
+        for (int b = 0; b < buffer_count(); ++b) buffers_[b].assign(kBlock + padding, '\0');
     }
+    ~LineBlocks() {
+        if (reader_.joinable()) reader_.join();
+    }
+    LineBlocks(const LineBlocks&) = delete;
+    LineBlocks& operator=(const LineBlocks&) = delete;
 
     // The next block's lines (the source's last line counts whole without
     // its '\n'); false at the end. Each is followed by `padding` readable
     // bytes and stays valid until the call after next.
     bool next(std::vector<std::string_view>& lines) {
         lines.clear();
-        std::string& from = buffers_[current_];
-        current_ ^= 1;
-        std::string& to = buffers_[current_];
+        if (!filling_) start_fill();
+        finish_fill();
+        std::string& to = buffers_[filled_buffer_];
         base_ += carry_;
-        // The unfinished line at the end of the last block starts this one.
-        const std::size_t carried = carry_end_ - carry_;
-        if (carried + padding >= to.size() / 2) to.resize(std::max(to.size(), (carried + padding) * 2 + kBlock));
-        std::memcpy(to.data(), from.data() + carry_, carried);
-        std::size_t filled = carried, scanned = 0, last_newline = std::string::npos;
-        while (!eof_) {
-            if (filled + padding >= to.size()) to.resize(to.size() * 2);  // a very long line
-            const std::size_t n = read_(to.data() + filled, to.size() - padding - filled);
-            if (n == 0) {
-                eof_ = true;
-                break;
-            }
-            filled += n;
-            if (const void* nl = memrchr(to.data() + scanned, '\n', filled - scanned)) {
-                last_newline = static_cast<std::size_t>(static_cast<const char*>(nl) - to.data());
-                break;
-            }
-            scanned = filled;
-        }
+        current_ = filled_buffer_;
         std::size_t start = 0;
-        if (last_newline != std::string::npos) {
-            for (const char* p = to.data(); start <= last_newline;) {
-                const auto* nl = static_cast<const char*>(std::memchr(p + start, '\n', last_newline + 1 - start));
+        if (last_newline_ != std::string::npos) {
+            for (const char* p = to.data(); start <= last_newline_;) {
+                const auto* nl = static_cast<const char*>(std::memchr(p + start, '\n', last_newline_ + 1 - start));
                 lines.emplace_back(p + start, static_cast<std::size_t>(nl - (p + start)));
                 start = static_cast<std::size_t>(nl - p) + 1;
             }
-        } else if (eof_ && filled > 0) {
-            lines.emplace_back(to.data(), filled);  // the last line, without '\n'
-            start = filled;
+        } else if (eof_ && filled_ > 0) {
+            lines.emplace_back(to.data(), filled_);  // the last line, without '\n'
+            start = filled_;
         }
-        std::memset(to.data() + filled, 0, padding);
+        std::memset(to.data() + filled_, 0, padding);
         carry_ = start;
-        carry_end_ = filled;
+        carry_end_ = filled_;
+        if (read_ahead_ && !lines.empty()) start_fill();
         return !lines.empty();
     }
 
@@ -80,12 +75,68 @@ public:
 
 private:
     static constexpr std::size_t kBlock = std::size_t{8} << 20;
+    // A block returned, the one before it (still valid) and, reading ahead, the one being read.
+    int buffer_count() const { return read_ahead_ ? 3 : 2; }
+
+    // Starts the next block in the buffer after the current one: the
+    // unfinished line at the end of the current block first, then as much
+    // of the source as it takes to hold a whole line (or reach the end).
+    void start_fill() {
+        const std::string& from = buffers_[current_];
+        filled_buffer_ = (current_ + 1) % buffer_count();
+        std::string& to = buffers_[filled_buffer_];
+        const std::size_t carried = carry_end_ - carry_;
+        if (carried + padding >= to.size() / 2) to.resize(std::max(to.size(), (carried + padding) * 2 + kBlock));
+        std::memcpy(to.data(), from.data() + carry_, carried);
+        filling_ = true;
+        if (read_ahead_)
+            reader_ = std::thread([this, carried] { fill(carried); });
+        else
+            fill(carried);
+    }
+    void finish_fill() {
+        if (reader_.joinable()) reader_.join();
+        filling_ = false;
+        if (failed_) std::rethrow_exception(std::exchange(failed_, nullptr));
+    }
+    void fill(std::size_t carried) {
+        try {
+            std::string& to = buffers_[filled_buffer_];
+            std::size_t filled = carried, scanned = 0, last_newline = std::string::npos;
+            while (!eof_) {
+                if (filled + padding >= to.size()) to.resize(to.size() * 2);  // a very long line
+                const std::size_t n = read_(to.data() + filled, to.size() - padding - filled);
+                if (n == 0) {
+                    eof_ = true;
+                    break;
+                }
+                filled += n;
+                if (const void* nl = memrchr(to.data() + scanned, '\n', filled - scanned)) {
+                    last_newline = static_cast<std::size_t>(static_cast<const char*>(nl) - to.data());
+                    break;
+                }
+                scanned = filled;
+            }
+            filled_ = filled;
+            last_newline_ = last_newline;
+        } catch (...) {
+            failed_ = std::current_exception();
+        }
+    }
+
     std::function<std::size_t(char*, std::size_t)> read_;
-    std::string buffers_[2];
-    int current_ = 1;
-    std::size_t carry_ = 0, carry_end_ = 0;  // the unfinished line in the current buffer
-    std::uint64_t base_ = 0;                 // where the current buffer starts in the source
-    bool eof_ = false;
+    bool read_ahead_;
+    std::string buffers_[3];
+    int current_ = 0;                         // the buffer next() last returned lines of
+    std::size_t carry_ = 0, carry_end_ = 0;   // the unfinished line in the current buffer
+    std::uint64_t base_ = 0;                  // where the current buffer starts in the source
+    // The block being filled (on reader_ with read_ahead): written only by
+    // fill(), read only after finish_fill().
+    bool filling_ = false, eof_ = false;
+    int filled_buffer_ = 0;
+    std::size_t filled_ = 0, last_newline_ = std::string::npos;
+    std::thread reader_;
+    std::exception_ptr failed_;
 };
 
 }  // namespace claimgraph::detail
