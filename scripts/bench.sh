@@ -181,7 +181,7 @@ if "BM_HandwrittenSettleHashLedger" in S:
     h = S["BM_HandwrittenSettleHashLedger"]
     row("hand-written + hash-map ledger", f"{ns(h):,.0f} ns/claim", f"ratio engine / this: {ns(eng)/ns(h):.1f}×")
 if "BM_LedgerOnly" in S:
-    row("MemoryLedger traffic alone", f"{ns(S['BM_LedgerOnly']):,.0f} ns/claim", "8 cells read + added per claim")
+    row("MemoryLedger traffic alone", f"{ns(S['BM_LedgerOnly']):,.0f} ns/claim", "one period of 8 accumulators read + added per claim")
 if "BM_SettleRecordsJsonl" in S:
     row("settle_records_jsonl (order + settle + write)", f"{ns(S['BM_SettleRecordsJsonl']):,.0f} ns/claim",
         "decoded records in, JSONL text out")
