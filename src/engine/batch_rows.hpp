@@ -132,37 +132,6 @@ private:
     const std::function<void(std::string_view)>& sink_;
 };
 
-// The header, then every row in input order, handed to `sink` in blocks.
-inline void emit_rows(const std::string& header, const std::vector<RowBlocks>& stores, std::span<const BlockRow> rows,
-                      const std::function<void(std::string_view)>& sink) {
-    RowsOut out(header, sink);
-    out.add(stores, rows);
-    out.finish();
-}
-
-// Runs work(0) … work(workers - 1), on threads when there is more than one;
-// the first exception of any worker is rethrown after all have joined.
-inline void run_workers(std::size_t workers, const std::function<void(std::size_t)>& work) {
-    if (workers == 1) {
-        work(0);
-        return;
-    }
-    std::vector<std::thread> threads;
-    std::exception_ptr failure;
-    std::mutex failure_mutex;
-    for (std::size_t w = 0; w < workers; ++w)
-        threads.emplace_back([&, w] {
-            try {
-                work(w);
-            } catch (...) {
-                std::lock_guard lock(failure_mutex);
-                if (!failure) failure = std::current_exception();
-            }
-        });
-    for (auto& t : threads) t.join();
-    if (failure) std::rethrow_exception(failure);
-}
-
 // Runs work(0) … work(workers - 1) on threads of their own (one worker too)
 // while `beside()` runs on the calling thread; the first exception of any of
 // them is rethrown after all have finished.
@@ -185,19 +154,21 @@ inline void run_workers_beside(std::size_t workers, const std::function<void(std
     if (failure) std::rethrow_exception(failure);
 }
 
+// Runs work(0) … work(workers - 1), on threads when there is more than one;
+// the first exception of any worker is rethrown after all have joined.
+inline void run_workers(std::size_t workers, const std::function<void(std::size_t)>& work) {
+    if (workers == 1)
+        work(0);
+    else
+        run_workers_beside(workers, work, [] {});
+}
+
 // The header, then every row in input order, handed to `sink` in blocks.
 inline void emit_rows(const std::string& header, const std::vector<std::string>& bodies, const std::vector<RowSpan>& spans,
                       const std::function<void(std::string_view)>& sink) {
-    std::string block = header;
-    for (const RowSpan& r : spans) {
-        block.append(bodies[r.worker], r.at, r.len);
-        block.push_back('\n');
-        if (block.size() >= (1u << 20)) {
-            sink(block);
-            block.clear();
-        }
-    }
-    if (!block.empty()) sink(block);
+    RowsOut out(header, sink);
+    for (const RowSpan& r : spans) out.add(std::string_view(bodies[r.worker]).substr(r.at, r.len));
+    out.finish();
 }
 
 }  // namespace claimgraph::detail

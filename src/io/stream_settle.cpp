@@ -10,10 +10,7 @@
 // see of those members and the output does not depend on the worker count.
 #include <fmt/format.h>
 
-#include <exception>
 #include <istream>
-#include <mutex>
-#include <thread>
 #include <utility>
 #include <stdexcept>
 #include <unordered_map>
@@ -155,39 +152,6 @@ private:
     std::vector<Row> row_slots_[2];
 };
 
-// Workers settling one block on their own threads while the caller goes on.
-class Running {
-public:
-    Running(std::vector<Worker>& workers, std::span<const Line> lines, int slot) {
-        for (Worker& w : workers)
-            threads_.emplace_back([&w, lines, slot, this] {
-                try {
-                    w.run(lines, slot);
-                } catch (...) {
-                    std::lock_guard lock(mutex_);
-                    if (!failure_) failure_ = std::current_exception();
-                }
-            });
-    }
-    Running(const Running&) = delete;
-    Running& operator=(const Running&) = delete;
-    ~Running() { join(); }
-    // Waits for all; rethrows the first failure.
-    void finish() {
-        join();
-        if (failure_) std::rethrow_exception(std::exchange(failure_, nullptr));
-    }
-
-private:
-    void join() {
-        for (auto& t : threads_)
-            if (t.joinable()) t.join();
-    }
-    std::vector<std::thread> threads_;
-    std::mutex mutex_;
-    std::exception_ptr failure_;
-};
-
 }  // namespace
 
 BatchCounts settle_stream(const Graph& g, std::istream& in, Ledger& ledger, const ResultFormat& format,
@@ -263,10 +227,12 @@ BatchCounts settle_stream(const Graph& g, std::istream& in, std::span<Ledger* co
     int slot = 0;
     bool more = read(slot), started = false;
     for (; more; slot ^= 1) {
-        Running running(workers, lines[slot], slot);
-        if (started) put_in_order(slot ^ 1);
-        more = read(slot ^ 1);
-        running.finish();
+        detail::run_workers_beside(
+            workers.size(), [&](std::size_t w) { workers[w].run(lines[slot], slot); },
+            [&] {
+                if (started) put_in_order(slot ^ 1);
+                more = read(slot ^ 1);
+            });
         started = true;
     }
     if (started) put_in_order(slot ^ 1);
