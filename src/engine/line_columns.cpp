@@ -439,7 +439,9 @@ template <std::size_t W>
 // select, add and subtract loops then take four rows per instruction (the
 // baseline x86-64 has no 64-bit compare). Integer code either way, so both
 // copies compute the same values.
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__)
+// Not under ThreadSanitizer: the clones' resolvers run while the dynamic
+// loader relocates the binary, before TSan's runtime is up, and crash it.
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__) && !defined(__SANITIZE_THREAD__)
 #define CG_LINE_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define CG_LINE_CLONES
