@@ -28,6 +28,12 @@ struct RowSpan {
     std::size_t at = 0, len = 0;
 };
 
+// `out` becomes an error row for claim c.
+void set_error(Settlement& out, const Claim& c, std::string field, std::string message);
+// Settles one claim into `out`; a throw becomes an error row, never a crash,
+// worded the same on every batch path.
+void settle_one(const Graph& g, const Claim& c, Ledger& ledger, Settlement& out);
+
 inline void count(BatchCounts& c, SettleStatus s) {
     switch (s) {
         case SettleStatus::settled: ++c.settled; break;

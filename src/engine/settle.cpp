@@ -62,6 +62,15 @@ std::vector<std::int64_t> earlier_duplicates(std::size_t n, Get get) {
     return dup;
 }
 
+std::string duplicate_message(const Claim& first) {
+    if (first.line > 0) return fmt::format("duplicate claim_id: already settled from line {}", first.line);
+    return "duplicate claim_id: already settled in this batch";
+}
+
+}  // namespace
+
+namespace detail {
+
 void set_error(Settlement& out, const Claim& c, std::string field, std::string message) {
     out.claim_id.assign(c.claim_id);
     out.status = SettleStatus::error;
@@ -70,11 +79,6 @@ void set_error(Settlement& out, const Claim& c, std::string field, std::string m
     out.code.clear();
     out.field = std::move(field);
     out.message = std::move(message);
-}
-
-std::string duplicate_message(const Claim& first) {
-    if (first.line > 0) return fmt::format("duplicate claim_id: already settled from line {}", first.line);
-    return "duplicate claim_id: already settled in this batch";
 }
 
 // Settles one claim into `out`; a throw becomes an error status, never a crash.
@@ -92,7 +96,7 @@ void settle_one(const Graph& g, const Claim& c, Ledger& ledger, Settlement& out)
     }
 }
 
-}  // namespace
+}  // namespace detail
 
 std::vector<std::uint32_t> settlement_order(const std::vector<Claim>& claims) {
     return order_of(claims.size(), [&](std::size_t i) -> const Claim* { return &claims[i]; });
@@ -105,9 +109,9 @@ std::vector<Settlement> settle_batch(const Graph& g, const std::vector<Claim>& c
     std::vector<Settlement> results(claims.size());
     for (const std::uint32_t i : order) {
         if (dup[i] >= 0)
-            set_error(results[i], claims[i], "claim_id", duplicate_message(claims[static_cast<std::size_t>(dup[i])]));
+            detail::set_error(results[i], claims[i], "claim_id", duplicate_message(claims[static_cast<std::size_t>(dup[i])]));
         else
-            settle_one(g, claims[i], ledger, results[i]);
+            detail::settle_one(g, claims[i], ledger, results[i]);
     }
     return results;
 }
@@ -160,9 +164,9 @@ std::string settle_records(const Graph& g, const std::vector<ClaimRecord>& recor
             if (workers > 1 && part[i] != w) continue;
             const Claim& claim = records[i].claim;
             if (dup[i] >= 0)
-                set_error(s, claim, "claim_id", duplicate_message(records[static_cast<std::size_t>(dup[i])].claim));
+                detail::set_error(s, claim, "claim_id", duplicate_message(records[static_cast<std::size_t>(dup[i])].claim));
             else
-                settle_one(g, claim, *ledgers[w], s);
+                detail::settle_one(g, claim, *ledgers[w], s);
             detail::count(c, s.status);
             const std::size_t at = body.size();
             write_result(g, s, format, body);

@@ -426,22 +426,11 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
             writer.write_error(r, my.body);
             ++my.counts.errors;
         } else {
-            if (const auto dup = first_line.find(i); dup != first_line.end()) {
-                s = Settlement{};
-                s.claim_id = r.claim.claim_id;
-                s.status = SettleStatus::error;
-                s.field = "claim_id";
-                s.message = fmt::format("duplicate claim_id: already settled from line {}", dup->second);
-            } else {
-                try {
-                    g.settle(r.claim, *ledgers[w], s);
-                } catch (const std::exception& e) {
-                    s = Settlement{};
-                    s.claim_id = r.claim.claim_id;
-                    s.status = SettleStatus::error;
-                    s.message = fmt::format("cannot settle: {}", e.what());
-                }
-            }
+            if (const auto dup = first_line.find(i); dup != first_line.end())
+                detail::set_error(s, r.claim, "claim_id",
+                                  fmt::format("duplicate claim_id: already settled from line {}", dup->second));
+            else
+                detail::settle_one(g, r.claim, *ledgers[w], s);
             writer.write(s, my.body);
             detail::count(my.counts, s.status);
         }

@@ -124,16 +124,12 @@ private:
             return;
         }
         if (std::string why = order_.admit(r_.claim); !why.empty()) {
-            s_ = Settlement{};
-            s_.claim_id = r_.claim.claim_id;
-            s_.status = SettleStatus::error;
-            s_.field = "claim_id";
-            s_.message = std::move(why);
+            detail::set_error(s_, r_.claim, "claim_id", std::move(why));
             writer_.write(s_, out);
             ++counts_.errors;
             return;
         }
-        g_.settle(r_.claim, ledger_, s_);
+        detail::settle_one(g_, r_.claim, ledger_, s_);
         writer_.write(s_, out);
         detail::count(counts_, s_.status);
     }
