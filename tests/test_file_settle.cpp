@@ -208,3 +208,29 @@ TEST_CASE("settle_file: claims read through the window and one at a time give th
             CHECK(got_counts.errors == want_counts.errors);
         }
 }
+
+TEST_CASE("a claim too large to settle exactly is an error row on every path, and the next claim is settled", "[file]") {
+    const Graph& g = demo();
+    const std::vector<std::string> lines = lines_of(slurp(std::string(CLAIMGRAPH_SOURCE_DIR) + "/examples/claims/demo-claims.jsonl"));
+    REQUIRE(lines.size() >= 2);
+    std::string big = lines[0];
+    const std::string amount = "\"amount\": 560}";
+    REQUIRE(big.find(amount) != std::string::npos);
+    big.replace(big.find(amount), amount.size(), "\"amount\": 90000000000000000}");
+    const std::string text = big + "\n" + lines[1] + "\n";
+
+    BatchCounts want_counts, file_counts, stream_counts;
+    const std::string want = via_records(g, text, want_counts);
+    CHECK(want_counts.errors == 1);
+    CHECK(want_counts.settled == 1);
+    CHECK(want.find("money overflow") != std::string::npos);
+    CHECK(via_file(g, text, 1, file_counts) == want);
+    CHECK(file_counts.errors == 1);
+    std::istringstream in(text);
+    MemoryLedger ledger;
+    std::string streamed;
+    stream_counts = settle_stream(g, in, ledger, ResultFormat{}, [&](std::string_view t) { streamed += t; });
+    CHECK(streamed == want);
+    CHECK(stream_counts.errors == 1);
+    CHECK(stream_counts.settled == 1);
+}
