@@ -55,6 +55,12 @@ public:
     // this claim's updates to the ledger (only when it settles).
     Settlement settle(const Claim& claim, Ledger& ledger) const;
     void settle(const Claim& claim, Ledger& ledger, Settlement& out) const;  // reuses out's buffers
+    // The same, for a caller settling a batch: `next` is the claim it will
+    // settle after this one (nullptr: none), which is fetched from memory while
+    // this one is settled. A batch's claims are scattered in memory, and
+    // waiting for each as it comes costs as much as settling it; the results
+    // are exactly those of settle() without the hint.
+    void settle(const Claim& claim, Ledger& ledger, Settlement& out, const Claim* next) const;
     // The same, recording how every amount was reached into `trace`.
     void settle(const Claim& claim, Ledger& ledger, Settlement& out, Trace& trace) const;
 

@@ -31,8 +31,8 @@ struct RowSpan {
 // `out` becomes an error row for claim c.
 void set_error(Settlement& out, const Claim& c, std::string field, std::string message);
 // Settles one claim into `out`; a throw becomes an error row, never a crash,
-// worded the same on every batch path.
-void settle_one(const Graph& g, const Claim& c, Ledger& ledger, Settlement& out);
+// worded the same on every batch path. `next`: Graph::settle's hint.
+void settle_one(const Graph& g, const Claim& c, Ledger& ledger, Settlement& out, const Claim* next = nullptr);
 
 inline void count(BatchCounts& c, SettleStatus s) {
     switch (s) {

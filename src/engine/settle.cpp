@@ -82,10 +82,10 @@ void set_error(Settlement& out, const Claim& c, std::string field, std::string m
 }
 
 // Settles one claim into `out`; a throw becomes an error status, never a crash.
-void settle_one(const Graph& g, const Claim& c, Ledger& ledger, Settlement& out) {
+void settle_one(const Graph& g, const Claim& c, Ledger& ledger, Settlement& out, const Claim* next) {
     out.claim_id.assign(c.claim_id);
     try {
-        g.settle(c, ledger, out);
+        g.settle(c, ledger, out, next);
         if (out.claim_id.empty()) out.claim_id.assign(c.claim_id);
     } catch (const ClaimError& e) {
         set_error(out, c, e.field(), e.what());
@@ -107,11 +107,12 @@ std::vector<Settlement> settle_batch(const Graph& g, const std::vector<Claim>& c
     const auto order = order_of(claims.size(), get);
     const auto dup = earlier_duplicates(claims.size(), get);
     std::vector<Settlement> results(claims.size());
-    for (const std::uint32_t i : order) {
+    for (std::size_t k = 0; k < order.size(); ++k) {
+        const std::uint32_t i = order[k];
         if (dup[i] >= 0)
             detail::set_error(results[i], claims[i], "claim_id", duplicate_message(claims[static_cast<std::size_t>(dup[i])]));
         else
-            detail::settle_one(g, claims[i], ledger, results[i]);
+            detail::settle_one(g, claims[i], ledger, results[i], k + 1 < order.size() ? &claims[order[k + 1]] : nullptr);
     }
     return results;
 }
@@ -160,13 +161,20 @@ std::string settle_records(const Graph& g, const std::vector<ClaimRecord>& recor
         std::string& body = bodies[w];
         BatchCounts& c = worker_counts[w];
         Settlement s;
-        for (const std::uint32_t i : order) {
-            if (workers > 1 && part[i] != w) continue;
+        // This worker's claims in settlement order, so that each knows the next.
+        std::vector<std::uint32_t> mine;
+        if (workers > 1) {
+            for (const std::uint32_t i : order)
+                if (part[i] == w) mine.push_back(i);
+        }
+        const std::vector<std::uint32_t>& todo = workers > 1 ? mine : order;
+        for (std::size_t k = 0; k < todo.size(); ++k) {
+            const std::uint32_t i = todo[k];
             const Claim& claim = records[i].claim;
             if (dup[i] >= 0)
                 detail::set_error(s, claim, "claim_id", duplicate_message(records[static_cast<std::size_t>(dup[i])].claim));
             else
-                detail::settle_one(g, claim, *ledgers[w], s);
+                detail::settle_one(g, claim, *ledgers[w], s, k + 1 < todo.size() ? &records[todo[k + 1]].claim : nullptr);
             detail::count(c, s.status);
             const std::size_t at = body.size();
             write_result(g, s, format, body);
