@@ -51,8 +51,14 @@ public:
         std::uint32_t block = 0, offset = 0, len = 0;
     };
     Row add(std::string_view row) {
-        if (blocks_.empty() || blocks_.back().size + row.size() > blocks_.back().capacity)
-            blocks_.emplace_back(row.size() > kBlock ? row.size() : kBlock);
+        if (blocks_.empty() || blocks_.back().size + row.size() > blocks_.back().capacity) {
+            if (row.size() <= kBlock && !spare_.empty()) {
+                blocks_.emplace_back(spare_.back(), kBlock);
+                spare_.pop_back();
+            } else {
+                blocks_.emplace_back(row.size() > kBlock ? row.size() : kBlock);
+            }
+        }
         Block& b = blocks_.back();
         const Row r{static_cast<std::uint32_t>(blocks_.size() - 1), static_cast<std::uint32_t>(b.size),
                     static_cast<std::uint32_t>(row.size())};
@@ -67,17 +73,31 @@ public:
     // and `release_sent` frees every full block whose rows have all been
     // sent. Neither may run while rows are being added or sent rows read.
     void sent(const Row& r) { ++blocks_[r.block].sent; }
+    // A few freed blocks are kept for the rows to come: a fresh mapping costs
+    // a page fault and a cleared page per 4 KB written, about 2% of a run.
     void release_sent() {
-        for (std::size_t b = 0; b + 1 < blocks_.size(); ++b)
-            if (blocks_[b].sent == blocks_[b].rows) blocks_[b].release();
+        for (std::size_t b = 0; b + 1 < blocks_.size(); ++b) {
+            Block& k = blocks_[b];
+            if (k.data == nullptr || k.sent != k.rows) continue;
+            if (k.capacity == kBlock && spare_.size() < kSpare) spare_.push_back(std::exchange(k.data, nullptr));
+            else k.release();
+        }
+    }
+    RowBlocks() = default;
+    RowBlocks(RowBlocks&& o) noexcept : blocks_(std::move(o.blocks_)), spare_(std::move(o.spare_)) {}
+    RowBlocks& operator=(RowBlocks&&) = delete;
+    ~RowBlocks() {
+        for (char* p : spare_) free_pages(p, kBlock);
     }
 
 private:
     static constexpr std::size_t kBlock = std::size_t{4} << 20;
+    static constexpr std::size_t kSpare = 2;
     struct Block {
         char* data = nullptr;
         std::size_t size = 0, capacity = 0;
         explicit Block(std::size_t n) : data(static_cast<char*>(allocate_pages(n))), capacity(n) {}
+        Block(char* pages, std::size_t n) : data(pages), capacity(n) {}
         Block(Block&& o) noexcept
             : data(std::exchange(o.data, nullptr)), size(o.size), capacity(o.capacity), rows(o.rows), sent(o.sent) {}
         Block& operator=(Block&&) = delete;
@@ -88,6 +108,7 @@ private:
         std::uint32_t rows = 0, sent = 0;
     };
     std::vector<Block> blocks_;
+    std::vector<char*> spare_;  // kBlock bytes each
 };
 
 // Where a row is: which worker's blocks, and where in them. 12 bytes, the
