@@ -177,6 +177,12 @@ row("engine settle, 1 thread, in memory", f"{ns(eng):,.0f} ns/claim ({eng['items
 row("hand-written settle, same corpus", f"{ns(hw):,.0f} ns/claim ({hw['items_per_second']/1e6:,.2f}M claims/s)",
     "`BM_HandwrittenSettle`, dense accumulator array")
 row("**ratio engine / hand-written**", f"**{ns(eng)/ns(hw):.1f}×**", "identical 12 outputs checked on every claim")
+if "BM_EngineSettleNext" in S and "BM_HandwrittenSettleNext" in S:
+    en, hn = S["BM_EngineSettleNext"], S["BM_HandwrittenSettleNext"]
+    row("engine settle, next claim named (batch paths)", f"{ns(en):,.0f} ns/claim ({en['items_per_second']/1e3:,.0f}k claims/s)",
+        f"`BM_EngineSettleNext`: ratio to the plain hand-written function {ns(en)/ns(hw):.1f}×")
+    row("hand-written, given the same head start", f"{ns(hn):,.0f} ns/claim",
+        f"`BM_HandwrittenSettleNext`: like-for-like ratio {ns(en)/ns(hn):.1f}×")
 if "BM_HandwrittenSettleHashLedger" in S:
     h = S["BM_HandwrittenSettleHashLedger"]
     row("hand-written + hash-map ledger", f"{ns(h):,.0f} ns/claim", f"ratio engine / this: {ns(eng)/ns(h):.1f}×")
