@@ -234,3 +234,88 @@ TEST_CASE("a claim too large to settle exactly is an error row on every path, an
     CHECK(stream_counts.errors == 1);
     CHECK(stream_counts.settled == 1);
 }
+
+namespace {
+
+// A host's ledger that fails for one member: what a store behind a network
+// does when it is down. Everything else goes to a MemoryLedger.
+class FailingLedger final : public Ledger {
+public:
+    explicit FailingLedger(std::string member) : member_(std::move(member)) {}
+    void read(std::span<const Cell> cells, std::span<std::int64_t> out) override {
+        for (const Cell& c : cells) check(c.member);
+        inner_.read(cells, out);
+    }
+    void add(std::span<const Cell> cells, std::span<const std::int64_t> deltas) override { inner_.add(cells, deltas); }
+    void read_period(std::string_view member, std::int32_t period, std::span<std::int64_t> out) override {
+        check(member);
+        inner_.read_period(member, period, out);
+    }
+    void add_period(std::string_view member, std::int32_t period, std::span<const std::int64_t> deltas) override {
+        inner_.add_period(member, period, deltas);
+    }
+
+private:
+    void check(std::string_view member) const {
+        if (member == member_) throw std::runtime_error("ledger offline");
+    }
+    std::string member_;
+    MemoryLedger inner_;
+};
+
+}  // namespace
+
+TEST_CASE("a ledger that throws makes that claim an error row on every path; the others are settled", "[file]") {
+    const Graph& g = demo();
+    const std::string text = slurp(std::string(CLAIMGRAPH_SOURCE_DIR) + "/examples/claims/demo-claims.jsonl");
+    BatchCounts plain_counts;
+    const std::vector<std::string> plain = lines_of(via_records(g, text, plain_counts));
+    REQUIRE(plain_counts.settled + plain_counts.rejected == plain.size());
+
+    // What every path must write: M02's rows are errors, every other row as before.
+    const auto check = [&](const std::string& got, const BatchCounts& counts) {
+        const std::vector<std::string> rows = lines_of(got);
+        REQUIRE(rows.size() == plain.size());
+        std::size_t failed = 0;
+        const std::vector<std::string> in = lines_of(text);
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            INFO(in[i]);
+            if (in[i].find("\"member_id\": \"M02\"") != std::string::npos) {
+                CHECK_THAT(rows[i], Catch::Matchers::Contains(R"("error":{"field":"","message":"cannot settle: ledger offline"})"));
+                ++failed;
+            } else {
+                CHECK(rows[i] == plain[i]);
+            }
+        }
+        CHECK(failed == 2);
+        CHECK(counts.errors == 2);
+        CHECK(counts.settled + counts.rejected == plain.size() - 2);
+    };
+
+    {
+        FailingLedger ledger("M02");
+        BatchCounts counts;
+        check(settle_records(g, read_claims_jsonl(g, text), ledger, counts, ResultFormat{}), counts);
+    }
+    {
+        FailingLedger ledger("M02");
+        Ledger* ledgers[] = {&ledger};
+        const std::string path = std::string(CLAIMGRAPH_SOURCE_DIR) + "/build-test-file-settle-failing-" +
+                                 std::to_string(::getpid()) + ".jsonl";
+        {
+            std::ofstream out(path, std::ios::binary);
+            out << text;
+        }
+        std::string got;
+        const BatchCounts counts = settle_file(g, path, ledgers, ResultFormat{}, [&](std::string_view t) { got += t; });
+        std::remove(path.c_str());
+        check(got, counts);
+    }
+    {
+        FailingLedger ledger("M02");
+        std::istringstream in(text);
+        std::string got;
+        const BatchCounts counts = settle_stream(g, in, ledger, ResultFormat{}, [&](std::string_view t) { got += t; });
+        check(got, counts);
+    }
+}
