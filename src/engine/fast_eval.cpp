@@ -291,7 +291,7 @@ bool run_fast(const Program& p, const FastProgram& f, const Claim& c, std::int64
         if (s[op->a]) return false;
         CG_NEXT;
     lines:
-        if (!f.lines.ok || !run_line_columns(p, f.lines, c, s)) return false;
+        if (!run_line_columns(p, f.lines, c, s)) return false;
         CG_NEXT;
     skip:
         // The stage does not apply: its private ops would all produce 0. The

@@ -45,7 +45,26 @@ struct ColOp {
     std::int32_t keys = 0;  // table: key columns at LinePlan::keys[keys..], strides alike in `strides`
 };
 
+// The whole line program of a known shape (line_columns.cpp, kShapes) as
+// one loop over the items, every value in a register: one pass over a line's
+// fields instead of one column pass per op. A shape names its operands by
+// role (item field, presence flag, constant); matching binds each role to
+// the policy's own field or constant, so any policy whose line program has
+// that shape runs it, whatever its fields and constants are.
+struct LineKernel {
+    static constexpr int kOps = 24, kVars = 8, kSums = 8;
+    int shape = -1;      // index into kShapes, or -1: no shape matches, the columns run
+    bool fen = false;    // every round is fen·bp → fen half up (constant divisor)
+    std::int32_t field[kVars]{}, present[kVars]{};  // item field index per role
+    std::int64_t konst[kVars]{};
+    std::int32_t scalar[kVars]{};  // claim slot per role
+    std::int64_t imm[kOps]{}, imm2[kOps]{};  // per op of the shape
+    std::uint8_t mode[kOps]{};
+    std::int32_t sum_slot[kSums]{};  // per sum of the shape: its claim slot, or -1
+};
+
 struct LinePlan {
+    LineKernel kernel;
     bool ok = false;  // false: the plan does not cover this line program; run it item by item
     std::uint64_t id = 0;  // unique per plan: a thread's buffer knows which plan's constants it holds
     std::int32_t columns = 0;

@@ -3,7 +3,10 @@
 // throwing, so the loops stay branch-free; any flag sends the claim back to the
 // reference loop, which raises the exact error.
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <iterator>
+#include <utility>
 #include <unordered_map>
 
 #include "engine/fast_program.hpp"
@@ -487,7 +490,356 @@ CG_LINE_CLONES bool run_block(const Program& p, const LinePlan& plan, const Clai
 
 }  // namespace
 
+// Fee-line program shapes run as one fused loop (LineKernel). A shape is the
+// op sequence as the lowering emits it, each operand a role: the result of an
+// earlier op (T), an item field (F), an item field's presence (P), a
+// constant (K) or a claim value computed before the lines (S). The loop is generated from the shape at compile time, so a
+// new shape is one more table.
+namespace shape {
+
+enum class Kind : std::uint8_t { none, t, f, p, k, s };
+struct Arg {
+    Kind kind = Kind::none;
+    std::uint8_t i = 0;
+};
+constexpr Arg T(int i) { return {Kind::t, static_cast<std::uint8_t>(i)}; }
+constexpr Arg F(int i) { return {Kind::f, static_cast<std::uint8_t>(i)}; }
+constexpr Arg P(int i) { return {Kind::p, static_cast<std::uint8_t>(i)}; }
+constexpr Arg K(int i) { return {Kind::k, static_cast<std::uint8_t>(i)}; }
+constexpr Arg S(int i) { return {Kind::s, static_cast<std::uint8_t>(i)}; }
+struct Op {
+    OpCode code;
+    Arg a, b, c;
+    constexpr Op(OpCode code_, Arg a_, Arg b_ = {}, Arg c_ = {}) : code(code_), a(a_), b(b_), c(c_) {}
+};
+struct Shape {
+    const Op* ops;
+    int n;
+    const Arg* sums;  // the values a policy's line sums may read
+    int nsums, nf, np, nk, ns;
+};
+
+// Demo City's fee line (rules/demo-city-2026.yaml `lines:`): the part over a
+// unit price cap, the fully self-paid class, the self-paid share of the
+// partly covered class, and what is left in scope.
+//   F0 category, F1 amount, F2 selfpay_prop, F3 qty, F4 price_cap; P0 price_cap given
+constexpr Op kCappedShareOps[] = {
+    {OpCode::mul, F(4), F(3)},          // 0  price_cap × qty
+    {OpCode::sub, F(1), T(0)},          // 1
+    {OpCode::max, K(0), T(1)},          // 2
+    {OpCode::ne, F(0), K(1)},           // 3
+    {OpCode::and_, T(3), P(0)},         // 4
+    {OpCode::select, T(4), T(2), K(2)}, // 5  over the cap
+    {OpCode::eq, F(0), K(3)},           // 6
+    {OpCode::select, T(6), F(1), K(4)}, // 7  fully self-paid
+    {OpCode::sub, F(1), T(5)},          // 8
+    {OpCode::mul, T(8), F(2)},          // 9
+    {OpCode::eq, F(0), K(5)},           // 10
+    {OpCode::select, T(10), T(9), K(6)},// 11
+    {OpCode::round, T(11)},             // 12 self-paid share
+    {OpCode::sub, F(1), T(7)},          // 13
+    {OpCode::sub, T(13), T(5)},         // 14
+    {OpCode::sub, T(14), T(12)},        // 15 in scope
+};
+constexpr Arg kCappedShareSums[] = {T(15), T(12), F(1), T(7), T(5)};
+constexpr Shape kCappedShare{kCappedShareOps, static_cast<int>(std::size(kCappedShareOps)), kCappedShareSums,
+                             static_cast<int>(std::size(kCappedShareSums)), 5, 1, 7, 0};
+
+// Qinzhou's fee line (rules/qinzhou-ci-example.yaml): a price cap when one
+// is given, a per-category cap, a self-paid class and a fixed self-pay share.
+//   F0 amount, F1 qty, F2 price_cap, F3 drug class, F4 category; P0 price_cap given
+constexpr Op kQinzhouOps[] = {
+    {OpCode::mul, F(2), F(1)},             // 0
+    {OpCode::sub, F(0), T(0)},             // 1
+    {OpCode::max, K(0), T(1)},             // 2
+    {OpCode::select, P(0), T(2), K(0)},    // 3  a role may repeat: the same constant
+    {OpCode::mul, S(0), F(1)},             // 4  bed_limit[claim.hosp_lv]
+    {OpCode::sub, F(0), T(4)},             // 5
+    {OpCode::max, K(0), T(5)},             // 6
+    {OpCode::eq, F(3), K(1)},              // 7
+    {OpCode::select, T(7), T(6), T(3)},    // 8
+    {OpCode::eq, F(4), K(2)},              // 9
+    {OpCode::select, T(9), K(0), T(8)},    // 10
+    {OpCode::mul, F(0), K(3)},             // 11
+    {OpCode::select, T(9), T(11), K(0)},   // 12
+    {OpCode::sub, F(0), T(10)},            // 13
+    {OpCode::mul, T(13), K(4)},            // 14
+    {OpCode::eq, F(4), K(5)},              // 15
+    {OpCode::select, T(15), T(14), T(12)}, // 16
+    {OpCode::round, T(16)},                // 17
+    {OpCode::sub, T(13), T(17)},           // 18
+};
+constexpr Arg kQinzhouSums[] = {T(18), F(0), T(10), T(17)};
+constexpr Shape kQinzhou{kQinzhouOps, static_cast<int>(std::size(kQinzhouOps)), kQinzhouSums,
+                         static_cast<int>(std::size(kQinzhouSums)), 5, 1, 6, 1};
+
+constexpr const Shape* kShapes[] = {&kCappedShare, &kQinzhou};
+
+bool commutes(OpCode c) {
+    switch (c) {
+        case OpCode::add: case OpCode::mul: case OpCode::min: case OpCode::max: case OpCode::eq: case OpCode::ne:
+        case OpCode::and_: case OpCode::or_:
+            return true;
+        default: return false;
+    }
+}
+
+int operand_count(OpCode c) {
+    switch (c) {
+        case OpCode::neg: case OpCode::not_: case OpCode::rescale: case OpCode::round: case OpCode::tags_any:
+        case OpCode::tags_all:
+            return 1;
+        case OpCode::select: return 3;
+        default: return 2;
+    }
+}
+
+bool shape_op_supported(OpCode c) {
+    switch (c) {
+        case OpCode::table: case OpCode::lines: case OpCode::bands: case OpCode::product_round: case OpCode::fail_if:
+        case OpCode::skip_unless:
+            return false;
+        default: return true;
+    }
+}
+
+// Binds the shape's roles to the program's line ops, or says they differ.
+struct Binding {
+    const Program& p;
+    const std::vector<std::uint8_t>& written;
+    LineKernel k;
+    bool bound_f[LineKernel::kVars]{}, bound_p[LineKernel::kVars]{}, bound_k[LineKernel::kVars]{}, bound_s[LineKernel::kVars]{};
+    std::vector<int> producer;  // slot → the shape op whose result it holds, or -1
+
+    bool item_field(std::int32_t slot) const {
+        const auto nf = static_cast<std::int32_t>(p.schema.item_fields.size());
+        return slot >= p.item_fields && slot < p.item_fields + nf;
+    }
+    bool item_presence(std::int32_t slot) const {
+        const auto nf = static_cast<std::int32_t>(p.schema.item_fields.size());
+        return slot >= p.item_present && slot < p.item_present + nf;
+    }
+    bool arg(Arg a, std::int32_t slot) {
+        if (slot < 0 || static_cast<std::size_t>(slot) >= producer.size()) return false;
+        switch (a.kind) {
+            case Kind::t: return producer[slot] == a.i;
+            case Kind::f:
+                if (!item_field(slot) || producer[slot] >= 0) return false;
+                if (bound_f[a.i]) return k.field[a.i] == slot - p.item_fields;
+                bound_f[a.i] = true;
+                k.field[a.i] = slot - p.item_fields;
+                return true;
+            case Kind::p:
+                if (!item_presence(slot) || producer[slot] >= 0) return false;
+                if (bound_p[a.i]) return k.present[a.i] == slot - p.item_present;
+                bound_p[a.i] = true;
+                k.present[a.i] = slot - p.item_present;
+                return true;
+            case Kind::k:
+                if (written[slot] || producer[slot] >= 0) return false;
+                if (bound_k[a.i]) return k.konst[a.i] == p.slot_init[slot];
+                bound_k[a.i] = true;
+                k.konst[a.i] = p.slot_init[slot];
+                return true;
+            case Kind::s:
+                // Read once per claim, so nothing the line program changes.
+                if (!written[slot] || producer[slot] >= 0 || item_field(slot) || item_presence(slot)) return false;
+                for (const auto& sum : p.line_sums)
+                    if (sum.claim_slot == slot) return false;
+                if (bound_s[a.i]) return k.scalar[a.i] == slot;
+                bound_s[a.i] = true;
+                k.scalar[a.i] = slot;
+                return true;
+            case Kind::none: break;
+        }
+        return false;
+    }
+    bool op(const shape::Op& want, const detail::Op& have) {
+        if (want.code != have.code) return false;
+        const int n = operand_count(have.code);
+        const std::int32_t slots[3] = {have.a, have.b, have.c};
+        const Arg args[3] = {want.a, want.b, want.c};
+        const Binding saved = *this;
+        bool same = true;
+        for (int j = 0; j < n && same; ++j) same = arg(args[j], slots[j]);
+        if (same || !commutes(have.code)) return same;
+        restore(saved);
+        return arg(args[0], slots[1]) && arg(args[1], slots[0]);
+    }
+    void restore(const Binding& b) {
+        k = b.k;
+        std::copy(std::begin(b.bound_f), std::end(b.bound_f), bound_f);
+        std::copy(std::begin(b.bound_p), std::end(b.bound_p), bound_p);
+        std::copy(std::begin(b.bound_k), std::end(b.bound_k), bound_k);
+        std::copy(std::begin(b.bound_s), std::end(b.bound_s), bound_s);
+    }
+};
+
+LineKernel match(const Program& p, const std::vector<std::uint8_t>& written) {
+    for (int si = 0; si < static_cast<int>(std::size(kShapes)); ++si) {
+        const Shape& sh = *kShapes[si];
+        if (static_cast<std::size_t>(sh.n) != p.line_ops.size() || sh.n > LineKernel::kOps ||
+            sh.nsums > LineKernel::kSums)
+            continue;
+        Binding b{p, written, {}, {}, {}, {}, {}, std::vector<int>(p.slot_init.size(), -1)};
+        bool ok = true;
+        for (int i = 0; i < sh.n && ok; ++i) {
+            const detail::Op& op = p.line_ops[static_cast<std::size_t>(i)];
+            ok = shape_op_supported(op.code) && b.op(sh.ops[i], op) && op.dst >= 0 &&
+                 static_cast<std::size_t>(op.dst) < b.producer.size() && !b.item_field(op.dst) &&
+                 !b.item_presence(op.dst) && b.producer[op.dst] < 0;
+            if (!ok) break;
+            b.producer[op.dst] = i;
+            b.k.imm[i] = op.imm;
+            b.k.imm2[i] = op.imm2;
+            b.k.mode[i] = op.mode;
+        }
+        if (!ok) continue;
+        // Each line sum reads one of the shape's sum values, into a claim slot
+        // of its own (the reference adds line by line, slot by slot).
+        std::fill(std::begin(b.k.sum_slot), std::end(b.k.sum_slot), -1);
+        for (const auto& sum : p.line_sums) {
+            int which = -1;
+            for (int j = 0; j < sh.nsums && which < 0; ++j) {
+                const Arg a = sh.sums[j];
+                const bool same = a.kind == Kind::t ? b.producer[sum.line_slot] == a.i
+                                  : a.kind == Kind::f ? b.bound_f[a.i] && b.producer[sum.line_slot] < 0 &&
+                                                            sum.line_slot == p.item_fields + b.k.field[a.i]
+                                                      : false;
+                if (same && b.k.sum_slot[j] < 0) which = j;
+            }
+            if (which < 0) {
+                ok = false;
+                break;
+            }
+            for (int j = 0; j < sh.nsums; ++j) ok &= b.k.sum_slot[j] != sum.claim_slot;
+            b.k.sum_slot[which] = sum.claim_slot;
+        }
+        for (int j = 0; j < sh.nf; ++j) ok &= b.bound_f[j];
+        for (int j = 0; j < sh.np; ++j) ok &= b.bound_p[j];
+        for (int j = 0; j < sh.nk; ++j) ok &= b.bound_k[j];
+        for (int j = 0; j < sh.ns; ++j) ok &= b.bound_s[j];
+        if (!ok) continue;
+        b.k.fen = true;
+        for (int i = 0; i < sh.n; ++i)
+            if (sh.ops[i].code == OpCode::round)
+                b.k.fen &= b.k.imm[i] == 10000 && b.k.imm2[i] == 1 && static_cast<RoundMode>(b.k.mode[i]) == RoundMode::half_up;
+        b.k.shape = si;
+        return b.k;
+    }
+    return {};
+}
+
+// One row of the shape, op by op at compile time: v[i] is op i's value.
+// Checked ops return false on overflow, as the reference would throw.
+template <const Shape& S, bool Fen>
+struct Row {
+    const std::int64_t* fv;
+    const std::int64_t* pv;
+    const std::int64_t* kv;
+    const std::int64_t* sv;
+    const LineKernel& k;
+    std::int64_t* v;
+
+    template <Arg A>
+    [[gnu::always_inline]] std::int64_t get() const {
+        if constexpr (A.kind == Kind::t) return v[A.i];
+        else if constexpr (A.kind == Kind::f) return fv[A.i];
+        else if constexpr (A.kind == Kind::p) return pv[A.i];
+        else if constexpr (A.kind == Kind::s) return sv[A.i];
+        else return kv[A.i];
+    }
+
+    template <int I>
+    [[gnu::always_inline]] bool op() {
+        constexpr Op o = S.ops[I];
+        std::int64_t& d = v[I];
+        if constexpr (o.code == OpCode::add) return !__builtin_add_overflow(get<o.a>(), get<o.b>(), &d);
+        else if constexpr (o.code == OpCode::sub) return !__builtin_sub_overflow(get<o.a>(), get<o.b>(), &d);
+        else if constexpr (o.code == OpCode::mul) return !__builtin_mul_overflow(get<o.a>(), get<o.b>(), &d);
+        else if constexpr (o.code == OpCode::neg) return !__builtin_sub_overflow(std::int64_t{0}, get<o.a>(), &d);
+        else if constexpr (o.code == OpCode::rescale) return !__builtin_mul_overflow(get<o.a>(), k.imm[I], &d);
+        else {
+            if constexpr (o.code == OpCode::min) d = std::min(get<o.a>(), get<o.b>());
+            else if constexpr (o.code == OpCode::max) d = std::max(get<o.a>(), get<o.b>());
+            else if constexpr (o.code == OpCode::eq) d = get<o.a>() == get<o.b>();
+            else if constexpr (o.code == OpCode::ne) d = get<o.a>() != get<o.b>();
+            else if constexpr (o.code == OpCode::lt) d = get<o.a>() < get<o.b>();
+            else if constexpr (o.code == OpCode::le) d = get<o.a>() <= get<o.b>();
+            else if constexpr (o.code == OpCode::gt) d = get<o.a>() > get<o.b>();
+            else if constexpr (o.code == OpCode::ge) d = get<o.a>() >= get<o.b>();
+            else if constexpr (o.code == OpCode::and_) d = (get<o.a>() != 0) & (get<o.b>() != 0);
+            else if constexpr (o.code == OpCode::or_) d = (get<o.a>() != 0) | (get<o.b>() != 0);
+            else if constexpr (o.code == OpCode::not_) d = get<o.a>() == 0;
+            else if constexpr (o.code == OpCode::select) {
+                // Unpredictable (it is the item's category, line after line):
+                // a conditional move, not the branch GCC would make of it.
+                const std::int64_t x = get<o.b>(), y = get<o.c>();
+                d = __builtin_expect_with_probability(get<o.a>() != 0, 1, 0.5) ? x : y;
+            } else if constexpr (o.code == OpCode::tags_any) d = (get<o.a>() & k.imm[I]) != 0;
+            else if constexpr (o.code == OpCode::tags_all) d = (get<o.a>() & k.imm[I]) == k.imm[I];
+            else if constexpr (o.code == OpCode::round) {
+                if constexpr (Fen) d = round_div_const<10000, RoundMode::half_up>(get<o.a>());
+                else d = round_fast(get<o.a>(), k.imm[I], k.imm2[I], static_cast<RoundMode>(k.mode[I]));  // throws on overflow
+            } else static_assert(o.code == OpCode::add, "an op kind shapes do not support");
+            return true;
+        }
+    }
+
+    template <int... I>
+    [[gnu::always_inline]] bool all(std::integer_sequence<int, I...>) {
+        return (op<I>() && ...);
+    }
+};
+
+template <const Shape& S, bool Fen>
+bool run_shape(const Program& p, const LineKernel& k, const Claim& c, std::int64_t* s) {
+    const std::size_t n = c.item_count, nf = p.schema.item_fields.size();
+    constexpr int NF = S.nf, NP = S.np, NK = S.nk, NS = S.nsums;
+    std::int32_t fo[NF], po[NP > 0 ? NP : 1];
+    for (int j = 0; j < NF; ++j) fo[j] = k.field[j];
+    for (int j = 0; j < NP; ++j) po[j] = k.present[j];
+    std::int64_t kv[NK > 0 ? NK : 1], sv[S.ns > 0 ? S.ns : 1];
+    for (int j = 0; j < NK; ++j) kv[j] = k.konst[j];
+    for (int j = 0; j < S.ns; ++j) sv[j] = s[k.scalar[j]];
+    // Every index below a constant, so that the totals live in registers.
+    std::int64_t total[NS];
+    const auto each_sum = [&]<class F, int... J>(F&& f, std::integer_sequence<int, J...>) { (f.template operator()<J>(), ...); };
+    each_sum([&]<int J>() { total[J] = k.sum_slot[J] >= 0 ? s[k.sum_slot[J]] : 0; }, std::make_integer_sequence<int, NS>{});
+    const std::int64_t* row = c.items.data();
+    const std::uint8_t* pr = c.item_present.data();
+    for (std::size_t i = 0; i < n; ++i, row += nf, pr += nf) {
+        std::int64_t fv[NF], pv[NP > 0 ? NP : 1], v[S.n];
+        for (int j = 0; j < NF; ++j) fv[j] = row[fo[j]];
+        for (int j = 0; j < NP; ++j) pv[j] = pr[po[j]];
+        Row<S, Fen> r{fv, pv, kv, sv, k, v};
+        if (!r.all(std::make_integer_sequence<int, S.n>{})) return false;
+        // In item order from the slot's value, as the reference adds them.
+        const bool added = [&]<int... J>(std::integer_sequence<int, J...>) {
+            return (!__builtin_add_overflow(total[J], r.template get<S.sums[J]>(), &total[J]) && ...);
+        }(std::make_integer_sequence<int, NS>{});
+        if (!added) return false;
+    }
+    each_sum([&]<int J>() {
+        if (k.sum_slot[J] >= 0) s[k.sum_slot[J]] = total[J];
+    }, std::make_integer_sequence<int, NS>{});
+    return true;
+}
+
+using RunShape = bool (*)(const Program&, const LineKernel&, const Claim&, std::int64_t*);
+
+template <int... I>
+constexpr auto shape_runners(std::integer_sequence<int, I...>) {
+    return std::array<std::array<RunShape, 2>, sizeof...(I)>{
+        {{run_shape<*kShapes[I], false>, run_shape<*kShapes[I], true>}...}};
+}
+constexpr auto kRunners = shape_runners(std::make_integer_sequence<int, static_cast<int>(std::size(kShapes))>{});
+
+}  // namespace shape
+
 bool run_line_columns(const Program& p, const LinePlan& plan, const Claim& c, std::int64_t* s) {
+    if (plan.kernel.shape >= 0) return shape::kRunners[plan.kernel.shape][plan.kernel.fen](p, plan.kernel, c, s);
+    if (!plan.ok) return false;
     constexpr std::size_t W = kBlock;
     const std::size_t n = c.item_count;
     if (n == 0) return true;  // every sum adds nothing
@@ -534,6 +886,7 @@ std::shared_ptr<const FastProgram> build_fast_program(const Program& p) {
     auto f = std::make_shared<FastProgram>();
     f->id = next_plan_id();
     f->lines = build_line_plan(p);
+    f->lines.kernel = shape::match(p, written_slots(p));
     build_claim_code(p, *f);
     for (const auto& sum : p.line_sums) f->reset.push_back(sum.claim_slot);
     for (const auto& a : p.accumulators) {

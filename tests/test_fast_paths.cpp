@@ -1,0 +1,198 @@
+// The untraced evaluator's fast form (src/engine/fast_program.hpp: the fused
+// fee-line shapes, the line columns, the claim code) against the reference
+// op loop, which a traced settlement runs: on random claims, with values
+// from ordinary to large enough to overflow, every result must be the same,
+// to the fen, and so must the ledgers they leave behind.
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+
+#include "claimgraph/claimgraph.hpp"
+#include "engine/fast_program.hpp"
+#include "engine/program.hpp"
+
+using namespace claimgraph;
+
+namespace {
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::string policy_path(const char* name) { return std::string(CLAIMGRAPH_SOURCE_DIR) + "/rules/" + name; }
+
+class RawClaims {
+public:
+    RawClaims(const Schema& s, std::uint32_t seed) : s_(s), rng_(seed) {}
+
+    int pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
+    bool chance(int percent) { return pick(100) < percent; }
+
+    // Mostly ordinary amounts; now and then one large enough that a product
+    // or a sum overflows, so that the fast form must give the claim back.
+    std::int64_t amount() {
+        if (wild_ && chance(10)) return std::uniform_int_distribution<std::int64_t>(INT64_MAX / 8, INT64_MAX / 2)(rng_);
+        if (wild_ && chance(10)) return std::uniform_int_distribution<std::int64_t>(0, std::int64_t{1} << 40)(rng_);
+        static const std::int64_t scales[] = {100, 10000, 100000, 1000000, 10000000, 40000000};
+        return std::uniform_int_distribution<std::int64_t>(0, scales[pick(6)])(rng_);
+    }
+
+    std::int64_t value(const FieldSpec& f) {
+        switch (f.type) {
+            case FieldType::money: return amount();
+            case FieldType::ratio: return wild_ && chance(5) ? INT64_MAX / 4 : pick(10001);
+            case FieldType::count: return wild_ && chance(5) ? INT64_MAX / 3 : pick(12);
+            case FieldType::boolean: return pick(2);
+            case FieldType::date: return 20454 + pick(700);
+            case FieldType::enumeration: return pick(static_cast<int>(s_.enums[f.enum_type].values.size()));
+            case FieldType::tags: {
+                const int n = static_cast<int>(s_.enums[f.enum_type].values.size());
+                return chance(50) ? 0 : pick(1 << std::min(n, 16));
+            }
+            case FieldType::string: return 0;
+        }
+        return 0;
+    }
+
+    Claim claim(int k, const std::string& member, int day) {
+        // One claim in eight has values that may overflow.
+        wild_ = chance(12);
+        Claim c;
+        c.reset(s_);
+        c.claim_id = fmt::format("C{}", k);
+        c.member_id = member;
+        c.date = Date::from_ymd(2026, 1, 1);
+        c.date.days += day;
+        for (std::size_t i = 0; i < s_.claim_fields.size(); ++i) {
+            const auto& f = s_.claim_fields[i];
+            const bool given = !f.optional || chance(70);
+            c.present[i] = given;
+            c.fields[i] = given ? value(f) : f.default_value.value_or(0);
+            if (f.type == FieldType::string) c.texts.assign(i, fmt::format("t{}", pick(3)));
+        }
+        const std::size_t nf = s_.item_fields.size();
+        c.item_count = static_cast<std::size_t>(chance(10) ? pick(45) : pick(12));
+        c.items.assign(c.item_count * nf, 0);
+        c.item_present.assign(c.item_count * nf, 0);
+        c.item_texts.resize(c.item_count * nf);
+        for (std::size_t r = 0; r < c.item_count; ++r)
+            for (std::size_t i = 0; i < nf; ++i) {
+                const auto& f = s_.item_fields[i];
+                const bool given = !f.optional || chance(50);
+                c.item_present[r * nf + i] = given;
+                c.items[r * nf + i] = given ? value(f) : f.default_value.value_or(0);
+            }
+        return c;
+    }
+
+private:
+    const Schema& s_;
+    std::mt19937_64 rng_;
+    bool wild_ = false;
+};
+
+void same_settlement(const Settlement& fast, const Settlement& ref) {
+    REQUIRE(fast.status == ref.status);
+    REQUIRE(fast.message == ref.message);
+    REQUIRE(fast.code == ref.code);
+    REQUIRE(fast.field == ref.field);
+    REQUIRE(fast.outputs.size() == ref.outputs.size());
+    for (std::size_t i = 0; i < fast.outputs.size(); ++i) REQUIRE(fast.outputs[i].fen() == ref.outputs[i].fen());
+    REQUIRE(fast.stages.size() == ref.stages.size());
+    for (std::size_t i = 0; i < fast.stages.size(); ++i) {
+        const auto &a = fast.stages[i], &b = ref.stages[i];
+        REQUIRE(a.applied == b.applied);
+        REQUIRE(a.base.fen() == b.base.fen());
+        REQUIRE(a.deductible.fen() == b.deductible.fen());
+        REQUIRE(a.raw.fen() == b.raw.fen());
+        REQUIRE(a.pay.fen() == b.pay.fen());
+        REQUIRE(a.rejection == b.rejection);
+    }
+}
+
+// Returns how many claims settled (not errors), so a caller can see the
+// comparison was not all overflow.
+int compare_paths(const Graph& g, std::uint32_t seed, int claims) {
+    const detail::Program& p = g.program();
+    RawClaims gen(p.schema, seed);
+    MemoryLedger fast_ledger, ref_ledger;
+    Settlement fast, ref;
+    Trace trace;
+    int settled = 0;
+    for (int k = 0; k < claims; ++k) {
+        // A few claims per member, in date order, so accumulators move and
+        // caps are reached.
+        const std::string member = fmt::format("M{:04}", k / 5);
+        const Claim c = gen.claim(k, member, (k % 5) * 60 + gen.pick(50));
+        g.settle(c, fast_ledger, fast);
+        g.settle(c, ref_ledger, ref, trace);
+        INFO("claim " << k << " seed " << seed);
+        same_settlement(fast, ref);
+        settled += fast.status == SettleStatus::settled;
+    }
+    for (int m = 0; m <= claims / 5; ++m)
+        for (std::uint32_t a = 0; a < p.accumulators.size(); ++a)
+            for (std::int32_t year : {2025, 2026, 2027}) {
+                const std::string member = fmt::format("M{:04}", m);
+                REQUIRE(fast_ledger.get(member, a, year) == ref_ledger.get(member, a, year));
+            }
+    return settled;
+}
+
+std::string replace_once(std::string text, const std::string& from, const std::string& to) {
+    const auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    return text.replace(at, from.size(), to);
+}
+
+}  // namespace
+
+TEST_CASE("Fast form: the reference policies' fee lines run fused, and agree with the reference loop", "[fast]") {
+    for (const char* name : {"demo-city-2026.yaml", "qinzhou-ci-example.yaml"}) {
+        INFO(name);
+        const Graph g = compile_policy_file(policy_path(name));
+        REQUIRE(g.program().fast);
+        CHECK(g.program().fast->lines.kernel.shape >= 0);
+        CHECK(g.program().fast->claim_ok);
+        CHECK(compare_paths(g, 7, 3000) > 1000);
+    }
+}
+
+TEST_CASE("Fast form: a fee-line shape binds other fields' constants; another shape runs in columns", "[fast]") {
+    const std::string demo = read_text(policy_path("demo-city-2026.yaml"));
+    SECTION("other constants in the same shape: still fused") {
+        // The class compared against is a role of the shape, not a value.
+        std::string text = replace_once(demo, "if(item.category == B, (item.amount", "if(item.category == A, (item.amount");
+        const Graph g = compile_policy_text(text, "variant.yaml");
+        CHECK(g.program().fast->lines.kernel.shape >= 0);
+        CHECK(compare_paths(g, 11, 1500) > 500);
+    }
+    SECTION("a different shape: the columns") {
+        std::string text = replace_once(demo, "max(0, item.amount - item.price_cap * item.qty)",
+                                        "max(0, item.amount - item.price_cap * item.qty - 1)");
+        const Graph g = compile_policy_text(text, "variant.yaml");
+        CHECK(g.program().fast->lines.kernel.shape < 0);
+        CHECK(g.program().fast->lines.ok);
+        CHECK(compare_paths(g, 13, 1500) > 500);
+    }
+    SECTION("rounding other than fen half up") {
+        for (const char* rounding : {"{unit: fen, mode: half_even}", "{unit: fen, mode: down}"}) {
+            INFO(rounding);
+            const Graph g = compile_policy_text(replace_once(demo, "{unit: fen, mode: half_up}", rounding), "variant.yaml");
+            CHECK(g.program().fast->lines.kernel.shape >= 0);
+            CHECK(!g.program().fast->lines.kernel.fen);
+            CHECK(compare_paths(g, 17, 1500) > 500);
+        }
+        // Rounded to jiao, every line value is rounded: another shape.
+        const Graph g = compile_policy_text(replace_once(demo, "{unit: fen, mode: half_up}", "{unit: jiao, mode: half_even}"),
+                                            "variant.yaml");
+        CHECK(compare_paths(g, 19, 1500) > 500);
+    }
+}
