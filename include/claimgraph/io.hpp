@@ -108,7 +108,7 @@ struct BatchCounts {
     std::size_t settled = 0, rejected = 0, errors = 0;  // errors: bad records and settlement errors
 };
 
-// Settles a whole file's records in settlement order (bad records become error
+// Settles a whole file's records, each member's in settlement order (bad records become error
 // rows; a repeated claim_id is an error row, not settled twice) and returns the
 // JSON Lines text, one line per record, in input order.
 std::string settle_records_jsonl(const Graph& g, const std::vector<ClaimRecord>& records, Ledger& ledger,

@@ -1,7 +1,7 @@
-// Batch settlement. Claims are settled in (member_id, date, claim_id) order so
-// that year-to-date accumulators see each member's claims in time order; the
-// results come back in input order whatever that order was. Only an index is
-// sorted: claims are never copied or moved.
+// Batch settlement. Each member's claims are settled in (date, claim_id) order
+// so that year-to-date accumulators see them in time order; the results come
+// back in input order whatever that order was. Only an index is sorted:
+// claims are never copied or moved.
 
 #include <algorithm>
 #include <cstdint>
@@ -44,6 +44,36 @@ std::vector<std::uint32_t> order_of(std::size_t n, Get get) {
     std::stable_sort(idx.begin(), idx.end(),
                      [&](std::uint32_t a, std::uint32_t b) { return settles_before(*get(a), *get(b)); });
     return idx;
+}
+
+// The order the batch paths settle in: each member's claims by (date,
+// claim_id), ties in input order, as settlement_order; but members by a
+// 64-bit hash of their id rather than by the id, so the sort compares 16-byte
+// keys and reads the claims only on a tie of member and date. Members are
+// independent, so their order changes no result. Two members with the same
+// hash are taken as one: their claims interleave by date, and each member's
+// claims are still in its own order.
+struct BatchKey {
+    std::uint64_t member;
+    std::int32_t date;
+    std::uint32_t index;
+};
+
+template <class Get>
+std::vector<BatchKey> batch_order(std::size_t n, Get get) {
+    if (n > std::numeric_limits<std::uint32_t>::max()) throw std::length_error("too many claims in one batch");
+    std::vector<BatchKey> keys;
+    keys.reserve(n);
+    for (std::size_t i = 0; i < n; ++i)
+        if (const Claim* c = get(i))
+            keys.push_back({std::hash<std::string_view>{}(c->member_id), c->date.days, static_cast<std::uint32_t>(i)});
+    std::sort(keys.begin(), keys.end(), [&](const BatchKey& a, const BatchKey& b) {
+        if (a.member != b.member) return a.member < b.member;
+        if (a.date != b.date) return a.date < b.date;
+        if (const int c = std::string_view(get(a.index)->claim_id).compare(get(b.index)->claim_id); c != 0) return c < 0;
+        return a.index < b.index;
+    });
+    return keys;
 }
 
 // For each claim, the index of an earlier claim (in input order) with the same
@@ -104,15 +134,15 @@ std::vector<std::uint32_t> settlement_order(const std::vector<Claim>& claims) {
 
 std::vector<Settlement> settle_batch(const Graph& g, const std::vector<Claim>& claims, Ledger& ledger) {
     auto get = [&](std::size_t i) -> const Claim* { return &claims[i]; };
-    const auto order = order_of(claims.size(), get);
+    const auto order = batch_order(claims.size(), get);
     const auto dup = earlier_duplicates(claims.size(), get);
     std::vector<Settlement> results(claims.size());
     for (std::size_t k = 0; k < order.size(); ++k) {
-        const std::uint32_t i = order[k];
+        const std::uint32_t i = order[k].index;
         if (dup[i] >= 0)
             detail::set_error(results[i], claims[i], "claim_id", duplicate_message(claims[static_cast<std::size_t>(dup[i])]));
         else
-            detail::settle_one(g, claims[i], ledger, results[i], k + 1 < order.size() ? &claims[order[k + 1]] : nullptr);
+            detail::settle_one(g, claims[i], ledger, results[i], k + 1 < order.size() ? &claims[order[k + 1].index] : nullptr);
     }
     return results;
 }
@@ -130,16 +160,17 @@ std::string settle_records(const Graph& g, const std::vector<ClaimRecord>& recor
     const std::size_t n = records.size();
     const std::size_t workers = ledgers.size();
     auto get = [&](std::size_t i) -> const Claim* { return records[i].ok ? &records[i].claim : nullptr; };
-    const auto order = order_of(n, get);
     const auto dup = earlier_duplicates(n, get);
-
-    // A member's claims all go to one worker, so its accumulators stay in one
-    // ledger and are read in settlement order; workers share nothing else.
-    std::vector<std::uint8_t> part(workers > 1 ? n : 0, 0);
-    if (workers > 1)
-        for (std::size_t i = 0; i < n; ++i)
-            if (records[i].ok)
-                part[i] = static_cast<std::uint8_t>(std::hash<std::string_view>{}(records[i].claim.member_id) % workers);
+    // A member's claims all go to one worker (dealt by the hash the order
+    // already holds), so its accumulators stay in one ledger and are read in
+    // settlement order; workers share nothing else. Each worker's claims in
+    // settlement order, so that each knows the next.
+    std::vector<std::vector<std::uint32_t>> todo(workers);
+    {
+        const auto order = batch_order(n, get);
+        for (auto& t : todo) t.reserve(order.size() / workers + 1);
+        for (const BatchKey& k : order) todo[k.member % workers].push_back(k.index);
+    }
 
     // Each worker writes its rows into its own buffer in settlement order; the
     // rows are then copied out in input order. One reused Settlement per worker.
@@ -161,20 +192,14 @@ std::string settle_records(const Graph& g, const std::vector<ClaimRecord>& recor
         std::string& body = bodies[w];
         BatchCounts& c = worker_counts[w];
         Settlement s;
-        // This worker's claims in settlement order, so that each knows the next.
-        std::vector<std::uint32_t> mine;
-        if (workers > 1) {
-            for (const std::uint32_t i : order)
-                if (part[i] == w) mine.push_back(i);
-        }
-        const std::vector<std::uint32_t>& todo = workers > 1 ? mine : order;
-        for (std::size_t k = 0; k < todo.size(); ++k) {
-            const std::uint32_t i = todo[k];
+        const std::vector<std::uint32_t>& mine = todo[w];
+        for (std::size_t k = 0; k < mine.size(); ++k) {
+            const std::uint32_t i = mine[k];
             const Claim& claim = records[i].claim;
             if (dup[i] >= 0)
                 detail::set_error(s, claim, "claim_id", duplicate_message(records[static_cast<std::size_t>(dup[i])].claim));
             else
-                detail::settle_one(g, claim, *ledgers[w], s, k + 1 < todo.size() ? &records[todo[k + 1]].claim : nullptr);
+                detail::settle_one(g, claim, *ledgers[w], s, k + 1 < mine.size() ? &records[mine[k + 1]].claim : nullptr);
             detail::count(c, s.status);
             const std::size_t at = body.size();
             write_result(g, s, format, body);
