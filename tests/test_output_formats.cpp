@@ -531,3 +531,51 @@ TEST_CASE("ResultWriter writes what write_result and write_error write, in every
             }
         }
 }
+
+TEST_CASE("amounts: every writer spells fen as yuan with two decimals, at every magnitude and sign", "[io]") {
+    // The reference spelling, by plain integer arithmetic.
+    const auto yuan = [](std::int64_t fen) {
+        const std::uint64_t mag = fen < 0 ? 0 - static_cast<std::uint64_t>(fen) : static_cast<std::uint64_t>(fen);
+        const std::uint64_t cents = mag % 100;
+        return std::string(fen < 0 ? "-" : "") + std::to_string(mag / 100) + "." + (cents < 10 ? "0" : "") +
+               std::to_string(cents);
+    };
+    std::vector<std::int64_t> values = {0, 1, 9, 10, 99, 100, 101, 999, 1000, 12345, 99999999, 100000000, 100000001,
+                                        10000000000LL, INT64_MAX, INT64_MIN + 1, INT64_MIN};
+    for (std::int64_t p = 1; p <= 1000000000000000000LL; p *= 10) {
+        values.push_back(p - 1);
+        values.push_back(p);
+        values.push_back(p + 1);
+    }
+    std::uint64_t x = 0x9E3779B97F4A7C15ULL;
+    for (int i = 0; i < 20000; ++i) {  // every length of number, both signs
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        const auto v = static_cast<std::int64_t>(x >> (x % 63));
+        values.push_back(v);
+        values.push_back(-v);
+    }
+    for (std::int64_t v = 0; v < 100000; v += 7) values.push_back(v);  // every lane of the digit split
+
+    const Graph& g = demo();
+    const std::size_t no = g.output_names().size();
+    const ResultWriter fast(g, ResultFormat{});
+    for (std::size_t at = 0; at < values.size(); at += no) {
+        Settlement s;
+        s.claim_id = "X";
+        s.outputs.resize(no);
+        s.stages.resize(g.stage_ids().size());
+        std::string want = R"({"claim_id":"X")";
+        for (std::size_t k = 0; k < no; ++k) {
+            const std::int64_t fen = values[(at + k) % values.size()];
+            s.outputs[k] = Money::from_fen(fen);
+            want += ",\"" + g.output_names()[k] + "\":\"" + yuan(fen) + "\"";
+            CHECK(format_money(Money::from_fen(fen)) == yuan(fen));
+        }
+        want += "}";
+        std::string a, b;
+        fast.write(s, a);
+        write_result_json(g, s, b);
+        REQUIRE(a == want);
+        REQUIRE(b == want);
+    }
+}
