@@ -48,7 +48,7 @@ LineBlocks ClaimFile::lines(std::uint64_t from, std::uint64_t to) const {
         const std::size_t got = read_some(at, buf, static_cast<std::size_t>(std::min<std::uint64_t>(n, to - at)));
         at += got;
         return got;
-    }, /*read_ahead=*/true);
+    }, /*read_ahead=*/true, to - from);
 }
 
 std::uint64_t ClaimFile::line_start_after(std::uint64_t at) const {

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -29,11 +30,15 @@ class LineBlocks {
 public:
     static constexpr std::size_t padding = 64;
     // read(buf, n) fills up to n bytes and returns how many (0 at the end);
-    // it throws on a read error.
-    explicit LineBlocks(std::function<std::size_t(char*, std::size_t)> read, bool read_ahead = false)
-        : read_(std::move(read)), read_ahead_(read_ahead) {
-        for (int b = 0; b < buffer_count(); ++b) buffers_[b].assign(kBlock + padding, '\0');
-    }
+    // it throws on a read error. `size_hint`: the source's size when known
+    // (a file's), so that a small source gets buffers of its own size.
+    explicit LineBlocks(std::function<std::size_t(char*, std::size_t)> read, bool read_ahead = false,
+                        std::uint64_t size_hint = UINT64_MAX)
+        : read_(std::move(read)),
+          read_ahead_(read_ahead),
+          // One byte over the source: the last read then finds the end
+          // without first doubling the buffer for a longer line.
+          block_(static_cast<std::size_t>(std::min<std::uint64_t>(kBlock, size_hint)) + padding + 1) {}
     ~LineBlocks() {
         if (reader_.joinable()) reader_.join();
     }
@@ -47,7 +52,7 @@ public:
         lines.clear();
         if (!filling_) start_fill();
         finish_fill();
-        std::string& to = buffers_[filled_buffer_];
+        Buffer& to = buffers_[filled_buffer_];
         base_ += carry_;
         current_ = filled_buffer_;
         std::size_t start = 0;
@@ -61,7 +66,7 @@ public:
             lines.emplace_back(to.data(), filled_);  // the last line, without '\n'
             start = filled_;
         }
-        std::memset(to.data() + filled_, 0, padding);
+        std::memset(to.data() + filled_, 0, padding);  // the buffer is not cleared when made
         carry_ = start;
         carry_end_ = filled_;
         if (read_ahead_ && !lines.empty()) start_fill();
@@ -82,12 +87,13 @@ private:
     // unfinished line at the end of the current block first, then as much
     // of the source as it takes to hold a whole line (or reach the end).
     void start_fill() {
-        const std::string& from = buffers_[current_];
+        const Buffer& from = buffers_[current_];
         filled_buffer_ = (current_ + 1) % buffer_count();
-        std::string& to = buffers_[filled_buffer_];
+        Buffer& to = buffers_[filled_buffer_];
         const std::size_t carried = carry_end_ - carry_;
-        if (carried + padding >= to.size() / 2) to.resize(std::max(to.size(), (carried + padding) * 2 + kBlock));
-        std::memcpy(to.data(), from.data() + carry_, carried);
+        if (to.size() == 0) to.resize(block_, 0);
+        if (carried + padding >= to.size() / 2) to.resize(std::max(to.size(), (carried + padding) * 2 + block_), 0);
+        if (carried > 0) std::memcpy(to.data(), from.data() + carry_, carried);
         filling_ = true;
         if (read_ahead_)
             reader_ = std::thread([this, carried] { fill(carried); });
@@ -101,10 +107,10 @@ private:
     }
     void fill(std::size_t carried) {
         try {
-            std::string& to = buffers_[filled_buffer_];
+            Buffer& to = buffers_[filled_buffer_];
             std::size_t filled = carried, scanned = 0, last_newline = std::string::npos;
             while (!eof_) {
-                if (filled + padding >= to.size()) to.resize(to.size() * 2);  // a very long line
+                if (filled + padding >= to.size()) to.resize(to.size() * 2, filled);  // a very long line
                 const std::size_t n = read_(to.data() + filled, to.size() - padding - filled);
                 if (n == 0) {
                     eof_ = true;
@@ -124,9 +130,30 @@ private:
         }
     }
 
+    // Bytes that are not cleared when made: every byte a line or its padding
+    // can reach is written before it is read.
+    class Buffer {
+    public:
+        char* data() { return data_.get(); }
+        const char* data() const { return data_.get(); }
+        std::size_t size() const { return size_; }
+        // Keeps the first `keep` bytes.
+        void resize(std::size_t n, std::size_t keep) {
+            std::unique_ptr<char[]> bigger(new char[n]);
+            if (keep > 0) std::memcpy(bigger.get(), data_.get(), keep);
+            data_ = std::move(bigger);
+            size_ = n;
+        }
+
+    private:
+        std::unique_ptr<char[]> data_;
+        std::size_t size_ = 0;
+    };
+
     std::function<std::size_t(char*, std::size_t)> read_;
     bool read_ahead_;
-    std::string buffers_[3];
+    std::size_t block_;  // a buffer's first size
+    Buffer buffers_[3];  // made when first filled
     int current_ = 0;                         // the buffer next() last returned lines of
     std::size_t carry_ = 0, carry_end_ = 0;   // the unfinished line in the current buffer
     std::uint64_t base_ = 0;                  // where the current buffer starts in the source
