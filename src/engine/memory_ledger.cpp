@@ -280,8 +280,13 @@ void MemoryLedger::read_period(std::string_view member, std::int32_t period, std
         pending_all_ = found == 1;
         pending_size_ = n;
         const std::uint32_t* const w = where_.data();
-        if (pending_all_) for (std::size_t k = 0; k < n; ++k) out[k] = load(w[k]);
-        else std::fill(out.begin(), out.end(), 0);
+        if (pending_all_) {
+            // One run of cells (locate_period).
+            const std::int32_t* const v = values_.data() + w[0];
+            for (std::size_t k = 0; k < n; ++k) out[k] = v[k] != kWide ? v[k] : load(w[k]);
+        } else {
+            std::fill(out.begin(), out.end(), 0);
+        }
     }
     period_pending_ = true;
     period_member_ = member;
@@ -309,6 +314,22 @@ void MemoryLedger::add_period(std::string_view member, std::int32_t period, std:
         fresh_.clear();
         for (std::uint32_t k = 0; k < n; ++k) fresh_.push_back(Column{k, period, 0});
         grow_located(member, n);
+    }
+    // The period's cells are one run (locate_period, grow_located): added
+    // in place while every value stays narrow, which is nearly always;
+    // otherwise undone and left to apply(), which handles wide values.
+    if (n > 0) {
+        std::int32_t* const v = values_.data() + where_[0];
+        const std::int64_t* const d = deltas.data();
+        std::size_t k = 0;
+        for (; k < n; ++k) {
+            if (d[k] == 0) continue;
+            std::int64_t r;
+            if (v[k] == kWide || __builtin_add_overflow(std::int64_t{v[k]}, d[k], &r) || r <= INT32_MIN || r > INT32_MAX) break;
+            v[k] = static_cast<std::int32_t>(r);
+        }
+        if (k == n) return;
+        while (k-- > 0) v[k] = static_cast<std::int32_t>(v[k] - d[k]);
     }
     apply(deltas);
 }
