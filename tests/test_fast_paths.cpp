@@ -14,6 +14,7 @@
 #include "claimgraph/claimgraph.hpp"
 #include "engine/fast_program.hpp"
 #include "engine/program.hpp"
+#include "engine/round_fast.hpp"
 
 using namespace claimgraph;
 
@@ -195,4 +196,21 @@ TEST_CASE("Fast form: a fee-line shape binds other fields' constants; another sh
                                             "variant.yaml");
         CHECK(compare_paths(g, 19, 1500) > 500);
     }
+}
+
+TEST_CASE("Fast form: rounding by a constant power of ten agrees with divide_round", "[fast][round]") {
+    std::mt19937_64 rng(5);
+    std::vector<std::int64_t> values = {0, 1, -1, 4999, 5000, 5001, -4999, -5000, -5001, 14999, 15000, 25000, -25000,
+                                        INT64_MAX, INT64_MAX - 1, INT64_MIN, INT64_MIN + 1, INT64_MAX / 2, -(INT64_MAX / 2)};
+    for (int i = 0; i < 20000; ++i) {
+        const auto v = static_cast<std::int64_t>(rng());
+        values.push_back(v);
+        values.push_back(v >> (rng() % 63));
+    }
+    for (const std::int64_t v : values)
+        for (const std::int64_t d : {10, 100, 1000, 10000, 100000, 1000000, 7, 10001})
+            for (const RoundMode m : {RoundMode::half_up, RoundMode::half_even, RoundMode::down}) {
+                INFO(v << " / " << d << " mode " << static_cast<int>(m));
+                REQUIRE(detail::round_fast(v, d, 1, m) == divide_round(v, d, m));
+            }
 }

@@ -15,10 +15,16 @@ template <std::uint64_t D, RoundMode M>
 inline std::int64_t round_div_const(std::int64_t v) {
     const bool neg = v < 0;
     const std::uint64_t u = neg ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
-    std::uint64_t q = u / D;
-    const std::uint64_t r = u % D;
-    if constexpr (M == RoundMode::half_up) q += 2 * r >= D;
-    else if constexpr (M == RoundMode::half_even) q += (2 * r > D) | ((2 * r == D) & (q & 1));
+    std::uint64_t q;
+    // Half up is one division of u + D/2 (rounded up exactly when the
+    // remainder is at least D - D/2); u <= 2^63, so the add cannot wrap.
+    if constexpr (M == RoundMode::half_up) {
+        q = (u + D / 2) / D;
+    } else {
+        q = u / D;
+        const std::uint64_t r = u % D;
+        if constexpr (M == RoundMode::half_even) q += (2 * r > D) | ((2 * r == D) & (q & 1));
+    }
     // q < 2^63 / D: negating it cannot overflow.
     return neg ? -static_cast<std::int64_t>(q) : static_cast<std::int64_t>(q);
 }
