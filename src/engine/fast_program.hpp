@@ -61,6 +61,10 @@ struct LineKernel {
     std::int64_t imm[kOps]{}, imm2[kOps]{};  // per op of the shape
     std::uint8_t mode[kOps]{};
     std::int32_t sum_slot[kSums]{};  // per sum of the shape: its claim slot, or -1
+    // The sums start from their slots' initial values, not from the slots
+    // (which settle_impl then need not reset between claims).
+    bool starts_sums = false;
+    std::int64_t sum_init[kSums]{};
 };
 
 struct LinePlan {

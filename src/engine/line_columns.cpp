@@ -805,7 +805,8 @@ bool run_shape(const Program& p, const LineKernel& k, const Claim& c, std::int64
     // Every index below a constant, so that the totals live in registers.
     std::int64_t total[NS];
     const auto each_sum = [&]<class F, int... J>(F&& f, std::integer_sequence<int, J...>) { (f.template operator()<J>(), ...); };
-    each_sum([&]<int J>() { total[J] = k.sum_slot[J] >= 0 ? s[k.sum_slot[J]] : 0; }, std::make_integer_sequence<int, NS>{});
+    each_sum([&]<int J>() { total[J] = k.starts_sums ? k.sum_init[J] : k.sum_slot[J] >= 0 ? s[k.sum_slot[J]] : 0; },
+             std::make_integer_sequence<int, NS>{});
     const std::int64_t* row = c.items.data();
     const std::uint8_t* pr = c.item_present.data();
     for (std::size_t i = 0; i < n; ++i, row += nf, pr += nf) {
@@ -888,7 +889,37 @@ std::shared_ptr<const FastProgram> build_fast_program(const Program& p) {
     f->lines = build_line_plan(p);
     f->lines.kernel = shape::match(p, written_slots(p));
     build_claim_code(p, *f);
-    for (const auto& sum : p.line_sums) f->reset.push_back(sum.claim_slot);
+    // A fused shape starts its sums from their initial values and writes
+    // every one of them, so when the claim runs it unconditionally (one
+    // lines op, outside any skip) nothing needs resetting between claims.
+    bool lines_always = f->lines.kernel.shape >= 0;
+    int lines_ops = 0;
+    for (std::size_t i = 0; i < p.ops.size(); ++i) {
+        const Op& op = p.ops[i];
+        if (op.code == OpCode::lines) ++lines_ops;
+        // A skip's range reaching a lines op, or a lines op after an op that
+        // may read a sum slot first: keep the reset.
+        if (op.code == OpCode::skip_unless) {
+            for (std::size_t j = i + 1; j <= i + static_cast<std::size_t>(op.n) && j < p.ops.size(); ++j)
+                lines_always &= p.ops[j].code != OpCode::lines;
+        }
+        if (lines_ops == 0 && op.code != OpCode::lines)
+            for_each_input(p, op, [&](std::int32_t slot) {
+                for (const auto& sum : p.line_sums) lines_always &= slot != sum.claim_slot;
+            });
+        // Nor may anything else write a sum slot.
+        for (const auto& sum : p.line_sums)
+            lines_always &= op.code == OpCode::lines ||
+                            (op.dst != sum.claim_slot && (op.code != OpCode::bands || op.c != sum.claim_slot));
+    }
+    lines_always &= lines_ops == 1;
+    f->lines.kernel.starts_sums = lines_always;
+    if (!lines_always)
+        for (const auto& sum : p.line_sums) f->reset.push_back(sum.claim_slot);
+    for (int j = 0; j < LineKernel::kSums; ++j) {
+        const std::int32_t k = f->lines.kernel.sum_slot[j];
+        f->lines.kernel.sum_init[j] = k >= 0 ? p.slot_init[static_cast<std::size_t>(k)] : 0;
+    }
     for (const auto& a : p.accumulators) {
         if (a.period_month > 12 || a.period_day > 31) {
             f->accs.clear();
