@@ -40,6 +40,8 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -48,6 +50,7 @@
 
 #include "claimgraph/claimgraph.hpp"
 #include "corpus.hpp"
+#include "engine/fast_program.hpp"  // which fee lines run fused (BM_EngineSettleColumns)
 #include "handwritten_demo_city.hpp"
 
 using namespace claimgraph;
@@ -81,9 +84,31 @@ struct Fixture {
     std::size_t slots = 0;
     std::vector<std::string_view> hw_key;  // per claim: member_id (for the hash-ledger variant)
     std::array<std::size_t, 12> out_idx{};  // engine output index of kHwOrder[f]
+    // The same policy with one fee-line value written another way (the same
+    // arithmetic): its line program matches no fused line kernel, so its fee
+    // lines run in columns, as a policy of a shape the engine has no kernel
+    // for would (BM_EngineSettleColumns).
+    Graph columns_graph;
 
-    explicit Fixture(Graph g) : graph(std::move(g)) {}
+    Fixture(Graph g, Graph columns) : graph(std::move(g)), columns_graph(std::move(columns)) {}
 };
+
+// rules/demo-city-2026.yaml with `preselfpay` as (amount - overlmt) × (B ?
+// selfpay_prop : 0%) instead of B ? (amount - overlmt) × selfpay_prop : 0:
+// equal for every line, a different program.
+Graph columns_policy() {
+    std::ifstream in(std::string(CLAIMGRAPH_SOURCE_DIR) + "/rules/demo-city-2026.yaml");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string from = "value: if(item.category == B, (item.amount - item.overlmt) * item.selfpay_prop, 0)";
+    const std::string to = "value: (item.amount - item.overlmt) * if(item.category == B, item.selfpay_prop, 0%)";
+    const auto at = text.find(from);
+    if (at == std::string::npos) die("rules/demo-city-2026.yaml no longer writes preselfpay as bench_settle expects");
+    text.replace(at, from.size(), to);
+    Graph g = compile_policy_text(text, "demo-city-2026 (preselfpay rewritten)");
+    if (g.program().fast == nullptr || g.program().fast->lines.kernel.shape >= 0)
+        die("the rewritten policy's fee lines match a fused kernel: BM_EngineSettleColumns would not measure columns");
+    return g;
+}
 
 std::string line_of(const Fixture& f, std::size_t i) {
     std::size_t at = 0;
@@ -140,6 +165,16 @@ void check(const Fixture& f) {
     MemoryLedger ledger;
     std::vector<Settlement> eng(n);
     for (const std::uint32_t i : f.order) f.graph.settle(f.claims[i], ledger, eng[i]);
+    {
+        // Fee lines in columns (the rewritten policy), the same results.
+        MemoryLedger l;
+        Settlement s;
+        for (const std::uint32_t i : f.order) {
+            f.columns_graph.settle(f.claims[i], l, s);
+            if (s.outputs != eng[i].outputs || s.status != eng[i].status)
+                die(fmt::format("claim {}: the policy with fee lines in columns differs", f.claims[i].claim_id));
+        }
+    }
     {
         // With the `next` hint, the same results.
         MemoryLedger l;
@@ -206,7 +241,10 @@ Fixture& fixture() {
     static Fixture* f = [] {
         const std::size_t n = env_size("CLAIMGRAPH_BENCH_CLAIMS", 50000);
         const auto seed = static_cast<std::uint32_t>(env_size("CLAIMGRAPH_BENCH_SEED", 20260101));
-        auto* fx = new Fixture(compile_policy_file(std::string(CLAIMGRAPH_SOURCE_DIR) + "/rules/demo-city-2026.yaml"));
+        auto* fx = new Fixture(compile_policy_file(std::string(CLAIMGRAPH_SOURCE_DIR) + "/rules/demo-city-2026.yaml"),
+                               columns_policy());
+        if (fx->graph.program().fast == nullptr || fx->graph.program().fast->lines.kernel.shape < 0)
+            std::fprintf(stderr, "note: the reference policy's fee lines match no fused kernel\n");
         fx->corpus = bench::make_corpus(n, seed);
         const auto& st = fx->corpus.stats;
         std::fprintf(stderr,
@@ -280,6 +318,22 @@ void BM_EngineSettleNext(benchmark::State& state) {
         for (std::size_t k = 0; k < n; ++k) {
             const Claim* next = k + 1 < n ? &f.claims[f.order[k + 1]] : nullptr;
             f.graph.settle(f.claims[f.order[k]], ledger, s, next);
+            benchmark::DoNotOptimize(s.outputs.data());
+        }
+        benchmark::ClobberMemory();
+    }
+    set_counters(state, f.claims.size());
+}
+
+// BM_EngineSettle on the policy whose fee lines run in columns: what a policy
+// of a line shape with no fused kernel costs.
+void BM_EngineSettleColumns(benchmark::State& state) {
+    const Fixture& f = fixture();
+    Settlement s;
+    for (auto _ : state) {
+        MemoryLedger ledger;
+        for (const std::uint32_t i : f.order) {
+            f.columns_graph.settle(f.claims[i], ledger, s);
             benchmark::DoNotOptimize(s.outputs.data());
         }
         benchmark::ClobberMemory();
@@ -455,6 +509,7 @@ void BM_EngineSettleThreads(benchmark::State& state) {
 
 BENCHMARK(BM_EngineSettle)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_EngineSettleNext)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_EngineSettleColumns)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_EngineSettleNullLedger)->Unit(benchmark::kMillisecond);
 #if CLAIMGRAPH_BENCH_TRACING
 BENCHMARK(BM_EngineSettleTraced)->Unit(benchmark::kMillisecond);

@@ -177,6 +177,10 @@ row("engine settle, 1 thread, in memory", f"{ns(eng):,.0f} ns/claim ({eng['items
 row("hand-written settle, same corpus", f"{ns(hw):,.0f} ns/claim ({hw['items_per_second']/1e6:,.2f}M claims/s)",
     "`BM_HandwrittenSettle`, dense accumulator array")
 row("**ratio engine / hand-written**", f"**{ns(eng)/ns(hw):.1f}×**", "identical 12 outputs checked on every claim")
+if "BM_EngineSettleColumns" in S:
+    ec = S["BM_EngineSettleColumns"]
+    row("engine settle, fee lines in columns (a line shape with no fused kernel)", f"{ns(ec):,.0f} ns/claim",
+        f"`BM_EngineSettleColumns`: the reference policy with one line value rewritten; ratio {ns(ec)/ns(hw):.1f}×")
 if "BM_EngineSettleNext" in S and "BM_HandwrittenSettleNext" in S:
     en, hn = S["BM_EngineSettleNext"], S["BM_HandwrittenSettleNext"]
     row("engine settle, next claim named (batch paths)", f"{ns(en):,.0f} ns/claim ({en['items_per_second']/1e3:,.0f}k claims/s)",
