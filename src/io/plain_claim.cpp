@@ -500,7 +500,10 @@ PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_k
         Plan p = plan_of(f);
         if (p.kind == Kind::tags) p.kind = Kind::other;  // not a fee-line value: the full decoder says so
         item_plan_.push_back(p);
-        item_kind_[i] = p.kind;
+        // Any kind a fee line cannot hold as claim_id, the one after the fee
+        // line's own: the switch in read_item then covers every value it can
+        // meet, with no range check before its jump.
+        item_kind_[i] = p.kind < Kind::claim_id ? p.kind : Kind::claim_id;
         item_row_.push_back(f.default_value.value_or(0));
         const std::uint64_t bit = std::uint64_t{1} << i;
         if (f.default_value)
@@ -807,7 +810,8 @@ CG_INLINE PlainClaimReader::Item PlainClaimReader::read_item(const char* p, cons
             case Kind::boolean:
                 if (!read_bool(r, v)) return {};
                 break;
-            default: return {};
+            case Kind::claim_id: return {};  // not a fee-line value: the full decoder says so
+            default: __builtin_unreachable();
         }
         row[f] = v;
     }
