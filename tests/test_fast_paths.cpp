@@ -214,3 +214,19 @@ TEST_CASE("Fast form: rounding by a constant power of ten agrees with divide_rou
                 REQUIRE(detail::round_fast(v, d, 1, m) == divide_round(v, d, m));
             }
 }
+
+TEST_CASE("Fast form: a skip taken claim after claim zeroes its stage's slots once (flag), and agrees", "[fast][skip]") {
+    // Claims in a row alternate between stages that apply and not, in the
+    // one slot array a thread reuses; a flag left set after the stage ran
+    // (or a slot left unzeroed) shows as a stage result or payment that
+    // differs from the reference.
+    const Graph g = compile_policy_file(policy_path("demo-city-2026.yaml"));
+    const auto& f = *g.program().fast;
+    int flagged = 0;
+    for (const auto& x : f.code) flagged += x.code == detail::XCode::skip && x.mode;
+    CHECK(flagged >= 1);
+    CHECK(f.slots > static_cast<std::int32_t>(g.program().slot_init.size()));
+    CHECK(f.acc_first >= 0);
+    CHECK(f.stage_slots.size() == 5 * g.program().stages.size());
+    for (std::uint32_t seed : {23u, 29u, 31u}) CHECK(compare_paths(g, seed, 2000) > 700);
+}

@@ -76,6 +76,20 @@ void build_claim_code(const Program& p, FastProgram& f) {
     f.code.clear();
     f.imms.clear();
     f.zero.clear();
+    f.slots = static_cast<std::int32_t>(p.slot_init.size());
+    f.stage_slots.clear();
+    for (const auto& st : p.stages) {
+        if (!st.rejects.empty()) {
+            f.stage_slots.clear();
+            break;
+        }
+        for (const std::int32_t k : {st.applies, st.base, st.deductible, st.raw, st.pay}) f.stage_slots.push_back(k);
+    }
+    f.delta_slots.clear();
+    for (const auto& a : p.accumulators) f.delta_slots.push_back(a.delta);
+    f.acc_first = p.accumulators.empty() ? -1 : p.accumulators[0].slot;
+    for (std::size_t i = 0; i < p.accumulators.size(); ++i)
+        if (p.accumulators[i].slot != f.acc_first + static_cast<std::int32_t>(i)) f.acc_first = -1;
     if (p.slot_init.size() > 0xffff || p.ops.size() > 0x7fffffff) return;
     const std::size_t n = p.ops.size();
     // A skip lands on its target: no superinstruction may start before one
@@ -215,6 +229,29 @@ void build_claim_code(const Program& p, FastProgram& f) {
             const std::size_t count = f.zero.size() - static_cast<std::size_t>(x.k);
             if (count > 0xffff) return;
             x.b = static_cast<std::uint16_t>(count);
+            // A flag slot of its own, when only the skipped ops write the
+            // slots it zeroes: set when zeroed, cleared when the ops run.
+            std::vector<std::uint8_t> written(p.slot_init.size(), 0);
+            const auto wr = [&](std::int32_t sl) {
+                if (sl >= 0 && static_cast<std::size_t>(sl) < written.size()) written[static_cast<std::size_t>(sl)] = 1;
+            };
+            for (std::size_t j = 0; j < n; ++j)
+                if (j < b || j >= e) {
+                    wr(p.ops[j].dst);
+                    if (p.ops[j].code == OpCode::bands) wr(p.ops[j].c);
+                }
+            for (const auto& s : p.line_sums) wr(s.claim_slot);
+            for (const auto& a : p.accumulators) wr(a.slot);
+            for (std::size_t j = 0; j < p.schema.claim_fields.size(); ++j) {
+                wr(p.claim_fields + static_cast<std::int32_t>(j));
+                wr(p.claim_present + static_cast<std::int32_t>(j));
+            }
+            wr(p.claim_date);
+            for (const std::int32_t k : f.reset) wr(k);
+            bool own = count > 0 && f.slots < 0xffff;
+            for (std::size_t j = static_cast<std::size_t>(x.k); j < f.zero.size(); ++j) own &= !written[static_cast<std::size_t>(f.zero[j])];
+            x.mode = own;
+            x.dst = own ? static_cast<std::uint16_t>(f.slots++) : 0;
         }
     f.code.push_back(XOp{XCode::end});
     f.claim_ok = true;
@@ -297,12 +334,18 @@ bool run_fast(const Program& p, const FastProgram& f, const Claim& c, std::int64
         // The stage does not apply: its private ops would all produce 0. The
         // slot array is reused between claims (settle_impl), so their slots
         // are zeroed here rather than before every claim.
+        // With a flag (mode), a skip taken claim after claim zeroes them once.
         if (!s[op->a]) {
-            const std::int32_t* z = f.zero.data() + op->k;
-            const std::size_t nz = op->b;
+            if (!(op->mode && s[op->dst])) {
+                const std::int32_t* z = f.zero.data() + op->k;
+                const std::size_t nz = op->b;
 #pragma GCC unroll 4
-            for (std::size_t j = 0; j < nz; ++j) s[z[j]] = 0;
+                for (std::size_t j = 0; j < nz; ++j) s[z[j]] = 0;
+                if (op->mode) s[op->dst] = 1;
+            }
             op += op->n;
+        } else if (op->mode) {
+            s[op->dst] = 0;
         }
         CG_NEXT;
     // Superinstructions: each intermediate is stored before the next part

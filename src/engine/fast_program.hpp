@@ -113,7 +113,7 @@ struct XOp {
     XCode code{};
     std::uint8_t mode = 0;
     std::uint16_t dst = 0, a = 0, b = 0, c = 0;
-    std::uint16_t n = 0;   // skip: ops to jump over (b, k: the slots to zero, FastProgram::zero)
+    std::uint16_t n = 0;   // skip: ops to jump over (b, k: the slots to zero, FastProgram::zero; mode 1: dst is its flag)
     std::int32_t k = 0;    // rescale/round/tags: index into imms; generic/bands/fail_if: index into Program::ops
 };
 static_assert(sizeof(XOp) == 16);
@@ -142,6 +142,18 @@ struct FastProgram {
     std::vector<Acc> accs;
     bool one_period = false;  // accs all unkeyed, with one period start (Ledger::read_period)
     std::vector<std::int32_t> outputs;
+    // Filled by build_claim_code. The fast slot array's size: Program::slot_init,
+    // then one flag per skip that has one (XOp::mode): 1 when the slots the
+    // skip zeroes are known to hold 0 still, so a skip taken claim after claim
+    // zeroes them once.
+    std::int32_t slots = 0;
+    // Per stage: applies, base, deductible, raw, pay (StageInfo); empty when
+    // some stage has rejections (settle_impl then reads StageInfo).
+    std::vector<std::int32_t> stage_slots;
+    std::vector<std::int32_t> delta_slots;  // per accumulator: its delta slot
+    // The accumulators' slots are acc_first + i (the ledger reads into the
+    // fast slot array itself), or -1.
+    std::int32_t acc_first = -1;
 };
 
 std::shared_ptr<const FastProgram> build_fast_program(const Program& p);

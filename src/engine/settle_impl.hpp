@@ -4,7 +4,11 @@
 // tracing (CLAIMGRAPH_TRACING=OFF), which is what bench/ compares.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <span>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -70,19 +74,19 @@ void run_reference(const Program& p, const Claim& c, std::int64_t* s, Settlement
 // claim's arrays is its own allocation, found only through the claim. Asking
 // for all of them at once costs one memory round trip instead of one per
 // array, and the ledger lookup runs while they arrive.
+// A fixed number of lines from each array's start, without a loop: a prefetch
+// never faults, so lines past an array's end cost a little bandwidth only,
+// and the hardware prefetcher follows a long array of fee lines once the
+// line loop walks it.
 inline void prefetch_claim(const Claim& c) {
-    const auto lines = [](const void* p, std::size_t bytes) {
-        const char* b = static_cast<const char*>(p);
-        for (std::size_t at = 0; at < bytes; at += 64) {
-            __builtin_prefetch(b + at);
-            // GCC deletes a loop of nothing but prefetches (-ffinite-loops).
-            asm volatile("");
-        }
+    const auto lines = [](const void* p, auto count) {
+        const auto b = reinterpret_cast<std::uintptr_t>(p);
+        for (std::uintptr_t k = 0; k < decltype(count)::value; ++k) __builtin_prefetch(reinterpret_cast<const void*>(b + 64 * k));
     };
-    lines(c.fields.data(), c.fields.size() * sizeof(std::int64_t));
-    lines(c.present.data(), c.present.size());
-    lines(c.items.data(), c.items.size() * sizeof(std::int64_t));
-    lines(c.item_present.data(), c.item_present.size());
+    lines(c.fields.data(), std::integral_constant<int, 3>{});
+    lines(c.present.data(), std::integral_constant<int, 1>{});
+    lines(c.items.data(), std::integral_constant<int, 8>{});
+    lines(c.item_present.data(), std::integral_constant<int, 2>{});
 }
 
 template <bool Tracing>
@@ -135,7 +139,31 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
     const std::int32_t period = by_period ? year - (month * 32 + day < fa[0].start) : 0;
     if (!by_period) cells.resize(na);
     Cell* const cl = cells.data();
-    if (by_period) {
+    // The fast form's slot array, per thread (see below); with unkeyed
+    // accumulators of one period in consecutive slots, the ledger reads
+    // straight into it.
+    std::int64_t* fsv = nullptr;
+    if constexpr (!Tracing) {
+        if (p.fast && p.fast->claim_ok) {
+            const FastProgram& f = *p.fast;
+            thread_local struct {
+                std::uint64_t id = 0;
+                std::vector<std::int64_t> v;
+            } fs;
+            if (fs.id != f.id) {
+                fs.v.assign(p.slot_init.begin(), p.slot_init.end());
+                fs.v.resize(static_cast<std::size_t>(f.slots), 0);
+                fs.id = f.id;
+            } else {
+                for (const std::int32_t k : f.reset) fs.v[static_cast<std::size_t>(k)] = p.slot_init[static_cast<std::size_t>(k)];
+            }
+            fsv = fs.v.data();
+        }
+    }
+    const bool direct = fsv && by_period && p.fast->acc_first >= 0;
+    if (direct) {
+        ledger.read_period(member, period, std::span<std::int64_t>(fsv + p.fast->acc_first, na));
+    } else if (by_period) {
         ledger.read_period(member, period, accv);
     } else if (fa) {
         const std::uint32_t md = month * 32 + day;
@@ -172,33 +200,30 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
         // array of its own per thread: constants are copied in once per
         // program, and a claim resets only the slots the fast form can read
         // before writing (FastProgram::reset) and loads its inputs.
-        if (p.fast && p.fast->claim_ok) {
+        if (fsv) {
             const FastProgram& f = *p.fast;
-            thread_local struct {
-                std::uint64_t id = 0;
-                std::vector<std::int64_t> v;
-            } fs;
-            if (fs.id != f.id) {
-                fs.v.assign(p.slot_init.begin(), p.slot_init.end());
-                fs.id = f.id;
-            } else {
-                for (const std::int32_t k : f.reset) fs.v[static_cast<std::size_t>(k)] = p.slot_init[static_cast<std::size_t>(k)];
-            }
-            std::int64_t* fsv = fs.v.data();
             const std::int64_t* const fields = c.fields.data();
             const std::uint8_t* const present = c.present.data();
             std::int64_t* const sf = fsv + p.claim_fields;
             std::int64_t* const sp = fsv + p.claim_present;
+#pragma GCC unroll 4
             for (std::size_t i = 0; i < nf; ++i) {
                 sf[i] = fields[i];
                 sp[i] = present[i];
             }
             fsv[p.claim_date] = c.date.days;
             const std::int64_t* const av = accv.data();
-            if (fa) for (std::size_t i = 0; i < na; ++i) fsv[fa[i].slot] = av[i];
-            else for (std::size_t i = 0; i < na; ++i) fsv[acc[i].slot] = av[i];
+            if (direct) {
+                // read straight into the slots
+            } else if (fa) {
+                for (std::size_t i = 0; i < na; ++i) fsv[fa[i].slot] = av[i];
+            } else {
+                for (std::size_t i = 0; i < na; ++i) fsv[acc[i].slot] = av[i];
+            }
             done = run_fast(p, f, c, fsv);
             if (done) s = fsv;
+            // The reference (and the ledger's update) need the values read.
+            else if (direct) std::copy(fsv + f.acc_first, fsv + f.acc_first + na, accv.data());
         }
     }
     if (!done) {
@@ -228,13 +253,26 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
     Money* const o = out.outputs.data();
     if (p.fast && p.fast->outputs.size() == no) {
         const std::int32_t* const os = p.fast->outputs.data();
+#pragma GCC unroll 4
         for (std::size_t i = 0; i < no; ++i) o[i] = Money::from_fen(s[os[i]]);
     } else {
         for (std::size_t i = 0; i < no; ++i) o[i] = Money::from_fen(s[outs[i].slot]);
     }
     const StageInfo* const stages = p.stages.data();
     StageResult* const sr = out.stages.data();
-    for (std::size_t i = 0; i < ns; ++i) {
+    if (p.fast && p.fast->stage_slots.size() == 5 * ns) {
+        // No stage has rejections: its slots, packed.
+        const std::int32_t* k = p.fast->stage_slots.data();
+        for (std::size_t i = 0; i < ns; ++i, k += 5) {
+            auto& r = sr[i];
+            r.applied = s[k[0]] != 0;
+            r.base = Money::from_fen(s[k[1]]);
+            r.deductible = Money::from_fen(s[k[2]]);
+            r.raw = Money::from_fen(s[k[3]]);
+            r.pay = Money::from_fen(s[k[4]]);
+            if (!r.rejection.empty()) r.rejection.clear();
+        }
+    } else for (std::size_t i = 0; i < ns; ++i) {
         const auto& st = stages[i];
         auto& r = sr[i];
         r.applied = s[st.applies] != 0;
@@ -253,9 +291,19 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
     deltas.resize(na);
     std::int64_t* const dv = deltas.data();
     bool negative = false;
-    for (std::size_t i = 0; i < na; ++i) {
-        dv[i] = s[fa ? fa[i].delta : acc[i].delta];
-        negative |= dv[i] < 0;
+    if (p.fast && p.fast->delta_slots.size() == na) {
+        const std::int32_t* const ds = p.fast->delta_slots.data();
+#pragma GCC unroll 4
+        for (std::size_t i = 0; i < na; ++i) {
+            const std::int64_t d = s[ds[i]];
+            dv[i] = d;
+            negative |= d < 0;
+        }
+    } else {
+        for (std::size_t i = 0; i < na; ++i) {
+            dv[i] = s[fa ? fa[i].delta : acc[i].delta];
+            negative |= dv[i] < 0;
+        }
     }
     if (negative)
         for (std::size_t i = 0; i < na; ++i)
