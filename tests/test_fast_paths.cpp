@@ -15,6 +15,7 @@
 #include "engine/fast_program.hpp"
 #include "engine/program.hpp"
 #include "engine/round_fast.hpp"
+#include "engine/run_op.hpp"
 
 using namespace claimgraph;
 
@@ -229,4 +230,71 @@ TEST_CASE("Fast form: a skip taken claim after claim zeroes its stage's slots on
     CHECK(f.acc_first >= 0);
     CHECK(f.stage_slots.size() == 5 * g.program().stages.size());
     for (std::uint32_t seed : {23u, 29u, 31u}) CHECK(compare_paths(g, seed, 2000) > 700);
+}
+
+TEST_CASE("Fast form: segmented bands in 64 bits agree with exec_bands or give the claim back", "[fast][bands]") {
+    // One bands op over random positions, thresholds, amounts and band
+    // ratios, ordinary and large enough to overflow: whatever run_fast
+    // settles must equal exec_bands, and it must settle nothing exec_bands
+    // throws on.
+    std::mt19937_64 rng(41);
+    const auto value = [&](int kind) -> std::int64_t {
+        switch (kind) {
+            case 0: return static_cast<std::int64_t>(rng() % 2000000);
+            case 1: return static_cast<std::int64_t>(rng() % 20001);
+            case 2: return static_cast<std::int64_t>(rng() >> 1);
+            default: return INT64_MAX / 4 + static_cast<std::int64_t>(rng() % 3);
+        }
+    };
+    int settled = 0, refused = 0;
+    for (int round = 0; round < 20000; ++round) {
+        detail::Program p;
+        const int bands = 1 + static_cast<int>(rng() % 3);
+        p.slot_init.assign(static_cast<std::size_t>(5 + 3 * bands), 0);
+        detail::Op op{};
+        op.code = detail::OpCode::bands;
+        op.mode = static_cast<std::uint8_t>(rng() % 3);
+        op.dst = 0;
+        op.c = 1;
+        op.n = bands;
+        op.extra = 0;
+        for (int k = 0; k < 3 + 3 * bands; ++k) p.args.push_back(2 + k);
+        const bool wild = rng() % 4 == 0;
+        std::vector<std::int64_t> s(p.slot_init.size(), 0);
+        s[2] = value(wild ? static_cast<int>(rng() % 4) : 0);
+        s[3] = value(wild ? static_cast<int>(rng() % 4) : 0);
+        s[4] = value(wild ? static_cast<int>(rng() % 4) : 0);
+        std::int64_t from = 0;
+        for (int b = 0; b < bands; ++b) {
+            const std::int64_t to = b + 1 == bands && rng() % 2 ? INT64_MAX / 4 : from + value(wild ? static_cast<int>(rng() % 4) : 0);
+            s[static_cast<std::size_t>(5 + 3 * b)] = from;
+            s[static_cast<std::size_t>(6 + 3 * b)] = to;
+            s[static_cast<std::size_t>(7 + 3 * b)] = wild && rng() % 2 ? value(2) : value(1);
+            from = to;
+        }
+        p.ops.push_back(op);
+        detail::FastProgram f;
+        detail::build_claim_code(p, f);
+        REQUIRE(f.claim_ok);
+        std::vector<std::int64_t> ref = s, fast = s;
+        bool ref_ok = true;
+        try {
+            detail::exec_bands(p, p.ops[0], ref.data());
+        } catch (const OverflowError&) {
+            ref_ok = false;
+        }
+        const Claim c;
+        const bool fast_ok = detail::run_fast(p, f, c, fast.data());
+        INFO("round " << round);
+        if (fast_ok) {
+            REQUIRE(ref_ok);
+            REQUIRE(fast[0] == ref[0]);
+            REQUIRE(fast[1] == ref[1]);
+            ++settled;
+        } else {
+            ++refused;
+        }
+    }
+    CHECK(settled > 15000);
+    CHECK(refused > 100);
 }
