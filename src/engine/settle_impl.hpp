@@ -74,19 +74,22 @@ void run_reference(const Program& p, const Claim& c, std::int64_t* s, Settlement
 // claim's arrays is its own allocation, found only through the claim. Asking
 // for all of them at once costs one memory round trip instead of one per
 // array, and the ledger lookup runs while they arrive.
-// A fixed number of lines from each array's start, without a loop: a prefetch
-// never faults, so lines past an array's end cost a little bandwidth only,
-// and the hardware prefetcher follows a long array of fee lines once the
-// line loop walks it.
 inline void prefetch_claim(const Claim& c) {
-    const auto lines = [](const void* p, auto count) {
-        const auto b = reinterpret_cast<std::uintptr_t>(p);
-        for (std::uintptr_t k = 0; k < decltype(count)::value; ++k) __builtin_prefetch(reinterpret_cast<const void*>(b + 64 * k));
+    // Every line of every array: the fee lines are most of a claim, and
+    // asking for only their first lines (leaving the rest to the hardware
+    // prefetcher) measured 20-30% slower in BM_EngineSettle.
+    const auto lines = [](const void* p, std::size_t bytes) {
+        const char* b = static_cast<const char*>(p);
+        for (std::size_t at = 0; at < bytes; at += 64) {
+            __builtin_prefetch(b + at);
+            // GCC deletes a loop of nothing but prefetches (-ffinite-loops).
+            asm volatile("");
+        }
     };
-    lines(c.fields.data(), std::integral_constant<int, 3>{});
-    lines(c.present.data(), std::integral_constant<int, 1>{});
-    lines(c.items.data(), std::integral_constant<int, 8>{});
-    lines(c.item_present.data(), std::integral_constant<int, 2>{});
+    lines(c.fields.data(), c.fields.size() * sizeof(std::int64_t));
+    lines(c.present.data(), c.present.size());
+    lines(c.items.data(), c.items.size() * sizeof(std::int64_t));
+    lines(c.item_present.data(), c.item_present.size());
 }
 
 template <bool Tracing>
