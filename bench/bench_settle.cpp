@@ -292,19 +292,23 @@ void set_counters(benchmark::State& state, std::size_t n) {
                                                             benchmark::Counter::kInvert);
 }
 
-void BM_EngineSettle(benchmark::State& state) {
+// Graph::settle per claim in settlement order, over `g` (the reference policy
+// or its columns variant).
+void engine_settle_loop(benchmark::State& state, const Graph& g) {
     const Fixture& f = fixture();
     Settlement s;
     for (auto _ : state) {
         MemoryLedger ledger;
         for (const std::uint32_t i : f.order) {
-            f.graph.settle(f.claims[i], ledger, s);
+            g.settle(f.claims[i], ledger, s);
             benchmark::DoNotOptimize(s.outputs.data());
         }
         benchmark::ClobberMemory();
     }
     set_counters(state, f.claims.size());
 }
+
+void BM_EngineSettle(benchmark::State& state) { engine_settle_loop(state, fixture().graph); }
 
 // The same loop, telling the engine which claim comes next (Graph::settle's
 // `next`), as the engine's own batch paths do: the claim after this one is
@@ -327,19 +331,7 @@ void BM_EngineSettleNext(benchmark::State& state) {
 
 // BM_EngineSettle on the policy whose fee lines run in columns: what a policy
 // of a line shape with no fused kernel costs.
-void BM_EngineSettleColumns(benchmark::State& state) {
-    const Fixture& f = fixture();
-    Settlement s;
-    for (auto _ : state) {
-        MemoryLedger ledger;
-        for (const std::uint32_t i : f.order) {
-            f.columns_graph.settle(f.claims[i], ledger, s);
-            benchmark::DoNotOptimize(s.outputs.data());
-        }
-        benchmark::ClobberMemory();
-    }
-    set_counters(state, f.claims.size());
-}
+void BM_EngineSettleColumns(benchmark::State& state) { engine_settle_loop(state, fixture().columns_graph); }
 
 // Every cell reads 0 and adds are dropped, so this is the evaluator alone
 // (setup, ops, lines, outputs); BM_EngineSettle minus this is the ledger.
