@@ -619,37 +619,31 @@ struct Binding {
         const auto nf = static_cast<std::int32_t>(p.schema.item_fields.size());
         return slot >= p.item_present && slot < p.item_present + nf;
     }
+    // A role met again must be what it was bound to the first time.
+    template <class T>
+    static bool bind(bool& bound, T& role, T value) {
+        if (bound) return role == value;
+        bound = true;
+        role = value;
+        return true;
+    }
     bool arg(Arg a, std::int32_t slot) {
         if (slot < 0 || static_cast<std::size_t>(slot) >= producer.size()) return false;
         switch (a.kind) {
             case Kind::t: return producer[slot] == a.i;
             case Kind::f:
-                if (!item_field(slot) || producer[slot] >= 0) return false;
-                if (bound_f[a.i]) return k.field[a.i] == slot - p.item_fields;
-                bound_f[a.i] = true;
-                k.field[a.i] = slot - p.item_fields;
-                return true;
+                return item_field(slot) && producer[slot] < 0 && bind(bound_f[a.i], k.field[a.i], slot - p.item_fields);
             case Kind::p:
-                if (!item_presence(slot) || producer[slot] >= 0) return false;
-                if (bound_p[a.i]) return k.present[a.i] == slot - p.item_present;
-                bound_p[a.i] = true;
-                k.present[a.i] = slot - p.item_present;
-                return true;
+                return item_presence(slot) && producer[slot] < 0 &&
+                       bind(bound_p[a.i], k.present[a.i], slot - p.item_present);
             case Kind::k:
-                if (written[slot] || producer[slot] >= 0) return false;
-                if (bound_k[a.i]) return k.konst[a.i] == p.slot_init[slot];
-                bound_k[a.i] = true;
-                k.konst[a.i] = p.slot_init[slot];
-                return true;
+                return !written[slot] && producer[slot] < 0 && bind(bound_k[a.i], k.konst[a.i], p.slot_init[slot]);
             case Kind::s:
                 // Read once per claim, so nothing the line program changes.
                 if (!written[slot] || producer[slot] >= 0 || item_field(slot) || item_presence(slot)) return false;
                 for (const auto& sum : p.line_sums)
                     if (sum.claim_slot == slot) return false;
-                if (bound_s[a.i]) return k.scalar[a.i] == slot;
-                bound_s[a.i] = true;
-                k.scalar[a.i] = slot;
-                return true;
+                return bind(bound_s[a.i], k.scalar[a.i], slot);
             case Kind::none: break;
         }
         return false;
