@@ -272,7 +272,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
     const std::size_t workers = ledgers.size();
     if (workers > detail::BlockRow::max_workers) throw std::invalid_argument("settle_file: too many workers");
 
-    // Settlement order: members by a 64-bit hash of their id, each member's
+    // Settlement order: members by a hash of their id (40 bits, ClaimOrder), each member's
     // claims by (date, claim_id), ties in input order. Any order of members
     // will do (each has its own accumulators, and rows go out in input
     // order); the hash keeps the sort off the ids, which lie all over memory.
