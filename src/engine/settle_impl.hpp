@@ -209,19 +209,15 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
             const std::uint8_t* const present = c.present.data();
             std::int64_t* const sf = fsv + p.claim_fields;
             std::int64_t* const sp = fsv + p.claim_present;
-#pragma GCC unroll 4
             for (std::size_t i = 0; i < nf; ++i) {
                 sf[i] = fields[i];
                 sp[i] = present[i];
             }
             fsv[p.claim_date] = c.date.days;
             const std::int64_t* const av = accv.data();
-            if (direct) {
-                // read straight into the slots
-            } else if (fa) {
-                for (std::size_t i = 0; i < na; ++i) fsv[fa[i].slot] = av[i];
-            } else {
-                for (std::size_t i = 0; i < na; ++i) fsv[acc[i].slot] = av[i];
+            if (!direct) {  // else the ledger has read them into their slots
+                if (fa) for (std::size_t i = 0; i < na; ++i) fsv[fa[i].slot] = av[i];
+                else for (std::size_t i = 0; i < na; ++i) fsv[acc[i].slot] = av[i];
             }
             done = run_fast(p, f, c, fsv);
             if (done) s = fsv;
@@ -256,7 +252,6 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
     Money* const o = out.outputs.data();
     if (p.fast && p.fast->outputs.size() == no) {
         const std::int32_t* const os = p.fast->outputs.data();
-#pragma GCC unroll 4
         for (std::size_t i = 0; i < no; ++i) o[i] = Money::from_fen(s[os[i]]);
     } else {
         for (std::size_t i = 0; i < no; ++i) o[i] = Money::from_fen(s[outs[i].slot]);
@@ -296,7 +291,6 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
     bool negative = false;
     if (p.fast && p.fast->delta_slots.size() == na) {
         const std::int32_t* const ds = p.fast->delta_slots.data();
-#pragma GCC unroll 4
         for (std::size_t i = 0; i < na; ++i) {
             const std::int64_t d = s[ds[i]];
             dv[i] = d;
