@@ -39,13 +39,7 @@ void Graph::settle(const Claim& c, Ledger& ledger, Settlement& out, const Claim*
     // Two steps, because a claim's arrays are found only through the claim:
     // the claim itself is asked for now, and its arrays once this claim is
     // settled, by when it has arrived (asking for them now would wait for it).
-    if (next != nullptr) {
-        const char* b = reinterpret_cast<const char*>(next);
-        for (std::size_t at = 0; at < sizeof(Claim); at += 64) {
-            __builtin_prefetch(b + at);
-            asm volatile("");  // keeps GCC from deleting a loop of nothing but prefetches
-        }
-    }
+    if (next != nullptr) detail::prefetch_lines(next, sizeof(Claim));
     detail::settle_impl<false>(*p_, c, ledger, out, nullptr);
     if (next != nullptr) {
         detail::prefetch_claim(*next);

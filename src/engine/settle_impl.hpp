@@ -74,22 +74,24 @@ void run_reference(const Program& p, const Claim& c, std::int64_t* s, Settlement
 // claim's arrays is its own allocation, found only through the claim. Asking
 // for all of them at once costs one memory round trip instead of one per
 // array, and the ledger lookup runs while they arrive.
+// Asks for every cache line of [p, p + bytes).
+inline void prefetch_lines(const void* p, std::size_t bytes) {
+    const char* b = static_cast<const char*>(p);
+    for (std::size_t at = 0; at < bytes; at += 64) {
+        __builtin_prefetch(b + at);
+        // GCC deletes a loop of nothing but prefetches (-ffinite-loops).
+        asm volatile("");
+    }
+}
+
 inline void prefetch_claim(const Claim& c) {
     // Every line of every array: the fee lines are most of a claim, and
     // asking for only their first lines (leaving the rest to the hardware
     // prefetcher) measured 20-30% slower in BM_EngineSettle.
-    const auto lines = [](const void* p, std::size_t bytes) {
-        const char* b = static_cast<const char*>(p);
-        for (std::size_t at = 0; at < bytes; at += 64) {
-            __builtin_prefetch(b + at);
-            // GCC deletes a loop of nothing but prefetches (-ffinite-loops).
-            asm volatile("");
-        }
-    };
-    lines(c.fields.data(), c.fields.size() * sizeof(std::int64_t));
-    lines(c.present.data(), c.present.size());
-    lines(c.items.data(), c.items.size() * sizeof(std::int64_t));
-    lines(c.item_present.data(), c.item_present.size());
+    prefetch_lines(c.fields.data(), c.fields.size() * sizeof(std::int64_t));
+    prefetch_lines(c.present.data(), c.present.size());
+    prefetch_lines(c.items.data(), c.items.size() * sizeof(std::int64_t));
+    prefetch_lines(c.item_present.data(), c.item_present.size());
 }
 
 template <bool Tracing>
@@ -289,18 +291,12 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
     deltas.resize(na);
     std::int64_t* const dv = deltas.data();
     bool negative = false;
-    if (p.fast && p.fast->delta_slots.size() == na) {
-        const std::int32_t* const ds = p.fast->delta_slots.data();
-        for (std::size_t i = 0; i < na; ++i) {
-            const std::int64_t d = s[ds[i]];
-            dv[i] = d;
-            negative |= d < 0;
-        }
-    } else {
-        for (std::size_t i = 0; i < na; ++i) {
-            dv[i] = s[fa ? fa[i].delta : acc[i].delta];
-            negative |= dv[i] < 0;
-        }
+    // Packed (FastProgram::delta_slots, one per accumulator) when there is a fast form.
+    const std::int32_t* const ds = p.fast ? p.fast->delta_slots.data() : nullptr;
+    for (std::size_t i = 0; i < na; ++i) {
+        const std::int64_t d = s[ds ? ds[i] : acc[i].delta];
+        dv[i] = d;
+        negative |= d < 0;
     }
     if (negative)
         for (std::size_t i = 0; i < na; ++i)
