@@ -16,7 +16,6 @@
 #include <cstring>
 #include <memory>
 #include <numeric>
-#include <thread>
 #include <unordered_map>
 #include <stdexcept>
 
