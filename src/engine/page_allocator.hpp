@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <new>
+#include <utility>
 
 namespace claimgraph::detail {
 
@@ -51,6 +52,48 @@ struct PageAllocator {
     bool operator==(const PageAllocator<U>&) const noexcept {
         return true;
     }
+};
+
+// Bytes in mapped pages that are not cleared when made, and a size within
+// them: a block of a file read again and again into the same pages (a vector
+// would clear what the read overwrites at once, and copy the old bytes over
+// whenever a block outgrew the last one).
+class PageBytes {
+public:
+    PageBytes() = default;
+    explicit PageBytes(std::size_t capacity) : capacity_(capacity) {
+        if (capacity_ > 0) data_ = static_cast<char*>(allocate_pages(capacity_));
+    }
+    ~PageBytes() {
+        if (data_ != nullptr) free_pages(data_, capacity_);
+    }
+    PageBytes(PageBytes&& o) noexcept
+        : data_(std::exchange(o.data_, nullptr)), capacity_(std::exchange(o.capacity_, 0)), size_(std::exchange(o.size_, 0)) {}
+    PageBytes& operator=(PageBytes&& o) noexcept {
+        if (this != &o) {
+            PageBytes gone(std::move(*this));
+            data_ = std::exchange(o.data_, nullptr);
+            capacity_ = std::exchange(o.capacity_, 0);
+            size_ = std::exchange(o.size_, 0);
+        }
+        return *this;
+    }
+    PageBytes(const PageBytes&) = delete;
+    PageBytes& operator=(const PageBytes&) = delete;
+
+    char* data() { return data_; }
+    const char* data() const { return data_; }
+    std::size_t size() const { return size_; }
+    std::size_t capacity() const { return capacity_; }
+    // n bytes, their contents unspecified (new pages when n is over the capacity).
+    void resize_uninitialized(std::size_t n) {
+        if (n > capacity_) *this = PageBytes(n);
+        size_ = n;
+    }
+
+private:
+    char* data_ = nullptr;
+    std::size_t capacity_ = 0, size_ = 0;
 };
 
 }  // namespace claimgraph::detail

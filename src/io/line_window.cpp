@@ -21,6 +21,11 @@ std::vector<std::uint32_t> plan_line_blocks(std::span<const LinePlace> places, s
 LineWindow::LineWindow(const ClaimFile& file, std::span<const LinePlace> places, std::span<const std::uint32_t> starts,
                        std::size_t kept)
     : file_(file), places_(places), starts_(starts), kept_(std::max<std::size_t>(kept, 1)) {
+    // Buffers are passed on from the block let go to the block read next, so
+    // sized once for the largest none is ever made again.
+    for (std::size_t b = 0; b + 1 < starts_.size(); ++b)
+        largest_ = std::max<std::size_t>(largest_, places_[starts_[b + 1] - 1].end() - places_[starts_[b]].offset());
+    largest_ += ClaimFile::padding;
     if (starts_.size() > 1) start_reading(0, Block{});
 }
 
@@ -37,7 +42,8 @@ void LineWindow::start_reading(std::size_t b, Block into) {
             k.end = starts_[b + 1];
             k.base = places_[k.first].offset();
             const std::size_t size = places_[k.end - 1].end() - k.base;
-            k.bytes.resize(size + ClaimFile::padding);
+            if (k.bytes.capacity() < largest_) k.bytes = PageBytes(largest_);
+            k.bytes.resize_uninitialized(size + ClaimFile::padding);
             file_.read_exact(k.base, k.bytes.data(), size);
             std::fill_n(k.bytes.data() + size, ClaimFile::padding, '\0');
         } catch (...) {

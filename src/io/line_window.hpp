@@ -64,7 +64,7 @@ private:
     struct Block {
         std::uint32_t first = 0, end = 0;
         std::uint64_t base = 0;  // file offset of bytes[0]
-        std::vector<char, PageAllocator<char>> bytes;
+        PageBytes bytes;
     };
     void start_reading(std::size_t b, Block into);
     Block finish_reading();
@@ -73,6 +73,7 @@ private:
     std::span<const LinePlace> places_;
     std::span<const std::uint32_t> starts_;
     std::size_t kept_, next_ = 0;  // next_: the block after the newest held
+    std::size_t largest_ = 0;      // bytes of the largest block, padding included: every buffer's size
     std::deque<Block> held_;
     Block loading_;
     std::thread reader_;
