@@ -39,27 +39,42 @@ inline std::uint64_t eight_digits(std::uint32_t v) {
 // Writes an amount in fen as yuan with exactly two decimals: 1234.56, 0.05,
 // -0.05 (same text as format_money), quoted as a JSON string or bare; returns
 // the end. At most kMaxAmount bytes are written.
-char* write_amount(char* p, std::int64_t fen, bool quoted) {
+char* write_long_amount(char* p, std::int64_t fen, bool quoted);
+
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+inline char* write_amount(char* p, std::int64_t fen, bool quoted) {
     const std::uint64_t mag0 = fen < 0 ? 0 - static_cast<std::uint64_t>(fen) : static_cast<std::uint64_t>(fen);
     if (mag0 < 100000000) {  // under a million yuan: nearly every amount
         const std::uint64_t d = eight_digits(static_cast<std::uint32_t>(mag0));
         // Leading zeros of the yuan part go, down to one digit ("0.05").
         const unsigned zeros = d == 0 ? 5 : std::min(5u, static_cast<unsigned>(__builtin_ctzll(d)) / 8);
-        char digits[24] = {};
+        // The text in two registers, not assembled in memory byte by byte: a
+        // 16-byte load of bytes just stored one at a time waits for them.
+        // Bytes 0-5: yuan digits; 6: '.'; 7 and the next word's 0: the cents.
         const std::uint64_t ascii = d + 0x3030303030303030ULL;
-        std::memcpy(digits, &ascii, 8);
-        digits[8] = digits[7];
-        digits[7] = digits[6];
-        digits[6] = '.';
+        const std::uint64_t lo = (ascii & 0x0000FFFFFFFFFFFFULL) | std::uint64_t{'.'} << 48 | (ascii & 0x00FF000000000000ULL) << 8;
+        const std::uint64_t hi = ascii >> 56;
+        const unsigned __int128 text = (static_cast<unsigned __int128>(hi) << 64 | lo) >> (8 * zeros);
         *p = '"';
         p += quoted;
         *p = '-';
         p += fen < 0;
-        std::memcpy(p, digits + zeros, 16);  // 9 - zeros of them count
+        std::memcpy(p, &text, 16);  // 9 - zeros of them count
         p += 9 - zeros;
         *p = '"';
         return p + quoted;
     }
+    return write_long_amount(p, fen, quoted);
+}
+
+// write_amount's rare case, out of line so that the common one needs no
+// registers saved.
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+char* write_long_amount(char* p, std::int64_t fen, bool quoted) {
     // Digits two at a time from the right into a scratch buffer, then one copy:
     // 13 amounts per row make this the writer's hot loop.
     static constexpr char kPairs[] =
@@ -449,6 +464,9 @@ void write_error(const Graph& g, const ClaimRecord& r, const ResultFormat& f, st
     else write_error_json(r, out);
 }
 
+// Room for a fast row, and the slack its fixed-size copies may write past its end.
+constexpr std::size_t kRowRoom = 4096, kCopySlack = 32;
+
 ResultWriter::ResultWriter(const Graph& g, const ResultFormat& f) : g_(&g), format_(f) {
     fast_ = f.kind == ResultFormat::Kind::jsonl && !f.detail;
     for (const auto& name : g.output_names()) {
@@ -458,24 +476,36 @@ ResultWriter::ResultWriter(const Graph& g, const ResultFormat& f) : g_(&g), form
         keys_ += "\":";
         key_ends_.push_back(static_cast<std::uint32_t>(keys_.size()));
     }
+    // Any name is then followed by kCopySlack readable bytes (see write).
+    const std::size_t names = keys_.size();
+    keys_.append(kCopySlack, ' ');
+    fast_ = fast_ && names + key_ends_.size() * kMaxAmount + 2 * kCopySlack < kRowRoom / 2;
 }
 
 void ResultWriter::write(const Settlement& s, std::string& out) const {
-    // The common row — settled, JSON Lines — from the prepared names; every
-    // other row as write_result writes it.
-    constexpr std::size_t kRoom = 4096;
+    // The common row — settled, JSON Lines, a plain claim_id — from the
+    // prepared names into a buffer on the stack, then one append; every other
+    // row as write_result writes it. The constructor saw that the names, the
+    // amounts and the slack fit in half of the buffer; the id gets the other half.
     if (!fast_ || s.status != SettleStatus::settled || s.outputs.size() != key_ends_.size() ||
-        keys_.size() + key_ends_.size() * kMaxAmount + 1 > kRoom) {
+        s.claim_id.size() > kRowRoom / 2 - kCopySlack || !detail::is_plain_json(s.claim_id)) {
         write_result(*g_, s, format_, out);
         return;
     }
-    out.append("{\"claim_id\":");
-    append_json_string(out, s.claim_id);
-    char buf[kRoom];
-    char* p = buf;
+    char buf[kRowRoom];
+    char* p = put(buf, "{\"claim_id\":\"");
+    p = put(p, s.claim_id);
+    *p++ = '"';
     std::uint32_t from = 0;
     for (std::size_t i = 0; i < key_ends_.size(); ++i) {
-        p = put(p, std::string_view(keys_.data() + from, key_ends_[i] - from));
+        // A name of at most kCopySlack bytes as one fixed-size copy (what
+        // lies past it is overwritten next), not a call to memcpy.
+        const std::uint32_t n = key_ends_[i] - from;
+        if (n <= kCopySlack)
+            std::memcpy(p, keys_.data() + from, kCopySlack);
+        else
+            std::memcpy(p, keys_.data() + from, n);
+        p += n;
         p = write_amount(p, s.outputs[i].fen(), true);
         from = key_ends_[i];
     }
