@@ -40,7 +40,8 @@ command -v python3 >/dev/null || { echo "bench.sh: python3 is needed to summaris
 say "configure + build ($BUILD_DIR, Release, benchmarks on)"
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DCLAIMGRAPH_BUILD_BENCH=ON \
   -DCLAIMGRAPH_BUILD_TESTS=OFF -DCLAIMGRAPH_BUILD_EXAMPLES=OFF >/dev/null
-cmake --build "$BUILD_DIR" -j"$JOBS" --target claimgraph_cli bench_settle bench_decode bench_compile bench_gen_claims >/dev/null
+cmake --build "$BUILD_DIR" -j"$JOBS" --target claimgraph_cli bench_settle bench_decode bench_compile bench_gen_claims \
+  bench_file_phases >/dev/null
 mkdir -p "$OUT"
 
 # --- the machine ------------------------------------------------------------
@@ -123,6 +124,17 @@ run_e2e_all() {
   done
 }
 run_e2e_all ""
+# The passes of the same run timed one by one (bench_file_phases: settle_file
+# as the CLI calls it), once per thread count, after the timed runs.
+: >"$OUT/phases.txt"
+for t in "${THREADS[@]}"; do
+  say "end to end by pass, $t thread(s)"
+  cat "$CLAIMS_FILE" >/dev/null
+  "$BUILD_DIR/bench_file_phases" "$POLICY" "$CLAIMS_FILE" "$t" "$OUT/results-phases.jsonl" >>"$OUT/phases.txt"
+  cmp -s "$OUT/results-t1.jsonl" "$OUT/results-phases.jsonl" ||
+    { echo "bench.sh: bench_file_phases wrote different results from claimgraph settle" >&2; exit 1; }
+done
+
 # The same claims in settlement order (member_id, date, claim_id: the generator
 # writes those keys as the 4th, 8th and 12th '"'-separated fields), for --sorted.
 SORTED_FILE=$OUT/claims-$E2E_CLAIMS-$SEED.sorted.jsonl
@@ -234,6 +246,15 @@ for t in sorted(e2e):
         f"{n:,} claims, {size/1e6:,.0f} MB in; wall {wall:.1f} s (CPU {cpu:.1f} s), median of {len(e2e[t])}")
     row(f"peak memory (RSS), end to end, {t} thread{'s' if t > 1 else ''}",
         f"{rss:,.0f} MiB → {rss / (n/1e6):,.0f} MiB per million claims", "max over runs")
+phases_file = os.path.join(out, "phases.txt")
+for line in open(phases_file) if os.path.exists(phases_file) else []:
+    f = line.split()
+    v = dict(zip(f[0::2], f[1::2]))
+    t = int(v["threads"])
+    row(f"end to end by pass, {t} thread{'s' if t > 1 else ''}",
+        f"keys {float(v['keys']):.2f} s, order {float(v['order']):.2f} s, settle {float(v['settle']):.2f} s",
+        f"`bench_file_phases`, one run: key pass (read + keys), settlement order and repeated-id sorts, "
+        f"settlement pass (decode, settle, write); CPU user {float(v['user']):.2f} s + system {float(v['sys']):.2f} s")
 for t in sorted(sorted_runs):
     runs_t = sorted_runs[t]
     wall = statistics.median(r[0] for r in runs_t)

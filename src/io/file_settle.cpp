@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <numeric>
@@ -270,7 +271,13 @@ BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledge
 
 BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::span<Ledger* const> ledgers,
                                 const ResultFormat& format, const std::function<void(std::string_view)>& sink,
-                                const FileWindow& window, std::size_t* served_by_window) {
+                                const FileWindow& window, std::size_t* served_by_window, FilePhases* phases) {
+    using Clock = std::chrono::steady_clock;
+    auto lap = [&, last = Clock::now()](double FilePhases::*phase) mutable {
+        const auto now = Clock::now();
+        if (phases != nullptr) phases->*phase = std::chrono::duration<double>(now - last).count();
+        last = now;
+    };
     BatchCounts counts;
     if (ledgers.empty()) throw std::invalid_argument("settle_file: at least one ledger is needed");
     detail::ClaimFile file(path);
@@ -291,6 +298,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
         index.append(std::move(second));
         if (std::uint64_t{first_lines} + second_lines > UINT32_MAX) throw std::length_error("too many lines in one batch");
     }
+    lap(&FilePhases::keys);
     const auto& keys = index.keys;  // until places_and_forget()
     const std::size_t n = keys.size();
     if (n > UINT32_MAX) throw std::length_error("too many claims in one batch");
@@ -365,6 +373,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
         if (part == 1 || workers == 1) find_repeats();
     });
 
+    lap(&FilePhases::order);
     std::vector<std::uint32_t> unreadable;  // lines whose keys could not be read
     for (std::uint32_t i = 0; i < n; ++i)
         if (!keys[i].keys_ok()) {
@@ -584,6 +593,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
 
     out.add(bodies, std::span(span).subspan(sent));
     out.finish();
+    lap(&FilePhases::settle);
     return counts;
 }
 

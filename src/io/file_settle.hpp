@@ -29,8 +29,16 @@ struct FileWindow {
     Use use = Use::when_it_pays;
 };
 
+// How long each pass of a run took (wall clock, seconds), for the benchmarks.
+struct FilePhases {
+    double keys = 0;    // pass 1: the key index, read off every line
+    double order = 0;   // settlement order and the repeated-id check
+    double settle = 0;  // pass 2: decoding, settling and writing rows, to the last one
+};
+
 BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledger* const> ledgers,
                         const ResultFormat& format, const std::function<void(std::string_view)>& sink,
-                        const FileWindow& window, std::size_t* served_by_window = nullptr);
+                        const FileWindow& window, std::size_t* served_by_window = nullptr,
+                        FilePhases* phases = nullptr);
 
 }  // namespace claimgraph::detail
