@@ -28,11 +28,8 @@ std::vector<std::string> sample_lines() {
     return out;
 }
 
-// Both decoders on one line; every field of the result must agree.
-void check_same(ClaimDecoder& fast, ClaimDecoder& full, const std::string& line) {
-    ClaimRecord a, b;
-    fast.decode(line, a);
-    full.decode(line, b);
+// Two decodings of one line; every field of the result must agree.
+void check_records(const ClaimRecord& a, const ClaimRecord& b, const std::string& line) {
     INFO("line: " << line);
     REQUIRE(a.ok == b.ok);
     CHECK(a.error_field == b.error_field);
@@ -53,6 +50,14 @@ void check_same(ClaimDecoder& fast, ClaimDecoder& full, const std::string& line)
     for (std::size_t k = 0; k < x.item_texts.size(); ++k) CHECK(x.item_texts[k] == y.item_texts[k]);
 }
 
+// Both decoders on one line.
+void check_same(ClaimDecoder& fast, ClaimDecoder& full, const std::string& line) {
+    ClaimRecord a, b;
+    fast.decode(line, a);
+    full.decode(line, b);
+    check_records(a, b, line);
+}
+
 }  // namespace
 
 TEST_CASE("decoder fast path: the shipped claim lines decode as the full decoder decodes them", "[io][decoder]") {
@@ -67,6 +72,32 @@ TEST_CASE("decoder fast path: the shipped claim lines decode as the full decoder
         ok += r.ok;
     }
     CHECK(ok == lines.size());  // all of them are good claims
+}
+
+TEST_CASE("decoder fast path: a record decoded into again keeps nothing of the claim before", "[io][decoder]") {
+    // The fast path writes over the fee lines' storage an earlier claim left
+    // (longer or shorter, with names where this one has none, decoded by
+    // either path) instead of clearing it first.
+    ClaimDecoder fast(demo()), full(demo(), false);
+    std::vector<std::string> lines = sample_lines();
+    const std::string head =
+        R"({"claim_id":"R-1","member_id":"M1","date":"2026-03-01","insutype":"employee","med_type":"inpatient","hosp_lv":2,"region":"local","referred":false,"emergency":false,"retired":false,"tags":["dibao"],"hmb_enrolled":false,"hmb_preexisting":false)";
+    lines.push_back(head + R"(,"note":"一个备注","items":[{"code":"A1","category":"A","amount":1,"name":"床位费","note":"n"},{"code":"A2","category":"B","amount":2,"qty":3,"selfpay_prop":500,"price_cap":1.5}]})");
+    lines.push_back(head + R"(,"items":[]})");
+    lines.push_back(head + "}");
+    lines.push_back(head + R"(,"items":[{"code":"A1","category":"A","amount":1},{"code":"A\u0032","category":"A","amount":2,"name":"x"}]})");
+    lines.push_back(head + R"(,"items":[{"code":"A1","category":"A","amount":1},{"code":"A2","category":"A","amount":2,"name":"x","name":"y"}]})");
+    std::mt19937 rng(4);
+    ClaimRecord reused;
+    for (int round = 0; round < 4; ++round) {
+        std::shuffle(lines.begin(), lines.end(), rng);
+        for (const auto& l : lines) {
+            ClaimRecord fresh;
+            fast.decode(l, reused);
+            full.decode(l, fresh);
+            check_records(reused, fresh, l);
+        }
+    }
 }
 
 TEST_CASE("decoder fast path: corrupted lines give the full decoder's claim or error", "[io][decoder]") {

@@ -25,6 +25,10 @@ struct Date {
 // Parses YYYY-MM-DD strictly (real calendar dates only).
 bool parse_date(std::string_view text, Date& out);
 
+namespace detail {
+class PlainClaimReader;
+}
+
 // The text of a claim's string fields, one slot per field (or per item field):
 // all characters in one buffer, so decoding a fee line's code or name
 // allocates nothing once the buffer has grown to a claim's size.
@@ -82,6 +86,9 @@ public:
     }
 
 private:
+    // The decoder's fast path writes the slots of a whole claim without
+    // zero-filling them first (it sets every slot it keeps).
+    friend class detail::PlainClaimReader;
     static constexpr std::size_t kSlack = 16;
     void grow(std::size_t more);  // room for `more` characters and the slack after them
     void set_span(std::size_t k, std::size_t n) {

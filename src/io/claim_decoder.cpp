@@ -169,12 +169,12 @@ struct ClaimDecoder::Impl {
     // Decodes one line (`len` bytes at `p`, readable up to `capacity`).
     void decode(const char* p, std::size_t len, std::size_t capacity, ClaimRecord& rec) {
         Claim& c = rec.claim;
-        c.reset(s_);
         rec.ok = true;
         rec.error_field.clear();
         rec.error_message.clear();
         try {
-            if (fast_path_ && plain_.read(std::string_view(p, len), c)) return;  // finished as finish_claim does
+            // Reset and finished as finish_claim finishes a claim.
+            if (fast_path_ && plain_.read(std::string_view(p, len), c)) return;
         } catch (const ClaimError&) {
         }
         c.reset(s_);  // the full decoder reads it again and words any error

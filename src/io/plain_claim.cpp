@@ -1,5 +1,6 @@
 #include "io/plain_claim.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #if defined(__SSE2__)
@@ -490,10 +491,13 @@ PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_k
         if (p.kind == Kind::money || p.kind == Kind::ratio || p.kind == Kind::count) p.kind = Kind::other;  // rare at claim level
         claim_plan_.push_back(p);
         const std::uint64_t bit = std::uint64_t{1} << (i + kOwnKeys);
+        claim_row_.push_back(f.default_value.value_or(0));
         if (f.default_value)
             claim_defaults_ |= bit;
         else if (!f.optional)
             claim_required_ |= bit;
+        else
+            claim_optional_ |= bit;
     }
     for (std::size_t i = 0; i < s.item_fields.size(); ++i) {
         const FieldSpec& f = s.item_fields[i];
@@ -521,6 +525,16 @@ PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_k
 
 bool PlainClaimReader::read(std::string_view line, Claim& c) {
     if (!usable_) return false;
+    // What Claim::reset does, but for the values a read line always sets
+    // (ids, date, every field and fee-line slot it keeps): the fee lines'
+    // storage keeps its size, so that no claim zero-fills it again.
+    const std::size_t n = s_.claim_fields.size();
+    if (c.fields.size() != n) c.fields.assign(n, 0);
+    if (c.present.size() != n) c.present.assign(n, 0);
+    c.texts.clear();
+    c.texts.resize(n);
+    c.item_count = 0;
+    c.line = 0;
     Cursor r{line.data(), line.data() + line.size()};
     try {
         return read_claim(r, c);
@@ -666,11 +680,13 @@ bool PlainClaimReader::read_claim(Cursor& r, Claim& c) {
             case Kind::text:
                 if (!read_text(r, text)) return false;
                 c.texts.assign_padded(f, text);
+                c.fields[f] = 0;
                 c.present[f] = 1;
                 break;
             default: {
                 bool quoted = false;
                 if (!read_scalar(r, text, quoted)) return false;
+                c.present[f] = 0;  // left from an earlier claim; `seen` has ruled out a duplicate
                 set_claim_value(s_, c, static_cast<int>(f), text, quoted);
             }
         }
@@ -679,18 +695,22 @@ bool PlainClaimReader::read_claim(Cursor& r, Claim& c) {
     }
     blanks(r);
     if (r.p != r.end || (seen & claim_required_) != claim_required_) return false;
-    // finish_claim's claim-level defaults.
-    for (std::uint64_t m = claim_defaults_ & ~seen; m != 0; m &= m - 1) {
-        const auto f = static_cast<std::size_t>(__builtin_ctzll(m) - kOwnKeys);
-        c.fields[f] = *s_.claim_fields[f].default_value;
-        c.present[f] = 1;
+    // finish_claim's claim-level defaults, and reset's zeros for the other
+    // fields not given.
+    for (std::uint64_t m = (claim_defaults_ | claim_optional_) & ~seen; m != 0; m &= m - 1) {
+        const auto bit = static_cast<unsigned>(__builtin_ctzll(m));
+        const std::size_t f = bit - kOwnKeys;
+        c.fields[f] = claim_row_[f];
+        c.present[f] = static_cast<std::uint8_t>(claim_defaults_ >> bit & 1);
     }
+    if ((seen & std::uint64_t{1} << kItems) == 0) no_items(c);
     return true;
 }
 
 bool PlainClaimReader::read_tags(Cursor& r, Claim& c, std::size_t f, Labels& labels) {
     if (r.p >= r.end || *r.p != '[') return false;
     ++r.p;
+    c.fields[f] = 0;
     c.present[f] = 1;  // present, no tags yet
     skip_blanks(r);
     if (r.p < r.end && *r.p == ']') {
@@ -711,40 +731,58 @@ bool PlainClaimReader::read_tags(Cursor& r, Claim& c, std::size_t f, Labels& lab
     return true;
 }
 
+void PlainClaimReader::no_items(Claim& c) {
+    c.items.clear();
+    c.item_present.clear();
+    c.item_texts.clear();
+}
+
 bool PlainClaimReader::read_items(Cursor& in, Claim& c) {
     Cursor r = in;  // in registers while the line's items are read
     if (r.p >= r.end || *r.p != '[') return false;
     ++r.p;
     skip_blanks(r);
     if (r.p < r.end && *r.p == ']') {
+        no_items(c);
         in.p = r.p + 1;
         return true;
     }
     const std::size_t n = s_.item_fields.size();
+    const std::size_t width = n < 8 ? 8 : n;  // what one row writes, slack included
     const std::uint64_t required = item_required_, defaults = item_defaults_;
-    std::size_t count = 0, room = 0;
-    std::int64_t* values = nullptr;
-    std::uint8_t* present = nullptr;
+    TextColumn& texts = c.item_texts;
+    texts.used_ = 0;  // the characters go; the slots stay, each set again below
+    // The three columns as an earlier claim left them, cut to their common
+    // size: every slot of a row is written before it is kept, so they need
+    // no zero-fill, only growing (which zero-fills what is new).
+    std::size_t size = std::min({c.items.size(), c.item_present.size(), texts.spans_.size()});
+    std::size_t count = 0;
+    std::int64_t* values = c.items.data();
+    std::uint8_t* present = c.item_present.data();
+    std::uint64_t* spans = texts.spans_.data();
     for (;;) {
-        if (count == room) {
-            // Fresh present flags are zero, as start_item leaves them (a
-            // setter refuses a field already present); both columns get 8
-            // slots of slack for the fixed-size copies below.
-            room = room == 0 ? 8 : 2 * room;  // 8 lines first, as start_item: a record kept in memory holds no more
-            c.items.resize(room * n + 8);
-            c.item_present.resize(room * n + 8);
-            c.item_texts.resize(room * n);
+        const std::size_t row = count * n;
+        if (row + width > size) {
+            // 8 lines first, as start_item, then 4 at a time: what grows past
+            // the claim's lines is cut at its end, and zero-filled again by the
+            // next claim that grows the columns.
+            size = (count < 4 ? 8 : count + 4) * n + width;
+            c.items.resize(size);
+            c.item_present.resize(size);
+            texts.spans_.resize(size);
             values = c.items.data();
             present = c.item_present.data();
+            spans = texts.spans_.data();
         }
-        c.item_count = count + 1;
-        const std::size_t row = count * n;
         // The defaults (finish_claim's), and zeros as start_item leaves them,
-        // before the fields overwrite theirs.
-        if (n <= 8)
+        // before the fields overwrite theirs; no texts yet.
+        if (n <= 8) {
             std::memcpy(values + row, item_row_.data(), 8 * sizeof(std::int64_t));
-        else
+            std::memset(spans + row, 0, 8 * sizeof(std::uint64_t));
+        } else {
             std::memcpy(values + row, item_row_.data(), n * sizeof(std::int64_t));
+            for (std::size_t f = 0; f < n; ++f) spans[row + f] = 0;
+        }
         const Item line = read_item(r.p, r.end, c, row);
         if (line.p == nullptr || (line.seen & required) != required) return false;
         r.p = line.p;
@@ -761,9 +799,10 @@ bool PlainClaimReader::read_items(Cursor& in, Claim& c) {
         if (next < 0) return false;
         break;
     }
+    c.item_count = count;
     c.items.resize(count * n);
     c.item_present.resize(count * n);
-    c.item_texts.resize(count * n);
+    texts.spans_.resize(count * n);
     in = r;
     return true;
 }

@@ -74,8 +74,9 @@ private:
 class PlainClaimReader {
 public:
     explicit PlainClaimReader(const Schema& s);
-    // True when the line was read whole into `c` (reset beforehand) and `c` is
-    // finished as finish_claim would finish it; false leaves `c` half-filled.
+    // True when the line was read whole into `c` (whatever it held before) and
+    // `c` is what Claim::reset, the setters and finish_claim would make of it;
+    // false leaves `c` half-filled, to be reset.
     // At least 64 bytes past the line's end must be readable
     // (ClaimDecoder::padding); nothing read there counts.
     bool read(std::string_view line, Claim& c);
@@ -116,6 +117,7 @@ private:
 
     bool read_claim(Cursor& r, Claim& c);
     bool read_items(Cursor& r, Claim& c);
+    static void no_items(Claim& c);
     struct Item {
         const char* p = nullptr;  // after the line's closing brace; nullptr: not plain
         std::uint64_t seen = 0;   // bits by item field
@@ -136,7 +138,8 @@ private:
 
     std::vector<Labels> labels_;
     // Bits by claim key (own keys first) and by item field.
-    std::uint64_t claim_required_ = 0, claim_defaults_ = 0;
+    std::uint64_t claim_required_ = 0, claim_defaults_ = 0, claim_optional_ = 0;
+    std::vector<std::int64_t> claim_row_;  // by claim field: its default, else 0
     std::uint64_t item_required_ = 0, item_defaults_ = 0;
     // A fee line's values before its fields are read: defaults, else 0; at
     // least 8 of them, so that a short row is filled by one fixed-size copy.
