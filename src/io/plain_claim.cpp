@@ -442,6 +442,11 @@ PlainClaimReader::Keys::Keys(std::vector<std::string_view> names) : lookup(match
 
 PlainClaimReader::Labels::Labels(std::vector<std::string_view> names) : lookup(matchable(names)) {
     digit.fill(-1);
+    one_byte.fill(-1);
+    for (std::size_t i = std::min<std::size_t>(names.size(), INT8_MAX); i-- > 0;) {  // the first one wins
+        const auto b = names[i].empty() ? 0u : static_cast<unsigned char>(names[i][0]);
+        if (names[i].size() == 1 && b >= 0x20 && b < 0x80 && b != '"' && b != '\\') one_byte[b] = static_cast<std::int8_t>(i);
+    }
     for (std::size_t i = names.size(); i-- > 0;)  // the first one wins, as in EnumType::index_of
         if (names[i].size() == 1 && names[i][0] >= '0' && names[i][0] <= '9') digit[static_cast<std::size_t>(names[i][0] - '0')] = static_cast<int>(i);
     const auto ok = matchable(names);
@@ -516,6 +521,10 @@ PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_k
             item_required_ |= bit;
     }
     if (item_row_.size() < 8) item_row_.resize(8);
+    for (std::size_t i = 0; i < item_plan_.size(); ++i) {  // labels_ is complete: its elements stay put
+        item_min_[i] = item_plan_[i].min;
+        if (item_plan_[i].labels >= 0) item_labels_[i] = &labels_[static_cast<std::size_t>(item_plan_[i].labels)];
+    }
     for (unsigned m = 0; m < 256; ++m) {
         unsigned char bytes[8];
         for (unsigned b = 0; b < 8; ++b) bytes[b] = static_cast<unsigned char>(m >> b & 1);
@@ -605,6 +614,14 @@ CG_INLINE bool PlainClaimReader::read_label(Cursor& r, Labels& labels, std::int6
 // The same in a fee line, where it may call nothing but the UTF-8 check: a
 // label other than a quoted one or a one-digit number makes the line not plain.
 CG_INLINE bool PlainClaimReader::read_item_label(Cursor& r, Labels& labels, std::int64_t& v) {
+    if (r.p[0] == '"' && r.p[2] == '"' && r.p + 3 <= r.end) {  // the usual one-letter label, in one look-up
+        const int one = labels.one_byte[static_cast<unsigned char>(r.p[1])];
+        if (one >= 0) {
+            v = one;
+            r.p += 3;
+            return true;
+        }
+    }
     if (match_label(r, labels, v)) return true;
     const unsigned d = static_cast<unsigned>(static_cast<unsigned char>(*r.p)) - '0';
     if (d <= 9 && labels.digit[d] >= 0 && r.p + 1 < r.end && delimiter(r.p[1])) {
@@ -829,7 +846,7 @@ CG_INLINE PlainClaimReader::Item PlainClaimReader::read_item(const char* p, cons
         std::int64_t v = 0;
         switch (item_kind_[k]) {
             case Kind::money:
-                if (!read_plain_amount(r, v) || v < item_plan_[k].min) return {};
+                if (!read_plain_amount(r, v) || v < item_min_[k]) return {};
                 break;
             case Kind::text: {
                 std::string_view text;
@@ -838,13 +855,13 @@ CG_INLINE PlainClaimReader::Item PlainClaimReader::read_item(const char* p, cons
                 continue;
             }
             case Kind::label:
-                if (!read_item_label(r, labels_[static_cast<std::size_t>(item_plan_[k].labels)], v)) return {};
+                if (!read_item_label(r, *item_labels_[k], v)) return {};
                 break;
             case Kind::ratio:
-                if (!read_plain_int(r, v) || v > 10000 || v < item_plan_[k].min) return {};
+                if (!read_plain_int(r, v) || v > 10000 || v < item_min_[k]) return {};
                 break;
             case Kind::count:
-                if (!read_plain_int(r, v) || v < item_plan_[k].min) return {};
+                if (!read_plain_int(r, v) || v < item_min_[k]) return {};
                 break;
             case Kind::boolean:
                 if (!read_bool(r, v)) return {};

@@ -108,6 +108,7 @@ private:
         Patterns<0> patterns;
         KeyLookup lookup;
         std::array<int, 10> digit;  // the label "0".."9" written as a number (hosp_lv: 2), or -1
+        std::array<std::int8_t, 256> one_byte;  // by byte b: the label "b" (category: "A"), or -1
     };
     struct Plan {
         Kind kind = Kind::other;
@@ -135,6 +136,8 @@ private:
     Keys claim_keys_, item_keys_;
     std::vector<Plan> claim_plan_, item_plan_;  // by claim key, by item field
     std::array<Kind, 64> item_kind_{};          // item_plan_'s kinds, one load away
+    std::array<std::int64_t, 64> item_min_{};   // and their minimums
+    std::array<Labels*, 64> item_labels_{};     // and their labels
 
     std::vector<Labels> labels_;
     // Bits by claim key (own keys first) and by item field.
