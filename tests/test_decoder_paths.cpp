@@ -357,16 +357,19 @@ TEST_CASE("decoder fast path: strings of every length with an odd byte at every 
 
 TEST_CASE("decoder fast path: nothing in the padding after a line counts", "[io][decoder]") {
     ClaimDecoder fast(demo()), full(demo(), false);
-    const std::vector<std::string_view> fills = {" ",  "1", "\"", "}", "]}", ",\"qty\":3}]}", "e5", "\xff", "\xe4\xb8\xad", "true"};
+    const std::vector<std::string_view> fills = {" ",  "1", "\"", "}", "]}", ",\"qty\":3}]}", "e5", "\xff", "\xe4\xb8\xad", "true",
+                                                 "{\"category\":\"A\",\"category\":\"B\"}]}", "\"category\":\"A\"}]}",
+                                                 "{\"code\":\"A1\",\"category\":\"A\",\"amount\":1}]}"};
     std::vector<std::string> lines = {with_value("@AMOUNT@", "100.5"), R"({"claim_id":"T-2","member_id":"M1","date":"2026-03-01","insutype":"employee","med_type":"inpatient","hosp_lv":2,"region":"local","referred":false,"emergency":false,"retired":false,"tags":[],"hmb_enrolled":true,"hmb_preexisting":false,"items":[{"code":"A1","category":"A","amount":12}]})"};
     for (const auto& l : sample_lines()) {
         lines.push_back(l);
         if (lines.size() > 12) break;
     }
     for (const std::string& line : lines) {
-        // The whole line, then every prefix of its last 40 bytes: values, keys
-        // and strings cut off right where the padding starts.
-        for (std::size_t cut = line.size() > 40 ? line.size() - 40 : 0; cut <= line.size(); ++cut)
+        // The whole line, then every prefix of its last 100 bytes (the last
+        // fee line or two): values, keys, strings and fee lines cut off
+        // right where the padding starts.
+        for (std::size_t cut = line.size() > 100 ? line.size() - 100 : 0; cut <= line.size(); ++cut)
             for (std::string_view fill : fills) check_in_place(fast, full, line.substr(0, cut), fill);
     }
     // Strings ending right at a 16- or 32-byte boundary of the line, and lines

@@ -430,7 +430,7 @@ void Patterns<Quote>::add(std::string_view bytes, int value) {
 template <std::size_t Quote>
 CG_INLINE int Patterns<Quote>::match(const char* p, const char* end, std::size_t& size) const {
     const Head& h = heads_[bucket(p)];
-    if ((same_bytes(p, h.bytes.data()) & h.mask) != h.mask || h.size > static_cast<std::size_t>(end - p))
+    if ((same_bytes(p, h.bytes.data()) & h.mask) != h.mask || p + h.size > end)
         return match_rest(p, end, size);
     size = h.size;
     return h.value;
@@ -443,7 +443,7 @@ int Patterns<Quote>::match_rest(const char* p, const char* end, std::size_t& siz
         const Entry& e = entries_[i];
         std::uint32_t same = same_bytes(p, e.bytes.data());
         if (e.two_blocks) same |= same_bytes(p + 16, e.bytes.data() + 16) << 16;
-        if ((same & e.mask) == e.mask && e.size <= static_cast<std::size_t>(end - p)) {
+        if ((same & e.mask) == e.mask && p + e.size <= end) {
             size = e.size;
             return e.value;
         }
@@ -821,7 +821,7 @@ bool PlainClaimReader::read_items(Cursor& in, Claim& c) {
             std::memcpy(values + row, item_row_.data(), n * sizeof(std::int64_t));
             for (std::size_t f = 0; f < n; ++f) spans[row + f] = 0;
         }
-        const Item line = read_item(r.p, r.end, c, row);
+        const Item line = read_item(r.p, r.end, values + row, c, row);
         if (line.p == nullptr || (line.seen & required) != required) return false;
         r.p = line.p;
         const std::uint64_t seen = line.seen;
@@ -850,14 +850,17 @@ bool PlainClaimReader::read_items(Cursor& in, Claim& c) {
 // check on its way: the fields' loop then keeps its state in registers. So
 // a value the plain readers decline, which the setters would take or word an
 // error about, makes the line not plain here.
-CG_INLINE PlainClaimReader::Item PlainClaimReader::read_item(const char* p, const char* end, Claim& c, std::size_t first) {
+CG_INLINE PlainClaimReader::Item PlainClaimReader::read_item(const char* p, const char* end, std::int64_t* row, Claim& c, std::size_t first) {
     Cursor r{p, end};
     std::uint64_t seen = 0;
-    if (r.p >= r.end || *r.p != '{') return {};
-    ++r.p;
-    skip_blanks(r);
-    if (r.p < r.end && *r.p == '}') return {r.p + 1, 0};
-    std::int64_t* const row = c.items.data() + first;
+    if (r.p[0] == '{' && r.p[1] == '"') {  // the usual start (in the line or its padding: the key matches only within the line)
+        ++r.p;
+    } else {
+        if (r.p >= r.end || *r.p != '{') return {};
+        ++r.p;
+        skip_blanks(r);
+        if (r.p < r.end && *r.p == '}') return {r.p + 1, 0};
+    }
     for (int f = read_key(r, item_keys_); f != kClosed; f = next_key(r, item_keys_)) {
         if (f < 0) return {};
         const std::uint64_t bit = std::uint64_t{1} << f;

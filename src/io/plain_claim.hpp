@@ -31,7 +31,8 @@ public:
     // as in EnumType::index_of) or past kMax; those are then found the slow way.
     void add(std::string_view bytes, int value);
     // The value of the pattern the line holds at p (32 bytes readable), or -1;
-    // `size` gets the pattern's length. Matches only whole within [p, end).
+    // `size` gets the pattern's length. Matches only whole within [p, end)
+    // (nothing when p is past end).
     int match(const char* p, const char* end, std::size_t& size) const;
 
 private:
@@ -123,7 +124,7 @@ private:
         const char* p = nullptr;  // after the line's closing brace; nullptr: not plain
         std::uint64_t seen = 0;   // bits by item field
     };
-    Item read_item(const char* p, const char* end, Claim& c, std::size_t first);
+    Item read_item(const char* p, const char* end, std::int64_t* row, Claim& c, std::size_t first);
     bool read_tags(Cursor& r, Claim& c, std::size_t field, Labels& labels);
     static int read_key(Cursor& r, Keys& keys);
     static int next_key(Cursor& r, Keys& keys);
