@@ -657,7 +657,7 @@ CG_INLINE bool PlainClaimReader::read_item_label(Cursor& r, Labels& labels, std:
     return idx >= 0;
 }
 
-bool PlainClaimReader::read_claim(Cursor& r, Claim& c) {
+bool PlainClaimReader::read_claim(Cursor r, Claim& c) {
     skip_blanks(r);
     if (r.p >= r.end || *r.p != '{') return false;
     ++r.p;
@@ -690,9 +690,12 @@ bool PlainClaimReader::read_claim(Cursor& r, Claim& c) {
                     return false;
                 }
                 break;
-            case Kind::items:
-                if (!read_items(r, c)) return false;
+            case Kind::items: {
+                Cursor items = r;  // r's address kept out of the call
+                if (!read_items(items, c)) return false;
+                r.p = items.p;
                 break;
+            }
             case Kind::boolean:
                 if (!read_bool(r, v)) return false;
                 c.fields[f] = v;
@@ -713,7 +716,8 @@ bool PlainClaimReader::read_claim(Cursor& r, Claim& c) {
                 break;
             }
             case Kind::tags:
-                if (!read_tags(r, c, f, labels_[static_cast<std::size_t>(plan.labels)])) return false;
+                r.p = read_tags(r, c, f, labels_[static_cast<std::size_t>(plan.labels)]);
+                if (r.p == nullptr) return false;
                 break;
             case Kind::text:
                 if (!read_text(r, text)) return false;
@@ -745,28 +749,27 @@ bool PlainClaimReader::read_claim(Cursor& r, Claim& c) {
     return true;
 }
 
-bool PlainClaimReader::read_tags(Cursor& r, Claim& c, std::size_t f, Labels& labels) {
-    if (r.p >= r.end || *r.p != '[') return false;
+const char* PlainClaimReader::read_tags(Cursor r, Claim& c, std::size_t f, Labels& labels) {
+    if (r.p >= r.end || *r.p != '[') return nullptr;
     ++r.p;
     c.fields[f] = 0;
     c.present[f] = 1;  // present, no tags yet
     skip_blanks(r);
     if (r.p < r.end && *r.p == ']') {
-        ++r.p;
-        return true;
+        return r.p + 1;
     }
     std::int64_t mask = 0;
     for (;;) {
         std::int64_t idx = 0;
-        if (r.p >= r.end || *r.p != '"' || !read_label(r, labels, idx) || idx >= 63) return false;
+        if (r.p >= r.end || *r.p != '"' || !read_label(r, labels, idx) || idx >= 63) return nullptr;
         mask |= std::int64_t{1} << idx;
         const int next = next_or_close(r, ']');
         if (next > 0) continue;
-        if (next < 0) return false;
+        if (next < 0) return nullptr;
         break;
     }
     c.fields[f] = mask;
-    return true;
+    return r.p;
 }
 
 void PlainClaimReader::no_items(Claim& c) {

@@ -117,7 +117,11 @@ private:
         int labels = -1;               // index into labels_ (label and tags kinds)
     };
 
-    bool read_claim(Cursor& r, Claim& c);
+    // A cursor whose address goes into a call is kept in memory by its
+    // caller, reloaded after every store into the claim: read_claim's is
+    // its own, read_tags returns where it ends (nullptr: not plain), and
+    // read_items gets a copy.
+    bool read_claim(Cursor r, Claim& c);
     bool read_items(Cursor& r, Claim& c);
     static void no_items(Claim& c);
     struct Item {
@@ -125,7 +129,7 @@ private:
         std::uint64_t seen = 0;   // bits by item field
     };
     Item read_item(const char* p, const char* end, std::int64_t* row, Claim& c, std::size_t first);
-    bool read_tags(Cursor& r, Claim& c, std::size_t field, Labels& labels);
+    const char* read_tags(Cursor r, Claim& c, std::size_t field, Labels& labels);
     static int read_key(Cursor& r, Keys& keys);
     static int next_key(Cursor& r, Keys& keys);
     static bool match_label(Cursor& r, const Labels& labels, std::int64_t& v);
