@@ -71,13 +71,5 @@ bool LineWindow::advance() {
     return true;
 }
 
-std::string_view LineWindow::line(std::uint32_t i, std::size_t& readable) const {
-    // A handful of blocks: the newest is the usual answer.
-    auto b = held_.rbegin();
-    while (i < b->first) ++b;
-    const std::size_t at = places_[i].offset() - b->base;
-    readable = b->bytes.size() - at;
-    return {b->bytes.data() + at, places_[i].length};
-}
 
 }  // namespace claimgraph::detail
