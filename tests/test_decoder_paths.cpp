@@ -461,3 +461,35 @@ TEST_CASE("parse_date agrees with <chrono> on every month and day of years 0 to 
                             " 2026-01-1", "-026-01-01", "+026-01-01"})
         CHECK_FALSE(parse_date(bad, d));
 }
+
+// parse_date reads its digits and dashes eight bytes at a time: any byte in
+// any place must be judged as a byte-wise reading judges it.
+TEST_CASE("parse_date judges every byte in every place as a byte-wise reading", "[claim][date]") {
+    auto bytewise = [](const std::string& t, Date& out) {
+        int v[10];
+        for (std::size_t i = 0; i < 10; ++i) {
+            const bool dash = i == 4 || i == 7;
+            if (dash ? t[i] != '-' : (t[i] < '0' || t[i] > '9')) return false;
+            v[i] = t[i] - '0';
+        }
+        const int y = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3];
+        const auto m = static_cast<unsigned>(v[5] * 10 + v[6]), d = static_cast<unsigned>(v[8] * 10 + v[9]);
+        const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{d}};
+        if (!ymd.ok()) return false;
+        out.days = static_cast<std::int32_t>(std::chrono::sys_days{ymd}.time_since_epoch().count());
+        return true;
+    };
+    for (const char* base : {"2026-03-06", "0000-01-01", "9999-12-31", "2024-02-29", "1999-09-19"}) {
+        for (std::size_t i = 0; i < 10; ++i) {
+            for (int b = 0; b < 256; ++b) {
+                std::string t = base;
+                t[i] = static_cast<char>(b);
+                Date a{}, r{};
+                const bool ok = parse_date(t, a);
+                INFO(base << " byte " << i << " = " << b);
+                REQUIRE(ok == bytewise(t, r));
+                if (ok) REQUIRE(a.days == r.days);
+            }
+        }
+    }
+}

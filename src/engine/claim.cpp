@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <climits>
+#include <cstring>
 #include <fmt/format.h>
 
 #include "claimgraph/error.hpp"
@@ -36,31 +37,45 @@ std::string Date::str() const {
 }
 
 bool parse_date(std::string_view t, Date& out) {
-    if (t.size() != 10 || t[4] != '-' || t[7] != '-') return false;
-    // Digits by arithmetic rather than through <chrono>: a date is parsed for
-    // every claim line. tests/test_claim.cpp checks it against <chrono>.
-    unsigned d[8];
-    static constexpr std::size_t at[8] = {0, 1, 2, 3, 5, 6, 8, 9};
-    unsigned bad = 0;
-    for (int i = 0; i < 8; ++i) {
-        d[i] = static_cast<unsigned>(static_cast<unsigned char>(t[at[i]])) - '0';
-        bad |= d[i] > 9;
+    if (t.size() != 10) return false;
+    // Digits by arithmetic on 8-byte words rather than through <chrono>: a
+    // date is parsed twice for every claim line (key pass and decoder).
+    // tests/test_decoder_paths.cpp checks it against <chrono> and a byte-wise parser.
+    std::uint64_t a;  // "YYYY-MM-", the first byte lowest
+    std::uint16_t b;  // "DD"
+    std::memcpy(&a, t.data(), 8);
+    std::memcpy(&b, t.data() + 8, 2);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    a = __builtin_bswap64(a);
+    b = __builtin_bswap16(b);
+#endif
+    if ((a & 0xFF0000FF00000000u) != 0x2D00002D00000000u) return false;  // the dashes
+    const std::uint64_t w = (a & 0xFFFFFFFFu) | (a >> 8 & 0x0000FFFF00000000u) | std::uint64_t{b} << 48;  // YYYYMMDD
+    constexpr std::uint64_t kHigh = 0xF0F0F0F0F0F0F0F0u, kZeros = 0x3030303030303030u;
+    // Every byte 0x30..0x3F, and still so after adding 6 (no carry can cross
+    // a byte once the first holds): '0'..'9'.
+    if (((w & kHigh) ^ kZeros) | (((w + 0x0606060606060606u) & kHigh) ^ kZeros)) return false;
+    // Each 16-bit lane: its first digit times 10 plus its second.
+    const std::uint64_t d = w - kZeros;
+    const std::uint64_t pairs = (d * 10 + (d >> 8)) & 0x00FF00FF00FF00FFu;
+    const unsigned y = static_cast<unsigned>(pairs & 0xFF) * 100 + static_cast<unsigned>(pairs >> 16 & 0xFF);
+    const auto m = static_cast<unsigned>(pairs >> 32 & 0xFF), day = static_cast<unsigned>(pairs >> 48);
+    if (m - 1 > 11) return false;
+    // By month: its days in a common year, and the days before its first in
+    // a year that starts on March 1st (so that a leap day is the year's last).
+    static constexpr unsigned char kLast[13] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    static constexpr unsigned short kBefore[13] = {0, 306, 337, 0, 31, 61, 92, 122, 153, 184, 214, 245, 275};
+    if (day - 1 >= kLast[m]) {
+        const bool leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+        if (!(m == 2 && day == 29 && leap)) return false;
     }
-    if (bad) return false;
-    const unsigned y = d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3];
-    const unsigned m = d[4] * 10 + d[5], day = d[6] * 10 + d[7];
-    if (m < 1 || m > 12 || day < 1) return false;
-    static constexpr unsigned char kLast[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    const bool leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-    if (day > kLast[m - 1] + static_cast<unsigned>(m == 2 && leap)) return false;
     // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
-    // days_from_civil, which <chrono> also computes), for years 0..9999.
-    const int yy = static_cast<int>(y) - (m <= 2);
-    const int era = (yy >= 0 ? yy : yy - 399) / 400;
-    const auto yoe = static_cast<unsigned>(yy - era * 400);
-    const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + day - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    out.days = era * 146097 + static_cast<int>(doe) - 719468;
+    // days_from_civil, which <chrono> also computes), with the year moved 400
+    // on so that January and February of year 0 need no negative division.
+    const unsigned yy = y + 400 - (m <= 2);
+    const unsigned centuries = yy / 100;
+    const unsigned days = yy * 365 + yy / 4 - centuries + centuries / 4 + kBefore[m] + day - 1;
+    out.days = static_cast<std::int32_t>(days) - 719468 - 146097;
     return true;
 }
 
