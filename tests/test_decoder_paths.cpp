@@ -380,6 +380,27 @@ TEST_CASE("decoder fast path: nothing in the padding after a line counts", "[io]
     }
 }
 
+TEST_CASE("decoder fast path: a claim key guessed from the line before is matched whole and within the line", "[io][decoder]") {
+    ClaimDecoder fast(demo()), full(demo(), false);
+    // The fee lines first, so that claim keys run up to the line's end;
+    // `,"hmb_preexisting":` is longer than 16 bytes.
+    const std::string line =
+        R"({"items":[{"code":"A1","category":"A","amount":1}],"claim_id":"G-1","member_id":"M1","date":"2026-03-01","insutype":"employee","med_type":"inpatient","hosp_lv":2,"region":"out_of_province","referred":true,"emergency":false,"retired":false,"tags":[],"hmb_enrolled":true,"hmb_preexisting":true,"note":"n"})";
+    for (std::size_t at = line.find("],") + 1; at < line.size(); ++at) {
+        // Each time after the line itself, which teaches the decoder its key
+        // order: one byte of the claim part changed, then the line cut there
+        // with the rest of it in the padding.
+        for (const char* ch : {"x", "\"", " "}) {
+            check_same(fast, full, line);
+            std::string l = line;
+            l.replace(at, 1, ch);
+            check_same(fast, full, l);
+        }
+        check_same(fast, full, line);
+        check_in_place(fast, full, line.substr(0, at), std::string_view(line).substr(at));
+    }
+}
+
 TEST_CASE("decoder fast path: blanks anywhere between tokens, and keys in any order", "[io][decoder]") {
     ClaimDecoder fast(demo()), full(demo(), false);
     std::mt19937 rng(20261123);

@@ -27,6 +27,7 @@ class KeyLookup {
 public:
     explicit KeyLookup(std::vector<std::string_view> names) : names_(std::move(names)), next_(names_.size() + 1, 0) {}
     std::size_t size() const { return names_.size(); }
+    std::string_view name(std::size_t i) const { return names_[i]; }
     // The name's index, or -1; `prev` is the previous key's index (-1 at the start).
     int find(std::string_view key, int prev) {
         if (names_.empty()) return -1;

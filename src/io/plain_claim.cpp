@@ -546,6 +546,24 @@ PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_k
         item_min_[i] = item_plan_[i].min;
         if (item_plan_[i].labels >= 0) item_labels_[i] = &labels_[static_cast<std::size_t>(item_plan_[i].labels)];
     }
+    for (std::size_t k = 0; k < claim_keys_.lookup.size(); ++k) {
+        const std::string_view name = claim_keys_.lookup.name(k);
+        char buf[96] = {};
+        const std::size_t size = name.size() + 4;
+        if (size > 32) continue;
+        buf[0] = ',';
+        buf[1] = '"';
+        std::memcpy(buf + 2, name.data(), name.size());
+        buf[name.size() + 2] = '"';
+        buf[name.size() + 3] = ':';
+        std::size_t found = 0;
+        if (claim_keys_.after_comma.match(buf, buf + size, found) != static_cast<int>(k) || found != size) continue;
+        NextKey& e = claim_key_after_comma_[k];
+        std::memcpy(e.bytes.data(), buf, 32);
+        e.size = static_cast<std::uint8_t>(size);
+        e.mask = size == 32 ? ~0u : (1u << size) - 1;
+        e.key = static_cast<std::int8_t>(k);
+    }
     for (unsigned m = 0; m < 256; ++m) {
         unsigned char bytes[8];
         for (unsigned b = 0; b < 8; ++b) bytes[b] = static_cast<unsigned char>(m >> b & 1);
@@ -732,8 +750,23 @@ bool PlainClaimReader::read_claim(Cursor r, Claim& c) {
                 set_claim_value(s_, c, static_cast<int>(f), text, quoted);
             }
         }
+        // The key that followed this one the last time round, in one or two
+        // compares: claim lines repeat one key order, and the hash that
+        // after_comma picks a bucket by puts several claim keys in one
+        // (their first two letters: med_type, referred, hmb_preexisting).
+        const NextKey& guess = claim_next_[static_cast<std::size_t>(k)];
+        unsigned same = same_bytes(r.p, guess.bytes.data());  // in the line or its padding
+        if (guess.size > 16) same |= same_bytes(r.p + 16, guess.bytes.data() + 16) << 16;
+        if ((same & guess.mask) == guess.mask && r.p + guess.size <= r.end) {
+            r.p += guess.size;
+            skip_blanks(r);
+            k = guess.key;
+            continue;
+        }
+        const int prev = k;
         k = next_key(r, claim_keys_);
         if (k == kClosed) break;
+        if (k >= 0) claim_next_[static_cast<std::size_t>(prev)] = claim_key_after_comma_[static_cast<std::size_t>(k)];
     }
     blanks(r);
     if (r.p != r.end || (seen & claim_required_) != claim_required_) return false;

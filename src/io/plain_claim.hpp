@@ -136,9 +136,20 @@ private:
     static bool read_label(Cursor& r, Labels& labels, std::int64_t& v);
     static bool read_item_label(Cursor& r, Labels& labels, std::int64_t& v);
 
+    // A claim key written `,"key":`, as after_comma finds it; one that never
+    // matches when after_comma would not give that key for those bytes.
+    struct alignas(64) NextKey {
+        std::array<char, 32> bytes{};
+        std::uint32_t mask = ~0u;  // bit i: byte i is part of the pattern (never all 32 bits when size <= 16)
+        std::uint8_t size = 0;
+        std::int8_t key = -1;
+    };
+
     const Schema& s_;
     bool usable_ = true;  // false for schemas the masks below cannot hold
     Keys claim_keys_, item_keys_;
+    std::array<NextKey, 64> claim_key_after_comma_{};  // by claim key
+    std::array<NextKey, 64> claim_next_{};             // by claim key: the key that followed it last time
     std::vector<Plan> claim_plan_, item_plan_;  // by claim key, by item field
     std::array<Kind, 64> item_kind_{};          // item_plan_'s kinds, one load away
     std::array<std::int64_t, 64> item_min_{};   // and their minimums
