@@ -689,19 +689,24 @@ bool PlainClaimReader::read_claim(Cursor r, Claim& c) {
         seen |= bit;
         const Plan& plan = claim_plan_[static_cast<std::size_t>(k)];
         const auto f = static_cast<std::size_t>(k - kOwnKeys);
-        std::string_view text;
+        // Each case its own text: one whose address escapes (read_scalar)
+        // would otherwise be zeroed for every key.
         std::int64_t v = 0;
         switch (plan.kind) {
-            case Kind::claim_id:
+            case Kind::claim_id: {
+                std::string_view text;
                 if (!read_text(r, text) || text.empty()) return false;
                 c.claim_id.assign(text);
                 break;
-            case Kind::member_id:
+            }
+            case Kind::member_id: {
+                std::string_view text;
                 if (!read_text(r, text) || text.empty()) return false;
                 c.member_id.assign(text);
                 break;
+            }
             case Kind::date_key:
-                if (r.end - r.p >= 12 && r.p[0] == '"' && r.p[11] == '"') {
+                if (std::string_view text; r.end - r.p >= 12 && r.p[0] == '"' && r.p[11] == '"') {
                     if (!parse_date(std::string_view(r.p + 1, 10), c.date)) return false;
                     r.p += 12;
                 } else if (!read_text(r, text) || !parse_date(text, c.date)) {
@@ -737,18 +742,28 @@ bool PlainClaimReader::read_claim(Cursor r, Claim& c) {
                 r.p = read_tags(r, c, f, labels_[static_cast<std::size_t>(plan.labels)]);
                 if (r.p == nullptr) return false;
                 break;
-            case Kind::text:
+            case Kind::text: {
+                std::string_view text;
                 if (!read_text(r, text)) return false;
                 c.texts.assign_padded(f, text);
                 c.fields[f] = 0;
                 c.present[f] = 1;
                 break;
-            default: {
+            }
+            // Every kind is listed, the numbers' too (the plan makes them
+            // `other` at claim level): the switch then jumps with no range check.
+            case Kind::money:
+            case Kind::ratio:
+            case Kind::count:
+            case Kind::other: {
+                std::string_view text;
                 bool quoted = false;
                 if (!read_scalar(r, text, quoted)) return false;
                 c.present[f] = 0;  // left from an earlier claim; `seen` has ruled out a duplicate
                 set_claim_value(s_, c, static_cast<int>(f), text, quoted);
+                break;
             }
+            default: __builtin_unreachable();
         }
         // The key that followed this one the last time round, in one or two
         // compares: claim lines repeat one key order, and the hash that
