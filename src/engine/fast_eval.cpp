@@ -100,6 +100,30 @@ bool other_operand(const Op& o, OpCode code, std::int32_t t, std::int32_t& other
     return true;
 }
 
+std::int64_t power_of_ten(int e) {
+    std::int64_t v = 1;
+    while (e-- > 0) v *= 10;
+    return v;
+}
+
+// The rounding the lowering emits nearly everywhere: fen·bp to fen, half up.
+bool is_fen(const Op& o) {
+    return o.code == OpCode::round && static_cast<RoundMode>(o.mode) == RoundMode::half_up && o.imm == 10000 &&
+           o.imm2 == 1;
+}
+
+// A segmented bands op of one band from a constant 0 to a constant beyond
+// kUnlimitedAmount (the usual single ratio): its ratio slot, else -1. For it
+// bands_fast's band is [t, ∞): the piece paid is end - max(start, t).
+std::int32_t single_band(const Program& p, const Op& op, const std::vector<std::uint8_t>& written) {
+    if (op.code != OpCode::bands || op.n != 1 || static_cast<BandMethod>(op.mode) != BandMethod::segmented) return -1;
+    const std::int32_t* a = p.args.data() + op.extra;
+    const auto constant = [&](std::int32_t sl) { return !written[static_cast<std::size_t>(sl)]; };
+    const auto init = [&](std::int32_t sl) { return p.slot_init[static_cast<std::size_t>(sl)]; };
+    if (!constant(a[3]) || init(a[3]) != 0 || !constant(a[4]) || init(a[4]) < kUnlimitedAmount) return -1;
+    return a[5];
+}
+
 }  // namespace
 
 void build_claim_code(const Program& p, FastProgram& f) {
@@ -133,6 +157,7 @@ void build_claim_code(const Program& p, FastProgram& f) {
             target[t] = 1;
         }
     const auto u16 = [](std::int32_t v) { return static_cast<std::uint16_t>(v); };
+    const auto written = written_slots(p);
     std::vector<std::size_t> at(n + 1, 0);  // original op → its place in f.code
     for (std::size_t i = 0; i < n;) {
         const Op& op = p.ops[i];
@@ -175,6 +200,29 @@ void build_claim_code(const Program& p, FastProgram& f) {
             x.n = u16(o2->dst);
             x.k = static_cast<std::int32_t>(static_cast<std::uint32_t>(o2->b) | static_cast<std::uint32_t>(o2->c) << 16);
             used = 2;
+        } else if (const std::int32_t r = single_band(p, op, written); r >= 0) {
+            // The band loop and its bounds' arithmetic reduce to one product.
+            const std::int32_t* a = p.args.data() + op.extra;
+            x.code = XCode::band1;
+            x.a = u16(a[0]);
+            x.b = u16(a[1]);
+            x.c = u16(a[2]);
+            x.n = u16(op.c);
+            x.k = r;
+            if (o2 && o2->code == OpCode::round && o2->a == op.dst && is_fen(*o2)) {
+                x.code = XCode::band1_round_fen;
+                x.k = static_cast<std::int32_t>(static_cast<std::uint32_t>(r) | static_cast<std::uint32_t>(o2->dst) << 16);
+                used = 2;
+            }
+        } else if (op.code == OpCode::product_round && op.n >= 1 && op.n <= 3 && op.imm2 == 1 &&
+                   static_cast<RoundMode>(op.mode) == RoundMode::half_up && op.imm == power_of_ten(4 * op.n)) {
+            // A deductible times its ratios in bp: the division a constant,
+            // with no lookup of the Op.
+            x.code = XCode::product_round_fen;
+            x.n = u16(op.n);
+            x.k = op.extra;
+            x.b = u16(static_cast<std::int32_t>(i & 0xffff));
+            x.c = u16(static_cast<std::int32_t>(i >> 16));
         } else if (op.code == OpCode::bands && o2 && o2->code == OpCode::round && o2->a == op.dst &&
                    f.imms.size() + 2 <= 0xffff) {
             x.code = XCode::bands_round;
@@ -295,7 +343,7 @@ bool run_fast(const Program& p, const FastProgram& f, const Claim& c, std::int64
         &&or_, &&not_, &&select, &&tags_any, &&tags_all, &&generic, &&bands, &&fail_if, &&lines, &&skip,
         &&add_max, &&sub_max, &&max_min, &&add_clamp, &&sub_clamp, &&tags_sel, &&eq_sel, &&ne_sel, &&lt_sel,
         &&le_sel, &&gt_sel, &&ge_sel, &&sel_add, &&sel2, &&bands_round, &&table1, &&table2, &&round_fen,
-        &&bands_round_fen, &&product_round, &&end,
+        &&bands_round_fen, &&product_round, &&band1, &&band1_round_fen, &&product_round_fen, &&end,
     };
     static_assert(sizeof(labels) / sizeof(labels[0]) == static_cast<std::size_t>(XCode::end) + 1);
     const XOp* op = f.code.data();
@@ -457,6 +505,44 @@ bool run_fast(const Program& p, const FastProgram& f, const Claim& c, std::int64
         else s[o.dst] = round_fast(v, o.imm, o.imm2, static_cast<RoundMode>(o.mode));
         CG_NEXT;
     }
+#define CG_BAND1(round)                                                                   \
+    {                                                                                     \
+        const std::int64_t start = s[op->a], t = s[op->b];                                \
+        std::int64_t end, sum = 0;                                                        \
+        if (__builtin_add_overflow(start, s[op->c], &end)) return false;                  \
+        s[op->n] = start < t ? std::max<std::int64_t>(0, std::min(end, t) - start) : 0;   \
+        const std::int64_t lo = std::max(start, t);                                       \
+        const auto k = static_cast<std::uint32_t>(op->k);                                 \
+        if (end > lo) {                                                                   \
+            std::int64_t piece;                                                           \
+            if (__builtin_sub_overflow(end, lo, &piece) ||                                \
+                __builtin_mul_overflow(piece, s[k & 0xffff], &sum))                       \
+                return false;                                                             \
+        }                                                                                 \
+        s[op->dst] = sum;                                                                 \
+        if (round) s[k >> 16] = round_div_const<10000, RoundMode::half_up>(sum);          \
+        CG_NEXT;                                                                          \
+    }
+    band1: CG_BAND1(false)
+    band1_round_fen: CG_BAND1(true)
+    product_round_fen: {
+        // As product_round, the product in int64 or the reference's op.
+        const std::int32_t* m = p.args.data() + op->k;
+        std::int64_t v = s[op->a];
+        bool wide = false;
+        for (std::int32_t i = 0; i < op->n; ++i) wide |= __builtin_mul_overflow(v, s[m[i]], &v);
+        if (wide) {
+            run_op(p, p.ops[op->b | static_cast<std::size_t>(op->c) << 16], s);
+            CG_NEXT;
+        }
+        switch (op->n) {
+            case 1: v = round_div_const<10000, RoundMode::half_up>(v); break;
+            case 2: v = round_div_const<100000000, RoundMode::half_up>(v); break;
+            default: v = round_div_const<1000000000000, RoundMode::half_up>(v); break;
+        }
+        s[op->dst] = v;
+        CG_NEXT;
+    }
     table1:
         s[op->dst] = p.table_data[static_cast<std::size_t>(imm[op->k] + s[op->a] * imm[op->k + 1])];
         CG_NEXT;
@@ -472,6 +558,7 @@ bool run_fast(const Program& p, const FastProgram& f, const Claim& c, std::int64
     end:
         return true;
 #undef CG_ARITH_MAX
+#undef CG_BAND1
 #undef CG_CMP_SEL
 #undef CG_NEXT
 #undef CG_BIN

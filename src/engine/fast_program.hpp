@@ -106,6 +106,13 @@ enum class XCode : std::uint8_t {
     round_fen, bands_round_fen,
     //   product_round   Program::ops[k], its product in int64 when it fits
     product_round,
+    //   band1, band1_round_fen   bands of one segmented band from a constant 0
+    //                    with no upper limit (a single ratio): dst = the payment,
+    //                    n = the part below the threshold, ratio s[k & 0xffff];
+    //                    a = start, b = threshold, c = amount; then s[k >> 16] = round(dst)
+    //   product_round_fen  s[dst] = s[a] × Π s[args[k ..k+n)] ÷ 10^(4n) half up (n ≤ 3);
+    //                    Program::ops[b | c << 16] when the product leaves int64
+    band1, band1_round_fen, product_round_fen,
     end,
 };
 
@@ -157,6 +164,9 @@ struct FastProgram {
 };
 
 std::shared_ptr<const FastProgram> build_fast_program(const Program& p);
+// Per slot, 1 when anything may write it (an input, an op's result, a line
+// sum); a slot never written holds its slot_init value, a constant.
+std::vector<std::uint8_t> written_slots(const Program& p);
 void build_claim_code(const Program& p, FastProgram& f);
 
 // Runs the line program over every item and adds the line sums into their

@@ -25,6 +25,8 @@ bool column_op_supported(OpCode c) {
     }
 }
 
+}  // namespace
+
 // Slots nothing writes hold constants (slot_init) for every claim.
 std::vector<std::uint8_t> written_slots(const Program& p) {
     std::vector<std::uint8_t> w(p.slot_init.size(), 0);
@@ -41,6 +43,8 @@ std::vector<std::uint8_t> written_slots(const Program& p) {
     for (const auto& sum : p.line_sums) w[sum.claim_slot] = 1;
     return w;
 }
+
+namespace {
 
 std::uint64_t next_plan_id() {
     static std::atomic<std::uint64_t> id{0};
