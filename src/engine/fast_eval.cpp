@@ -142,6 +142,24 @@ void build_claim_code(const Program& p, FastProgram& f) {
     }
     f.delta_slots.clear();
     for (const auto& a : p.accumulators) f.delta_slots.push_back(a.delta);
+    {
+        std::vector<std::uint8_t> read(p.slot_init.size(), 0);
+        const auto mark = [&](std::int32_t sl) {
+            if (sl >= 0 && static_cast<std::size_t>(sl) < read.size()) read[static_cast<std::size_t>(sl)] = 1;
+        };
+        for (const auto* ops : {&p.ops, &p.line_ops})
+            for (const Op& o : *ops) for_each_input(p, o, mark);
+        for (const auto& o : p.outputs) mark(o.slot);
+        for (const auto& r : p.rejections) mark(r.cond);
+        for (const auto& a : p.accumulators) mark(a.delta);
+        for (const auto& st : p.stages) st.for_each_slot(mark);
+        f.claim_reads.clear();
+        f.claim_reads_present.clear();
+        for (std::int32_t i = 0; i < static_cast<std::int32_t>(p.schema.claim_fields.size()); ++i) {
+            if (read[static_cast<std::size_t>(p.claim_fields + i)]) f.claim_reads.push_back(i);
+            if (read[static_cast<std::size_t>(p.claim_present + i)]) f.claim_reads_present.push_back(i);
+        }
+    }
     f.acc_first = p.accumulators.empty() ? -1 : p.accumulators[0].slot;
     for (std::size_t i = 0; i < p.accumulators.size(); ++i)
         if (p.accumulators[i].slot != f.acc_first + static_cast<std::int32_t>(i)) f.acc_first = -1;

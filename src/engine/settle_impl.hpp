@@ -94,6 +94,35 @@ inline void prefetch_claim(const Claim& c) {
     prefetch_lines(c.item_present.data(), c.item_present.size());
 }
 
+// The period (the year it starts in) of a date, for periods starting on
+// `start` (month × 32 + day) each year. The claims of a batch nearly all fall
+// in one of the last two periods seen (a member's claims, in date order, may
+// cross a year), so a thread remembers those two periods' first and last
+// days and computes a civil date only for a claim outside both.
+inline std::int32_t period_of(std::int32_t days, std::uint32_t start) {
+    struct Memo {
+        std::uint32_t start = 0;  // 0: nothing remembered
+        std::int32_t first = 0, end = 0, period = 0;
+        bool has(std::int32_t d, std::uint32_t st) const { return d >= first && d < end && st == start; }
+    };
+    thread_local Memo memo[2];
+    if (memo[0].has(days, start)) return memo[0].period;
+    if (memo[1].has(days, start)) return memo[1].period;
+    using namespace std::chrono;
+    const year_month_day ymd{sys_days{std::chrono::days{days}}};
+    const int y = static_cast<int>(ymd.year());
+    const std::int32_t period = y - (static_cast<unsigned>(ymd.month()) * 32 + static_cast<unsigned>(ymd.day()) < start);
+    // The period is [its start in `period`, its start in period + 1); a start
+    // that is no date of some year (29 February) is not remembered.
+    const auto on = [&](int yr) { return year_month_day{year{yr}, month{start / 32}, day{start % 32}}; };
+    if (on(period).ok() && on(period + 1).ok()) {
+        memo[1] = memo[0];
+        memo[0] = Memo{start, static_cast<std::int32_t>(sys_days{on(period)}.time_since_epoch().count()),
+                       static_cast<std::int32_t>(sys_days{on(period + 1)}.time_since_epoch().count()), period};
+    }
+    return period;
+}
+
 template <bool Tracing>
 void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& out, Trace* trace) {
     prefetch_claim(c);
@@ -125,10 +154,6 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
     thread_local std::vector<std::int64_t> accv;
     const std::size_t na = p.accumulators.size();
     accv.resize(na);
-    // The claim's civil date once, not once per accumulator (nor once per part).
-    const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{c.date.days}}};
-    const int year = static_cast<int>(ymd.year());
-    const unsigned month = static_cast<unsigned>(ymd.month()), day = static_cast<unsigned>(ymd.day());
     const std::string_view member = c.member_id;
     const AccumulatorInfo* const acc = p.accumulators.data();
     const auto key_of = [&](int field) {
@@ -141,7 +166,7 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
     // Unkeyed accumulators of one period start: the ledger is asked for the
     // member's period, not for cells (Ledger::read_period).
     const bool by_period = fa && p.fast->one_period;
-    const std::int32_t period = by_period ? year - (month * 32 + day < fa[0].start) : 0;
+    const std::int32_t period = by_period ? period_of(c.date.days, fa[0].start) : 0;
     if (!by_period) cells.resize(na);
     Cell* const cl = cells.data();
     // The fast form's slot array, per thread (see below); with unkeyed
@@ -170,18 +195,18 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
         ledger.read_period(member, period, std::span<std::int64_t>(fsv + p.fast->acc_first, na));
     } else if (by_period) {
         ledger.read_period(member, period, accv);
-    } else if (fa) {
+    } else {
+        // The claim's civil date once, not once per accumulator (nor once per part).
+        const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{c.date.days}}};
+        const int year = static_cast<int>(ymd.year());
+        const unsigned month = static_cast<unsigned>(ymd.month()), day = static_cast<unsigned>(ymd.day());
         const std::uint32_t md = month * 32 + day;
         for (std::size_t i = 0; i < na; ++i) {
-            const auto& a = fa[i];
-            cl[i] = Cell{member, static_cast<std::uint32_t>(i), year - (md < a.start),
-                         a.key_field >= 0 ? key_of(a.key_field) : std::string_view{}};
-        }
-    } else {
-        for (std::size_t i = 0; i < na; ++i) {
             const auto& a = acc[i];
-            cl[i] = Cell{member, static_cast<std::uint32_t>(i), period_start_year(a, year, month, day),
-                         a.key_field >= 0 ? key_of(a.key_field) : std::string_view{}};
+            const std::int32_t key = a.key_field;
+            cl[i] = Cell{member, static_cast<std::uint32_t>(i),
+                         fa ? year - (md < fa[i].start) : period_start_year(a, year, month, day),
+                         key >= 0 ? key_of(key) : std::string_view{}};
         }
     }
     if (!by_period) ledger.read_claim(cells, accv);
@@ -211,10 +236,9 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
             const std::uint8_t* const present = c.present.data();
             std::int64_t* const sf = fsv + p.claim_fields;
             std::int64_t* const sp = fsv + p.claim_present;
-            for (std::size_t i = 0; i < nf; ++i) {
-                sf[i] = fields[i];
-                sp[i] = present[i];
-            }
+            // Only the fields something reads (FastProgram::claim_reads).
+            for (const std::int32_t i : f.claim_reads) sf[i] = fields[i];
+            for (const std::int32_t i : f.claim_reads_present) sp[i] = present[i];
             fsv[p.claim_date] = c.date.days;
             const std::int64_t* const av = accv.data();
             if (!direct) {  // else the ledger has read them into their slots
