@@ -163,7 +163,28 @@ TEST_CASE("Fast form: the reference policies' fee lines run fused, and agree wit
         REQUIRE(g.program().fast);
         CHECK(g.program().fast->lines.kernel.shape >= 0);
         CHECK(g.program().fast->claim_ok);
+        if (std::string(name) == "demo-city-2026.yaml") CHECK(g.program().fast->claim_shape >= 0);
         CHECK(compare_paths(g, 7, 3000) > 1000);
+    }
+}
+
+TEST_CASE("Fast form: a claim shape binds other constants; another claim program runs in the interpreter", "[fast]") {
+    const std::string demo = read_text(policy_path("demo-city-2026.yaml"));
+    SECTION("other constants and tables in the same shape: still the shape") {
+        std::string text = replace_once(demo, "{label: 退休人员, when: claim.insutype == employee and claim.retired, add: 5%}",
+                                        "{label: 退休人员, when: claim.insutype == employee and claim.retired, add: 7%}");
+        text = replace_once(text, "rows: {resident: 250000, employee: 400000}", "rows: {resident: 150000, employee: 300000}");
+        const Graph g = compile_policy_text(text, "variant.yaml");
+        CHECK(g.program().fast->claim_shape >= 0);
+        CHECK(compare_paths(g, 23, 1500) > 500);
+    }
+    SECTION("one more op: the interpreter") {
+        const std::string text = replace_once(demo, "psn_part_amt: {value: medfee - (hifp.pay + hifmi.pay + maf.pay + hmb.pay)",
+                                              "psn_part_amt: {value: max(0, medfee - (hifp.pay + hifmi.pay + maf.pay + hmb.pay))");
+        const Graph g = compile_policy_text(text, "variant.yaml");
+        CHECK(g.program().fast->claim_ok);
+        CHECK(g.program().fast->claim_shape < 0);
+        CHECK(compare_paths(g, 29, 1500) > 500);
     }
 }
 

@@ -69,36 +69,7 @@ bool other_operand(const Op& o, OpCode code, std::int32_t t, std::int32_t& other
     return true;
 }
 
-// exec_bands in 64 bits, without exceptions: false (the reference runs)
-// when any sum, product or total leaves int64, where exec_bands works in 128
-// bits or throws. Whole-amount methods run exec_bands itself.
-[[gnu::always_inline]] inline bool bands_fast(const Program& p, const Op& op, std::int64_t* s) {
-    if (static_cast<BandMethod>(op.mode) != BandMethod::segmented) {
-        exec_bands(p, op, s);
-        return true;
-    }
-    const std::int32_t* a = p.args.data() + op.extra;
-    const std::int64_t start = s[a[0]], t = s[a[1]], x = s[a[2]];
-    std::int64_t end;
-    if (__builtin_add_overflow(start, x, &end)) return false;
-    s[op.c] = start < t ? std::max<std::int64_t>(0, std::min(end, t) - start) : 0;
-    const std::int64_t lo = std::max(start, t), hi = end;
-    std::int64_t sum = 0;
-    if (hi > lo) {
-        const std::int32_t* b = a + 3;
-        for (std::int32_t i = 0; i < op.n; ++i, b += 3) {
-            const std::int64_t from = s[b[0]], to = s[b[1]], r = s[b[2]];
-            std::int64_t bl, bh, prod;
-            if (__builtin_add_overflow(t, from, &bl)) return false;
-            if (to >= kUnlimitedAmount) bh = INT64_MAX;
-            else if (__builtin_add_overflow(t, to, &bh)) return false;
-            const std::int64_t piece = std::min(hi, bh) - std::max(lo, bl);
-            if (piece > 0 && (__builtin_mul_overflow(piece, r, &prod) || __builtin_add_overflow(sum, prod, &sum))) return false;
-        }
-    }
-    s[op.dst] = sum;
-    return true;
-}
+}  // namespace
 
 std::int64_t power_of_ten(int e) {
     std::int64_t v = 1;
@@ -123,8 +94,6 @@ std::int32_t single_band(const Program& p, const Op& op, const std::vector<std::
     if (!constant(a[3]) || init(a[3]) != 0 || !constant(a[4]) || init(a[4]) < kUnlimitedAmount) return -1;
     return a[5];
 }
-
-}  // namespace
 
 void build_claim_code(const Program& p, FastProgram& f) {
     f.claim_ok = false;
@@ -356,6 +325,7 @@ void build_claim_code(const Program& p, FastProgram& f) {
 
 bool run_fast(const Program& p, const FastProgram& f, const Claim& c, std::int64_t* s) noexcept {
     if (!f.claim_ok) return false;
+    if (f.claim_shape >= 0) return run_claim_shape(p, f, c, s);
     static constexpr void* labels[] = {
         &&add, &&sub, &&mul, &&neg, &&min, &&max, &&rescale, &&round, &&eq, &&ne, &&lt, &&le, &&gt, &&ge, &&and_,
         &&or_, &&not_, &&select, &&tags_any, &&tags_all, &&generic, &&bands, &&fail_if, &&lines, &&skip,

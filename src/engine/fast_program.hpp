@@ -136,6 +136,8 @@ struct FastProgram {
     std::vector<std::int32_t> zero;  // skip: zero[k .. k + b) are the skipped ops' slots
     LinePlan lines;
     bool claim_ok = false;  // false: run Program::ops with the reference op loop
+    // The claim program's shape (claim_shapes.cpp), or -1: the ops in `code` run.
+    int claim_shape = -1;
     std::vector<XOp> code;  // ends with XCode::end
     std::vector<std::int64_t> imms;
     // Program::accumulators, outputs and stages as settle_impl reads them
@@ -167,6 +169,12 @@ struct FastProgram {
 };
 
 std::shared_ptr<const FastProgram> build_fast_program(const Program& p);
+std::int64_t power_of_ten(int e);
+// The rounding the lowering emits nearly everywhere: fen·bp to fen, half up.
+bool is_fen(const Op& o);
+// A segmented bands op of one band from a constant 0 to a constant beyond
+// kUnlimitedAmount: its ratio slot, else -1.
+std::int32_t single_band(const Program& p, const Op& op, const std::vector<std::uint8_t>& written);
 // Per slot, 1 when anything may write it (an input, an op's result, a line
 // sum); a slot never written holds its slot_init value, a constant.
 std::vector<std::uint8_t> written_slots(const Program& p);
@@ -176,6 +184,11 @@ void build_claim_code(const Program& p, FastProgram& f);
 // claim slots. Returns false, having written no claim slot, when the reference
 // must run instead (an overflow); may also throw, to the same effect.
 bool run_line_columns(const Program& p, const LinePlan& plan, const Claim& c, std::int64_t* s);
+
+// Which claim shape (claim_shapes.cpp) the program's claim ops are, or -1;
+// and running it, as run_fast does.
+int match_claim_shape(const Program& p);
+bool run_claim_shape(const Program& p, const FastProgram& f, const Claim& c, std::int64_t* s) noexcept;
 
 // Evaluates the claim into the slots (inputs already loaded). Returns false when
 // the reference loop must evaluate it instead; never throws.

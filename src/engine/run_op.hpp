@@ -54,6 +54,37 @@ inline void exec_bands(const Program& p, const Op& op, std::int64_t* s) {
 }
 
 
+// exec_bands in 64 bits, without exceptions: false (the reference runs)
+// when any sum, product or total leaves int64, where exec_bands works in 128
+// bits or throws. Whole-amount methods run exec_bands itself.
+[[gnu::always_inline]] inline bool bands_fast(const Program& p, const Op& op, std::int64_t* s) {
+    if (static_cast<BandMethod>(op.mode) != BandMethod::segmented) {
+        exec_bands(p, op, s);
+        return true;
+    }
+    const std::int32_t* a = p.args.data() + op.extra;
+    const std::int64_t start = s[a[0]], t = s[a[1]], x = s[a[2]];
+    std::int64_t end;
+    if (__builtin_add_overflow(start, x, &end)) return false;
+    s[op.c] = start < t ? std::max<std::int64_t>(0, std::min(end, t) - start) : 0;
+    const std::int64_t lo = std::max(start, t), hi = end;
+    std::int64_t sum = 0;
+    if (hi > lo) {
+        const std::int32_t* b = a + 3;
+        for (std::int32_t i = 0; i < op.n; ++i, b += 3) {
+            const std::int64_t from = s[b[0]], to = s[b[1]], r = s[b[2]];
+            std::int64_t bl, bh, prod;
+            if (__builtin_add_overflow(t, from, &bl)) return false;
+            if (to >= kUnlimitedAmount) bh = INT64_MAX;
+            else if (__builtin_add_overflow(t, to, &bh)) return false;
+            const std::int64_t piece = std::min(hi, bh) - std::max(lo, bl);
+            if (piece > 0 && (__builtin_mul_overflow(piece, r, &prod) || __builtin_add_overflow(sum, prod, &sum))) return false;
+        }
+    }
+    s[op.dst] = sum;
+    return true;
+}
+
 // Inlined into the evaluation loops below; exec_op is the out-of-line copy the
 // constant folder calls.
 [[gnu::always_inline]] inline void run_op(const Program& p, const Op& op, std::int64_t* s) {

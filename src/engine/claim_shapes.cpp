@@ -1,0 +1,450 @@
+// Claim programs of a known shape (the whole claim-level op sequence, as the
+// lowering emits it for a policy) run as one straight-line function instead
+// of the threaded interpreter (fast_eval.cpp): every intermediate value in a
+// register or the stack frame, no dispatch, no operand decoding. As with the
+// fee-line shapes (line_columns.cpp), a shape fixes only the op sequence and
+// which earlier op each operand comes from; every other operand (a claim
+// field, an accumulator, a constant, a line sum) is read from the slot the
+// policy's op names, so any policy whose claim program has this shape runs
+// it, whatever its fields, constants and tables are.
+#include <array>
+#include <cstdint>
+#include <utility>
+
+#include "engine/fast_program.hpp"
+#include "engine/round_fast.hpp"
+#include "engine/run_op.hpp"
+
+namespace claimgraph::detail {
+namespace claim_shape {
+
+// An operand: the result of shape op i (T), or the slot the op names (X).
+struct Arg {
+    bool t = false;
+    std::uint16_t i = 0;
+};
+constexpr Arg T(int i) { return {true, static_cast<std::uint16_t>(i)}; }
+constexpr Arg X{};
+
+struct COp {
+    OpCode code{};
+    Arg a{}, b{}, c{};
+    // Its result is read through the slot array too (an output, a stage
+    // result, a delta, a rejection, an operand of a table, bands or
+    // product_round): stored there as well as kept.
+    bool store = false;
+    bool one_band = false;     // bands: single_band() holds
+    std::uint16_t skip = 0;    // skip_unless: the ops it covers
+    constexpr COp stored() const {
+        COp o = *this;
+        o.store = true;
+        return o;
+    }
+    constexpr COp single() const {
+        COp o = *this;
+        o.one_band = true;
+        return o;
+    }
+};
+constexpr COp op(OpCode code, Arg a = {}, Arg b = {}, Arg c = {}) { return COp{code, a, b, c}; }
+constexpr COp skip(Arg a, int n) { return COp{OpCode::skip_unless, a, {}, {}, false, false, static_cast<std::uint16_t>(n)}; }
+
+// Ops that read their operands from, and write their results to, the slot
+// array (through Program::args).
+constexpr bool in_slots(OpCode c) { return c == OpCode::table || c == OpCode::bands || c == OpCode::product_round; }
+
+int operand_count(OpCode c) {
+    switch (c) {
+        case OpCode::neg: case OpCode::not_: case OpCode::rescale: case OpCode::round: case OpCode::tags_any:
+        case OpCode::tags_all: case OpCode::fail_if: case OpCode::skip_unless:
+            return 1;
+        case OpCode::select: return 3;
+        case OpCode::table: case OpCode::lines: case OpCode::bands: case OpCode::product_round: return 0;
+        default: return 2;
+    }
+}
+
+// Demo City 2026 (rules/demo-city-2026.yaml): the four stages, their
+// defines, outputs and updates. Generated from the lowered program.
+constexpr COp kDemoCity[] = {
+    op(OpCode::lines),  // 0
+    op(OpCode::max, X, X).stored(),  // 1
+    op(OpCode::eq, X, X),  // 2
+    op(OpCode::select, T(2), X, X).stored(),  // 3
+    op(OpCode::table),  // 4
+    op(OpCode::ge, X, X),  // 5
+    op(OpCode::select, T(5), X, X).stored(),  // 6
+    op(OpCode::tags_any, X),  // 7
+    op(OpCode::select, T(7), X, X).stored(),  // 8
+    op(OpCode::tags_any, X),  // 9
+    op(OpCode::select, T(9), X, X).stored(),  // 10
+    op(OpCode::product_round),  // 11
+    op(OpCode::eq, X, X),  // 12
+    op(OpCode::and_, T(12), X),  // 13
+    op(OpCode::eq, X, X),  // 14
+    op(OpCode::not_, X),  // 15
+    op(OpCode::not_, X),  // 16
+    op(OpCode::eq, X, X),  // 17
+    op(OpCode::ne, X, X),  // 18
+    op(OpCode::or_, T(18), T(17)),  // 19
+    op(OpCode::and_, T(19), T(16)),  // 20
+    op(OpCode::and_, T(20), T(15)),  // 21
+    op(OpCode::tags_any, X),  // 22
+    op(OpCode::eq, X, X).stored(),  // 23
+    op(OpCode::and_, T(23), T(22)),  // 24
+    op(OpCode::table),  // 25
+    op(OpCode::select, T(13), X, X),  // 26
+    op(OpCode::select, T(14), X, X),  // 27
+    op(OpCode::add, T(26), T(27)),  // 28
+    op(OpCode::select, T(2), X, X),  // 29
+    op(OpCode::add, T(28), T(29)),  // 30
+    op(OpCode::select, T(21), X, X),  // 31
+    op(OpCode::add, T(30), T(31)),  // 32
+    op(OpCode::select, T(24), X, X),  // 33
+    op(OpCode::add, T(32), T(33)),  // 34
+    op(OpCode::add, T(25), T(34)),  // 35
+    op(OpCode::max, T(35), X),  // 36
+    op(OpCode::min, T(36), X).stored(),  // 37
+    op(OpCode::bands).single(),  // 38
+    op(OpCode::or_, X, T(23)),  // 39
+    op(OpCode::add, X, T(34)),  // 40
+    op(OpCode::max, T(40), X),  // 41
+    op(OpCode::min, T(41), X).stored(),  // 42
+    op(OpCode::add, X, T(34)),  // 43
+    op(OpCode::max, T(43), X),  // 44
+    op(OpCode::min, T(44), X).stored(),  // 45
+    op(OpCode::add, X, T(34)),  // 46
+    op(OpCode::max, T(46), X),  // 47
+    op(OpCode::min, T(47), X).stored(),  // 48
+    op(OpCode::bands),  // 49
+    op(OpCode::or_, T(39), T(12)),  // 50
+    op(OpCode::select, T(12), T(49), X),  // 51
+    op(OpCode::select, T(23), T(38), T(51)),  // 52
+    op(OpCode::not_, T(50)),  // 53
+    op(OpCode::and_, X, T(53)),  // 54
+    op(OpCode::fail_if, T(54)),  // 55
+    op(OpCode::round, T(52)).stored(),  // 56
+    op(OpCode::table),  // 57
+    op(OpCode::sub, T(57), X),  // 58
+    op(OpCode::max, T(58), X),  // 59
+    op(OpCode::min, T(56), T(59)).stored(),  // 60
+    op(OpCode::sub, X, T(60)),  // 61
+    op(OpCode::max, T(61), X),  // 62
+    op(OpCode::select, T(23), T(62), X).stored(),  // 63
+    op(OpCode::select, T(22), X, X).stored(),  // 64
+    op(OpCode::select, T(22), X, X),  // 65
+    op(OpCode::add, X, T(65)),  // 66
+    op(OpCode::max, T(66), X),  // 67
+    op(OpCode::min, T(67), X).stored(),  // 68
+    op(OpCode::add, X, T(65)),  // 69
+    op(OpCode::max, T(69), X),  // 70
+    op(OpCode::min, T(70), X).stored(),  // 71
+    op(OpCode::bands),  // 72
+    op(OpCode::round, T(72)).stored(),  // 73
+    op(OpCode::not_, T(22)),  // 74
+    op(OpCode::sub, X, X),  // 75
+    op(OpCode::max, T(75), X),  // 76
+    op(OpCode::select, T(74), T(76), X),  // 77
+    op(OpCode::min, T(73), T(77)).stored(),  // 78
+    op(OpCode::select, T(23), T(63), X).stored(),  // 79
+    op(OpCode::select, T(23), T(78), X).stored(),  // 80
+    op(OpCode::tags_any, X).stored(),  // 81
+    skip(T(81), 23),  // 82
+    op(OpCode::sub, T(61), T(78)),  // 83
+    op(OpCode::max, T(83), X),  // 84
+    op(OpCode::select, T(81), T(84), X).stored(),  // 85
+    op(OpCode::tags_any, X),  // 86
+    op(OpCode::select, T(86), X, X),  // 87
+    op(OpCode::tags_any, X),  // 88
+    op(OpCode::select, T(88), X, T(87)),  // 89
+    op(OpCode::tags_any, X),  // 90
+    op(OpCode::select, T(90), X, T(89)),  // 91
+    op(OpCode::select, T(7), X, T(91)).stored(),  // 92
+    op(OpCode::table),  // 93
+    op(OpCode::table),  // 94
+    op(OpCode::add, T(94), T(31)),  // 95
+    op(OpCode::max, T(95), X),  // 96
+    op(OpCode::min, T(96), X).stored(),  // 97
+    op(OpCode::bands).single(),  // 98
+    op(OpCode::round, T(98)).stored(),  // 99
+    op(OpCode::table),  // 100
+    op(OpCode::sub, T(100), X),  // 101
+    op(OpCode::max, T(101), X),  // 102
+    op(OpCode::min, T(99), T(102)).stored(),  // 103
+    op(OpCode::select, T(81), T(85), X).stored(),  // 104
+    op(OpCode::select, T(81), T(103), X).stored(),  // 105
+    skip(X, 17),  // 106
+    op(OpCode::add, X, X),  // 107
+    op(OpCode::sub, T(107), T(60)),  // 108
+    op(OpCode::sub, T(108), T(78)),  // 109
+    op(OpCode::sub, T(109), T(103)),  // 110
+    op(OpCode::max, T(110), X),  // 111
+    op(OpCode::select, X, T(111), X).stored(),  // 112
+    op(OpCode::select, T(81), X, X).stored(),  // 113
+    op(OpCode::select, X, X, X),  // 114
+    op(OpCode::max, T(114), X),  // 115
+    op(OpCode::min, T(115), X).stored(),  // 116
+    op(OpCode::bands).single(),  // 117
+    op(OpCode::round, T(117)).stored(),  // 118
+    op(OpCode::sub, X, X),  // 119
+    op(OpCode::max, T(119), X),  // 120
+    op(OpCode::min, T(118), T(120)).stored(),  // 121
+    op(OpCode::select, X, T(112), X).stored(),  // 122
+    op(OpCode::select, X, T(121), X).stored(),  // 123
+    op(OpCode::ne, X, X).stored(),  // 124
+    op(OpCode::add, T(60), T(78)),  // 125
+    op(OpCode::add, T(125), T(103)),  // 126
+    op(OpCode::add, T(126), T(121)).stored(),  // 127
+    op(OpCode::sub, X, T(127)).stored(),  // 128
+};
+
+struct Shape {
+    const COp* ops;
+    int n;
+};
+constexpr Shape kShapes[] = {{kDemoCity, static_cast<int>(std::size(kDemoCity))}};
+
+template <const COp* S, int N>
+struct Runner {
+    const Program& p;
+    const FastProgram& f;
+    const Claim& c;
+    std::int64_t* const s;
+    const Op* const ops;
+    std::int64_t v[N];
+
+    Runner(const Program& p_, const FastProgram& f_, const Claim& c_, std::int64_t* s_)
+        : p(p_), f(f_), c(c_), s(s_), ops(p_.ops.data()) {}
+
+    template <int I, int Pos>
+    [[gnu::always_inline]] std::int64_t get() const {
+        constexpr Arg a = Pos == 0 ? S[I].a : Pos == 1 ? S[I].b : S[I].c;
+        if constexpr (a.t) return v[a.i];
+        else return s[Pos == 0 ? ops[I].a : Pos == 1 ? ops[I].b : ops[I].c];
+    }
+
+    // Op I, as run_fast runs it: false when the reference must run instead.
+    template <int I>
+    [[gnu::always_inline]] bool op() {
+        constexpr COp o = S[I];
+        const Op& d = ops[I];
+        std::int64_t& r = v[I];
+        if constexpr (o.code == OpCode::lines) {
+            return run_line_columns(p, f.lines, c, s);
+        } else if constexpr (o.code == OpCode::fail_if) {
+            return get<I, 0>() == 0;
+        } else if constexpr (o.code == OpCode::table) {
+            const std::int32_t* a = p.args.data() + d.extra;
+            std::int64_t at = d.imm;
+            for (std::int32_t k = 0; k < d.n; ++k) at += s[a[k]] * a[d.n + k];
+            r = s[d.dst] = p.table_data[static_cast<std::size_t>(at)];
+            return true;
+        } else if constexpr (o.code == OpCode::bands) {
+            if constexpr (o.one_band) {
+                // bands_fast of one band [t, ∞) from 0 (single_band).
+                const std::int32_t* a = p.args.data() + d.extra;
+                const std::int64_t start = s[a[0]], t = s[a[1]];
+                std::int64_t end, sum = 0;
+                if (__builtin_add_overflow(start, s[a[2]], &end)) return false;
+                s[d.c] = start < t ? std::max<std::int64_t>(0, std::min(end, t) - start) : 0;
+                const std::int64_t lo = std::max(start, t);
+                if (end > lo) {
+                    std::int64_t piece;
+                    if (__builtin_sub_overflow(end, lo, &piece) || __builtin_mul_overflow(piece, s[a[5]], &sum)) return false;
+                }
+                r = s[d.dst] = sum;
+            } else {
+                if (!bands_fast(p, d, s)) return false;
+                r = s[d.dst];
+            }
+            return true;
+        } else if constexpr (o.code == OpCode::product_round) {
+            // In bp, n ≤ 3 multipliers (match() checks): the division a constant.
+            const std::int32_t* m = p.args.data() + d.extra;
+            std::int64_t x = s[d.a];
+            bool wide = false;
+            for (std::int32_t k = 0; k < d.n; ++k) wide |= __builtin_mul_overflow(x, s[m[k]], &x);
+            if (wide) {
+                run_op(p, d, s);  // 128 bits; throws on overflow
+                r = s[d.dst];
+                return true;
+            }
+            switch (d.n) {
+                case 1: x = round_div_const<10000, RoundMode::half_up>(x); break;
+                case 2: x = round_div_const<100000000, RoundMode::half_up>(x); break;
+                default: x = round_div_const<1000000000000, RoundMode::half_up>(x); break;
+            }
+            r = s[d.dst] = x;
+            return true;
+        } else {
+            if constexpr (o.code == OpCode::add) {
+                if (__builtin_add_overflow(get<I, 0>(), get<I, 1>(), &r)) return false;
+            } else if constexpr (o.code == OpCode::sub) {
+                if (__builtin_sub_overflow(get<I, 0>(), get<I, 1>(), &r)) return false;
+            } else if constexpr (o.code == OpCode::mul) {
+                if (__builtin_mul_overflow(get<I, 0>(), get<I, 1>(), &r)) return false;
+            } else if constexpr (o.code == OpCode::neg) {
+                if (__builtin_sub_overflow(std::int64_t{0}, get<I, 0>(), &r)) return false;
+            } else if constexpr (o.code == OpCode::rescale) {
+                if (__builtin_mul_overflow(get<I, 0>(), d.imm, &r)) return false;
+            } else if constexpr (o.code == OpCode::min) {
+                r = std::min(get<I, 0>(), get<I, 1>());
+            } else if constexpr (o.code == OpCode::max) {
+                r = std::max(get<I, 0>(), get<I, 1>());
+            } else if constexpr (o.code == OpCode::eq) {
+                r = get<I, 0>() == get<I, 1>();
+            } else if constexpr (o.code == OpCode::ne) {
+                r = get<I, 0>() != get<I, 1>();
+            } else if constexpr (o.code == OpCode::lt) {
+                r = get<I, 0>() < get<I, 1>();
+            } else if constexpr (o.code == OpCode::le) {
+                r = get<I, 0>() <= get<I, 1>();
+            } else if constexpr (o.code == OpCode::gt) {
+                r = get<I, 0>() > get<I, 1>();
+            } else if constexpr (o.code == OpCode::ge) {
+                r = get<I, 0>() >= get<I, 1>();
+            } else if constexpr (o.code == OpCode::and_) {
+                r = (get<I, 0>() != 0) & (get<I, 1>() != 0);
+            } else if constexpr (o.code == OpCode::or_) {
+                r = (get<I, 0>() != 0) | (get<I, 1>() != 0);
+            } else if constexpr (o.code == OpCode::not_) {
+                r = get<I, 0>() == 0;
+            } else if constexpr (o.code == OpCode::select) {
+                r = get<I, 0>() ? get<I, 1>() : get<I, 2>();
+            } else if constexpr (o.code == OpCode::tags_any) {
+                r = (get<I, 0>() & d.imm) != 0;
+            } else if constexpr (o.code == OpCode::tags_all) {
+                r = (get<I, 0>() & d.imm) == d.imm;
+            } else if constexpr (o.code == OpCode::round) {
+                r = round_div_const<10000, RoundMode::half_up>(get<I, 0>());  // is_fen (match)
+            } else {
+                static_assert(o.code == OpCode::add, "an op kind claim shapes do not support");
+            }
+            if constexpr (o.store) s[d.dst] = r;
+            return true;
+        }
+    }
+
+    // A stage that does not apply: its ops' results are 0, in the slot array
+    // too where anything reads them there.
+    template <int I, int E>
+    [[gnu::always_inline]] void zero() {
+        if constexpr (I < E) {
+            v[I] = 0;
+            if constexpr (S[I].store || in_slots(S[I].code)) s[ops[I].dst] = 0;
+            if constexpr (S[I].code == OpCode::bands) s[ops[I].c] = 0;
+            zero<I + 1, E>();
+        }
+    }
+
+    // Ops [I, E) in order; a skip runs or zeroes the ops it covers.
+    template <int I, int E>
+    [[gnu::always_inline]] bool run() {
+        if constexpr (I >= E) {
+            return true;
+        } else if constexpr (S[I].code == OpCode::skip_unless) {
+            constexpr int J = I + 1 + S[I].skip;
+            if (get<I, 0>() != 0) {
+                if (!run<I + 1, J>()) return false;
+            } else {
+                zero<I + 1, J>();
+            }
+            return run<J, E>();
+        } else {
+            if (!op<I>()) return false;
+            return run<I + 1, E>();
+        }
+    }
+};
+
+template <const COp* S, int N>
+bool run_one(const Program& p, const FastProgram& f, const Claim& c, std::int64_t* s) noexcept {
+    try {
+        Runner<S, N> r(p, f, c, s);
+        return r.template run<0, N>();
+    } catch (...) {
+        return false;
+    }
+}
+
+using Run = bool (*)(const Program&, const FastProgram&, const Claim&, std::int64_t*) noexcept;
+constexpr Run kRuns[] = {run_one<kDemoCity, static_cast<int>(std::size(kDemoCity))>};
+static_assert(std::size(kRuns) == std::size(kShapes));
+
+// Whether the program is shape `sh`: the same ops in the same order, each T
+// operand the result of the op the shape names, each X operand a slot whose
+// value is in the slot array when read, and every slot read after the claim
+// code (outputs, stages, deltas, rejections) or by an op through the slots
+// kept there.
+bool matches(const Program& p, const Shape& sh, const std::vector<std::uint8_t>& written) {
+    const std::size_t n = p.ops.size();
+    if (static_cast<std::size_t>(sh.n) != n) return false;
+    // Per slot: the shape op that last wrote it, and whether that op keeps
+    // it in the slot array.
+    std::vector<int> producer(p.slot_init.size(), -1);
+    std::vector<std::uint8_t> in_array(p.slot_init.size(), 1);
+    const auto valid = [&](std::int32_t sl) { return sl >= 0 && static_cast<std::size_t>(sl) < producer.size(); };
+    const auto readable = [&](std::int32_t sl) { return valid(sl) && in_array[static_cast<std::size_t>(sl)]; };
+    for (std::size_t i = 0; i < n; ++i) {
+        const Op& o = p.ops[i];
+        const COp& w = sh.ops[i];
+        if (o.code != w.code) return false;
+        const std::int32_t slots[3] = {o.a, o.b, o.c};
+        const Arg args[3] = {w.a, w.b, w.c};
+        for (int k = 0; k < operand_count(o.code); ++k) {
+            if (!valid(slots[k])) return false;
+            if (args[k].t ? producer[static_cast<std::size_t>(slots[k])] != args[k].i : !readable(slots[k])) return false;
+        }
+        bool ok = true;
+        if (in_slots(o.code)) for_each_input(p, o, [&](std::int32_t sl) { ok &= readable(sl); });
+        if (!ok) return false;
+        switch (o.code) {
+            case OpCode::round: if (!is_fen(o)) return false; break;
+            case OpCode::skip_unless:
+                if (o.n != w.skip) return false;
+                break;
+            case OpCode::bands:
+                if (w.one_band && single_band(p, o, written) < 0) return false;
+                break;
+            case OpCode::product_round:
+                if (o.n < 1 || o.n > 3 || o.imm2 != 1 || static_cast<RoundMode>(o.mode) != RoundMode::half_up ||
+                    o.imm != power_of_ten(4 * o.n))
+                    return false;
+                break;
+            default: break;
+        }
+        if (o.code == OpCode::lines || o.code == OpCode::fail_if || o.code == OpCode::skip_unless) continue;
+        if (!valid(o.dst) || (o.code == OpCode::bands && !valid(o.c))) return false;
+        producer[static_cast<std::size_t>(o.dst)] = static_cast<int>(i);
+        in_array[static_cast<std::size_t>(o.dst)] = w.store || in_slots(o.code);
+        if (o.code == OpCode::bands) {
+            producer[static_cast<std::size_t>(o.c)] = -1;  // not a T: read through the slot
+            in_array[static_cast<std::size_t>(o.c)] = 1;
+        }
+    }
+    bool ok = true;
+    const auto need = [&](std::int32_t sl) { ok &= readable(sl); };
+    for (const auto& o : p.outputs) need(o.slot);
+    for (const auto& r : p.rejections) need(r.cond);
+    for (const auto& a : p.accumulators) need(a.delta);
+    for (const auto& st : p.stages) {
+        for (const std::int32_t sl : {st.applies, st.base, st.deductible, st.raw, st.pay}) need(sl);
+        for (const auto& r : st.rejects) need(r.cond);
+    }
+    return ok;
+}
+
+}  // namespace claim_shape
+
+int match_claim_shape(const Program& p) {
+    const auto written = written_slots(p);
+    for (int i = 0; i < static_cast<int>(std::size(claim_shape::kShapes)); ++i)
+        if (claim_shape::matches(p, claim_shape::kShapes[i], written)) return i;
+    return -1;
+}
+
+bool run_claim_shape(const Program& p, const FastProgram& f, const Claim& c, std::int64_t* s) noexcept {
+    return claim_shape::kRuns[f.claim_shape](p, f, c, s);
+}
+
+}  // namespace claimgraph::detail
