@@ -805,12 +805,15 @@ bool run_shape(const Program& p, const LineKernel& k, const Claim& c, std::int64
     const auto each_sum = [&]<class F, int... J>(F&& f, std::integer_sequence<int, J...>) { (f.template operator()<J>(), ...); };
     each_sum([&]<int J>() { total[J] = k.starts_sums ? k.sum_init[J] : k.sum_slot[J] >= 0 ? s[k.sum_slot[J]] : 0; },
              std::make_integer_sequence<int, NS>{});
-    const std::int64_t* row = c.items.data();
-    const std::uint8_t* pr = c.item_present.data();
-    for (std::size_t i = 0; i < n; ++i, row += nf, pr += nf) {
+    // One index for both arrays, up to its end: the loop keeps fewer values
+    // live (a line counter and a row pointer each cost a register).
+    const std::int64_t* const items = c.items.data();
+    const std::uint8_t* const present = c.item_present.data();
+    const std::size_t end = n * nf;
+    for (std::size_t at = 0; at != end; at += nf) {
         std::int64_t fv[NF], pv[NP > 0 ? NP : 1], v[S.n];
-        for (int j = 0; j < NF; ++j) fv[j] = row[fo[j]];
-        for (int j = 0; j < NP; ++j) pv[j] = pr[po[j]];
+        for (int j = 0; j < NF; ++j) fv[j] = items[at + fo[j]];
+        for (int j = 0; j < NP; ++j) pv[j] = present[at + po[j]];
         Row<S, Fen> r{fv, pv, kv, sv, k, v};
         if (!r.all(std::make_integer_sequence<int, S.n>{})) return false;
         // In item order from the slot's value, as the reference adds them.
