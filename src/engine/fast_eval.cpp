@@ -122,12 +122,9 @@ void build_claim_code(const Program& p, FastProgram& f) {
         for (const auto& r : p.rejections) mark(r.cond);
         for (const auto& a : p.accumulators) mark(a.delta);
         for (const auto& st : p.stages) st.for_each_slot(mark);
-        f.claim_reads.clear();
         f.claim_reads_present.clear();
-        for (std::int32_t i = 0; i < static_cast<std::int32_t>(p.schema.claim_fields.size()); ++i) {
-            if (read[static_cast<std::size_t>(p.claim_fields + i)]) f.claim_reads.push_back(i);
+        for (std::int32_t i = 0; i < static_cast<std::int32_t>(p.schema.claim_fields.size()); ++i)
             if (read[static_cast<std::size_t>(p.claim_present + i)]) f.claim_reads_present.push_back(i);
-        }
     }
     f.acc_first = p.accumulators.empty() ? -1 : p.accumulators[0].slot;
     for (std::size_t i = 0; i < p.accumulators.size(); ++i)

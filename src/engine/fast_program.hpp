@@ -160,9 +160,9 @@ struct FastProgram {
     // some stage has rejections (settle_impl then reads StageInfo).
     std::vector<std::int32_t> stage_slots;
     std::vector<std::int32_t> delta_slots;  // per accumulator: its delta slot
-    // The claim fields (and presence flags) anything reads: the ops, the line
+    // The claim fields' presence flags anything reads: the ops, the line
     // program, outputs, stages, rejections. Only these are loaded per claim.
-    std::vector<std::int32_t> claim_reads, claim_reads_present;
+    std::vector<std::int32_t> claim_reads_present;
     // The accumulators' slots are acc_first + i (the ledger reads into the
     // fast slot array itself), or -1.
     std::int32_t acc_first = -1;

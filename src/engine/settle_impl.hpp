@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <cstdint>
 #include <span>
 #include <type_traits>
@@ -77,6 +78,7 @@ void run_reference(const Program& p, const Claim& c, std::int64_t* s, Settlement
 // Asks for every cache line of [p, p + bytes).
 inline void prefetch_lines(const void* p, std::size_t bytes) {
     const char* b = static_cast<const char*>(p);
+#pragma GCC unroll 4
     for (std::size_t at = 0; at < bytes; at += 64) {
         __builtin_prefetch(b + at);
         // GCC deletes a loop of nothing but prefetches (-ffinite-loops).
@@ -236,8 +238,10 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
             const std::uint8_t* const present = c.present.data();
             std::int64_t* const sf = fsv + p.claim_fields;
             std::int64_t* const sp = fsv + p.claim_present;
-            // Only the fields something reads (FastProgram::claim_reads).
-            for (const std::int32_t i : f.claim_reads) sf[i] = fields[i];
+            // The fields in one block copy (cheaper than picking out the ones
+            // read); the presence flags widen one by one, so only the ones
+            // something reads (FastProgram::claim_reads_present).
+            std::memcpy(sf, fields, nf * sizeof(std::int64_t));
             for (const std::int32_t i : f.claim_reads_present) sp[i] = present[i];
             fsv[p.claim_date] = c.date.days;
             const std::int64_t* const av = accv.data();
@@ -278,6 +282,7 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
     Money* const o = out.outputs.data();
     if (p.fast && p.fast->outputs.size() == no) {
         const std::int32_t* const os = p.fast->outputs.data();
+#pragma GCC unroll 4
         for (std::size_t i = 0; i < no; ++i) o[i] = Money::from_fen(s[os[i]]);
     } else {
         for (std::size_t i = 0; i < no; ++i) o[i] = Money::from_fen(s[outs[i].slot]);
