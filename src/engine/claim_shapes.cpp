@@ -18,13 +18,18 @@
 namespace claimgraph::detail {
 namespace claim_shape {
 
-// An operand: the result of shape op i (T), or the slot the op names (X).
+// An operand: the result of shape op i (T), the slot the op names (X), or a
+// constant (C): a slot nothing writes, whose value match() copies into
+// FastProgram::shape_consts, numbered in operand order (const_index), so
+// that reading it takes one load instead of the slot's number and then it.
+enum class Kind : std::uint8_t { none, t, x, c };
 struct Arg {
-    bool t = false;
+    Kind kind = Kind::none;
     std::uint16_t i = 0;
 };
-constexpr Arg T(int i) { return {true, static_cast<std::uint16_t>(i)}; }
-constexpr Arg X{};
+constexpr Arg T(int i) { return {Kind::t, static_cast<std::uint16_t>(i)}; }
+constexpr Arg X{Kind::x, 0};
+constexpr Arg C{Kind::c, 0};
 
 struct COp {
     OpCode code{};
@@ -68,130 +73,130 @@ int operand_count(OpCode c) {
 // defines, outputs and updates. Generated from the lowered program.
 constexpr COp kDemoCity[] = {
     op(OpCode::lines),  // 0
-    op(OpCode::max, X, X).stored(),  // 1
-    op(OpCode::eq, X, X),  // 2
-    op(OpCode::select, T(2), X, X).stored(),  // 3
+    op(OpCode::max, X, C).stored(),  // 1
+    op(OpCode::eq, X, C),  // 2
+    op(OpCode::select, T(2), C, X).stored(),  // 3
     op(OpCode::table),  // 4
-    op(OpCode::ge, X, X),  // 5
-    op(OpCode::select, T(5), X, X).stored(),  // 6
+    op(OpCode::ge, X, C),  // 5
+    op(OpCode::select, T(5), C, C).stored(),  // 6
     op(OpCode::tags_any, X),  // 7
-    op(OpCode::select, T(7), X, X).stored(),  // 8
+    op(OpCode::select, T(7), C, C).stored(),  // 8
     op(OpCode::tags_any, X),  // 9
-    op(OpCode::select, T(9), X, X).stored(),  // 10
+    op(OpCode::select, T(9), C, C).stored(),  // 10
     op(OpCode::product_round),  // 11
-    op(OpCode::eq, X, X),  // 12
+    op(OpCode::eq, X, C),  // 12
     op(OpCode::and_, T(12), X),  // 13
-    op(OpCode::eq, X, X),  // 14
+    op(OpCode::eq, X, C),  // 14
     op(OpCode::not_, X),  // 15
     op(OpCode::not_, X),  // 16
-    op(OpCode::eq, X, X),  // 17
-    op(OpCode::ne, X, X),  // 18
+    op(OpCode::eq, X, C),  // 17
+    op(OpCode::ne, X, C),  // 18
     op(OpCode::or_, T(18), T(17)),  // 19
     op(OpCode::and_, T(19), T(16)),  // 20
     op(OpCode::and_, T(20), T(15)),  // 21
     op(OpCode::tags_any, X),  // 22
-    op(OpCode::eq, X, X).stored(),  // 23
+    op(OpCode::eq, X, C).stored(),  // 23
     op(OpCode::and_, T(23), T(22)),  // 24
     op(OpCode::table),  // 25
-    op(OpCode::select, T(13), X, X),  // 26
-    op(OpCode::select, T(14), X, X),  // 27
+    op(OpCode::select, T(13), C, C),  // 26
+    op(OpCode::select, T(14), C, C),  // 27
     op(OpCode::add, T(26), T(27)),  // 28
-    op(OpCode::select, T(2), X, X),  // 29
+    op(OpCode::select, T(2), C, C),  // 29
     op(OpCode::add, T(28), T(29)),  // 30
-    op(OpCode::select, T(21), X, X),  // 31
+    op(OpCode::select, T(21), C, C),  // 31
     op(OpCode::add, T(30), T(31)),  // 32
-    op(OpCode::select, T(24), X, X),  // 33
+    op(OpCode::select, T(24), C, C),  // 33
     op(OpCode::add, T(32), T(33)),  // 34
     op(OpCode::add, T(25), T(34)),  // 35
-    op(OpCode::max, T(35), X),  // 36
-    op(OpCode::min, T(36), X).stored(),  // 37
+    op(OpCode::max, T(35), C),  // 36
+    op(OpCode::min, T(36), C).stored(),  // 37
     op(OpCode::bands).single(),  // 38
-    op(OpCode::or_, X, T(23)),  // 39
-    op(OpCode::add, X, T(34)),  // 40
-    op(OpCode::max, T(40), X),  // 41
-    op(OpCode::min, T(41), X).stored(),  // 42
-    op(OpCode::add, X, T(34)),  // 43
-    op(OpCode::max, T(43), X),  // 44
-    op(OpCode::min, T(44), X).stored(),  // 45
-    op(OpCode::add, X, T(34)),  // 46
-    op(OpCode::max, T(46), X),  // 47
-    op(OpCode::min, T(47), X).stored(),  // 48
+    op(OpCode::or_, C, T(23)),  // 39
+    op(OpCode::add, C, T(34)),  // 40
+    op(OpCode::max, T(40), C),  // 41
+    op(OpCode::min, T(41), C).stored(),  // 42
+    op(OpCode::add, C, T(34)),  // 43
+    op(OpCode::max, T(43), C),  // 44
+    op(OpCode::min, T(44), C).stored(),  // 45
+    op(OpCode::add, C, T(34)),  // 46
+    op(OpCode::max, T(46), C),  // 47
+    op(OpCode::min, T(47), C).stored(),  // 48
     op(OpCode::bands),  // 49
     op(OpCode::or_, T(39), T(12)),  // 50
-    op(OpCode::select, T(12), T(49), X),  // 51
+    op(OpCode::select, T(12), T(49), C),  // 51
     op(OpCode::select, T(23), T(38), T(51)),  // 52
     op(OpCode::not_, T(50)),  // 53
-    op(OpCode::and_, X, T(53)),  // 54
+    op(OpCode::and_, C, T(53)),  // 54
     op(OpCode::fail_if, T(54)),  // 55
     op(OpCode::round, T(52)).stored(),  // 56
     op(OpCode::table),  // 57
     op(OpCode::sub, T(57), X),  // 58
-    op(OpCode::max, T(58), X),  // 59
+    op(OpCode::max, T(58), C),  // 59
     op(OpCode::min, T(56), T(59)).stored(),  // 60
     op(OpCode::sub, X, T(60)),  // 61
-    op(OpCode::max, T(61), X),  // 62
-    op(OpCode::select, T(23), T(62), X).stored(),  // 63
-    op(OpCode::select, T(22), X, X).stored(),  // 64
-    op(OpCode::select, T(22), X, X),  // 65
-    op(OpCode::add, X, T(65)),  // 66
-    op(OpCode::max, T(66), X),  // 67
-    op(OpCode::min, T(67), X).stored(),  // 68
-    op(OpCode::add, X, T(65)),  // 69
-    op(OpCode::max, T(69), X),  // 70
-    op(OpCode::min, T(70), X).stored(),  // 71
+    op(OpCode::max, T(61), C),  // 62
+    op(OpCode::select, T(23), T(62), C).stored(),  // 63
+    op(OpCode::select, T(22), C, C).stored(),  // 64
+    op(OpCode::select, T(22), C, C),  // 65
+    op(OpCode::add, C, T(65)),  // 66
+    op(OpCode::max, T(66), C),  // 67
+    op(OpCode::min, T(67), C).stored(),  // 68
+    op(OpCode::add, C, T(65)),  // 69
+    op(OpCode::max, T(69), C),  // 70
+    op(OpCode::min, T(70), C).stored(),  // 71
     op(OpCode::bands),  // 72
     op(OpCode::round, T(72)).stored(),  // 73
     op(OpCode::not_, T(22)),  // 74
-    op(OpCode::sub, X, X),  // 75
-    op(OpCode::max, T(75), X),  // 76
-    op(OpCode::select, T(74), T(76), X),  // 77
+    op(OpCode::sub, C, X),  // 75
+    op(OpCode::max, T(75), C),  // 76
+    op(OpCode::select, T(74), T(76), C),  // 77
     op(OpCode::min, T(73), T(77)).stored(),  // 78
-    op(OpCode::select, T(23), T(63), X).stored(),  // 79
-    op(OpCode::select, T(23), T(78), X).stored(),  // 80
+    op(OpCode::select, T(23), T(63), C).stored(),  // 79
+    op(OpCode::select, T(23), T(78), C).stored(),  // 80
     op(OpCode::tags_any, X).stored(),  // 81
     skip(T(81), 23),  // 82
     op(OpCode::sub, T(61), T(78)),  // 83
-    op(OpCode::max, T(83), X),  // 84
-    op(OpCode::select, T(81), T(84), X).stored(),  // 85
+    op(OpCode::max, T(83), C),  // 84
+    op(OpCode::select, T(81), T(84), C).stored(),  // 85
     op(OpCode::tags_any, X),  // 86
-    op(OpCode::select, T(86), X, X),  // 87
+    op(OpCode::select, T(86), C, C),  // 87
     op(OpCode::tags_any, X),  // 88
-    op(OpCode::select, T(88), X, T(87)),  // 89
+    op(OpCode::select, T(88), C, T(87)),  // 89
     op(OpCode::tags_any, X),  // 90
-    op(OpCode::select, T(90), X, T(89)),  // 91
-    op(OpCode::select, T(7), X, T(91)).stored(),  // 92
+    op(OpCode::select, T(90), C, T(89)),  // 91
+    op(OpCode::select, T(7), C, T(91)).stored(),  // 92
     op(OpCode::table),  // 93
     op(OpCode::table),  // 94
     op(OpCode::add, T(94), T(31)),  // 95
-    op(OpCode::max, T(95), X),  // 96
-    op(OpCode::min, T(96), X).stored(),  // 97
+    op(OpCode::max, T(95), C),  // 96
+    op(OpCode::min, T(96), C).stored(),  // 97
     op(OpCode::bands).single(),  // 98
     op(OpCode::round, T(98)).stored(),  // 99
     op(OpCode::table),  // 100
     op(OpCode::sub, T(100), X),  // 101
-    op(OpCode::max, T(101), X),  // 102
+    op(OpCode::max, T(101), C),  // 102
     op(OpCode::min, T(99), T(102)).stored(),  // 103
-    op(OpCode::select, T(81), T(85), X).stored(),  // 104
-    op(OpCode::select, T(81), T(103), X).stored(),  // 105
+    op(OpCode::select, T(81), T(85), C).stored(),  // 104
+    op(OpCode::select, T(81), T(103), C).stored(),  // 105
     skip(X, 17),  // 106
     op(OpCode::add, X, X),  // 107
     op(OpCode::sub, T(107), T(60)),  // 108
     op(OpCode::sub, T(108), T(78)),  // 109
     op(OpCode::sub, T(109), T(103)),  // 110
-    op(OpCode::max, T(110), X),  // 111
-    op(OpCode::select, X, T(111), X).stored(),  // 112
-    op(OpCode::select, T(81), X, X).stored(),  // 113
-    op(OpCode::select, X, X, X),  // 114
-    op(OpCode::max, T(114), X),  // 115
-    op(OpCode::min, T(115), X).stored(),  // 116
+    op(OpCode::max, T(110), C),  // 111
+    op(OpCode::select, X, T(111), C).stored(),  // 112
+    op(OpCode::select, T(81), C, C).stored(),  // 113
+    op(OpCode::select, X, C, C),  // 114
+    op(OpCode::max, T(114), C),  // 115
+    op(OpCode::min, T(115), C).stored(),  // 116
     op(OpCode::bands).single(),  // 117
     op(OpCode::round, T(117)).stored(),  // 118
-    op(OpCode::sub, X, X),  // 119
-    op(OpCode::max, T(119), X),  // 120
+    op(OpCode::sub, C, X),  // 119
+    op(OpCode::max, T(119), C),  // 120
     op(OpCode::min, T(118), T(120)).stored(),  // 121
-    op(OpCode::select, X, T(112), X).stored(),  // 122
-    op(OpCode::select, X, T(121), X).stored(),  // 123
-    op(OpCode::ne, X, X).stored(),  // 124
+    op(OpCode::select, X, T(112), C).stored(),  // 122
+    op(OpCode::select, X, T(121), C).stored(),  // 123
+    op(OpCode::ne, X, C).stored(),  // 124
     op(OpCode::add, T(60), T(78)),  // 125
     op(OpCode::add, T(125), T(103)),  // 126
     op(OpCode::add, T(126), T(121)).stored(),  // 127
@@ -202,6 +207,19 @@ struct Shape {
     const COp* ops;
     int n;
 };
+
+// The number of constants before operand `pos` of op `op`.
+constexpr int const_index(const COp* ops, int op, int pos) {
+    int n = 0;
+    for (int i = 0; i <= op; ++i) {
+        const Arg args[3] = {ops[i].a, ops[i].b, ops[i].c};
+        for (int k = 0; k < 3; ++k) {
+            if (i == op && k == pos) return n;
+            n += args[k].kind == Kind::c;
+        }
+    }
+    return n;
+}
 constexpr Shape kShapes[] = {{kDemoCity, static_cast<int>(std::size(kDemoCity))}};
 
 template <const COp* S, int N>
@@ -211,15 +229,17 @@ struct Runner {
     const Claim& c;
     std::int64_t* const s;
     const Op* const ops;
+    const std::int64_t* const k;  // FastProgram::shape_consts
     std::int64_t v[N];
 
     Runner(const Program& p_, const FastProgram& f_, const Claim& c_, std::int64_t* s_)
-        : p(p_), f(f_), c(c_), s(s_), ops(p_.ops.data()) {}
+        : p(p_), f(f_), c(c_), s(s_), ops(p_.ops.data()), k(f_.shape_consts.data()) {}
 
     template <int I, int Pos>
     [[gnu::always_inline]] std::int64_t get() const {
         constexpr Arg a = Pos == 0 ? S[I].a : Pos == 1 ? S[I].b : S[I].c;
-        if constexpr (a.t) return v[a.i];
+        if constexpr (a.kind == Kind::t) return v[a.i];
+        else if constexpr (a.kind == Kind::c) return k[const_index(S, I, Pos)];
         else return s[Pos == 0 ? ops[I].a : Pos == 1 ? ops[I].b : ops[I].c];
     }
 
@@ -376,9 +396,11 @@ static_assert(std::size(kRuns) == std::size(kShapes));
 // value is in the slot array when read, and every slot read after the claim
 // code (outputs, stages, deltas, rejections) or by an op through the slots
 // kept there.
-bool matches(const Program& p, const Shape& sh, const std::vector<std::uint8_t>& written) {
+bool matches(const Program& p, const Shape& sh, const std::vector<std::uint8_t>& written,
+             std::vector<std::int64_t>& consts) {
     const std::size_t n = p.ops.size();
     if (static_cast<std::size_t>(sh.n) != n) return false;
+    consts.clear();
     // Per slot: the shape op that last wrote it, and whether that op keeps
     // it in the slot array.
     std::vector<int> producer(p.slot_init.size(), -1);
@@ -391,9 +413,19 @@ bool matches(const Program& p, const Shape& sh, const std::vector<std::uint8_t>&
         if (o.code != w.code) return false;
         const std::int32_t slots[3] = {o.a, o.b, o.c};
         const Arg args[3] = {w.a, w.b, w.c};
-        for (int k = 0; k < operand_count(o.code); ++k) {
+        for (int k = 0; k < 3; ++k) {
+            if ((args[k].kind != Kind::none) != (k < operand_count(o.code))) return false;
+            if (args[k].kind == Kind::none) continue;
             if (!valid(slots[k])) return false;
-            if (args[k].t ? producer[static_cast<std::size_t>(slots[k])] != args[k].i : !readable(slots[k])) return false;
+            const auto sl = static_cast<std::size_t>(slots[k]);
+            switch (args[k].kind) {
+                case Kind::t: if (producer[sl] != args[k].i) return false; break;
+                case Kind::c:
+                    if (written[sl]) return false;
+                    consts.push_back(p.slot_init[sl]);
+                    break;
+                default: if (!readable(slots[k])) return false;
+            }
         }
         bool ok = true;
         if (in_slots(o.code)) for_each_input(p, o, [&](std::int32_t sl) { ok &= readable(sl); });
@@ -436,10 +468,11 @@ bool matches(const Program& p, const Shape& sh, const std::vector<std::uint8_t>&
 
 }  // namespace claim_shape
 
-int match_claim_shape(const Program& p) {
+int match_claim_shape(const Program& p, std::vector<std::int64_t>& consts) {
     const auto written = written_slots(p);
     for (int i = 0; i < static_cast<int>(std::size(claim_shape::kShapes)); ++i)
-        if (claim_shape::matches(p, claim_shape::kShapes[i], written)) return i;
+        if (claim_shape::matches(p, claim_shape::kShapes[i], written, consts)) return i;
+    consts.clear();
     return -1;
 }
 

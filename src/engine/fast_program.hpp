@@ -138,6 +138,7 @@ struct FastProgram {
     bool claim_ok = false;  // false: run Program::ops with the reference op loop
     // The claim program's shape (claim_shapes.cpp), or -1: the ops in `code` run.
     int claim_shape = -1;
+    std::vector<std::int64_t> shape_consts;  // the shape's constant operands, in order
     std::vector<XOp> code;  // ends with XCode::end
     std::vector<std::int64_t> imms;
     // Program::accumulators, outputs and stages as settle_impl reads them
@@ -187,7 +188,7 @@ bool run_line_columns(const Program& p, const LinePlan& plan, const Claim& c, st
 
 // Which claim shape (claim_shapes.cpp) the program's claim ops are, or -1;
 // and running it, as run_fast does.
-int match_claim_shape(const Program& p);
+int match_claim_shape(const Program& p, std::vector<std::int64_t>& consts);
 bool run_claim_shape(const Program& p, const FastProgram& f, const Claim& c, std::int64_t* s) noexcept;
 
 // Evaluates the claim into the slots (inputs already loaded). Returns false when

@@ -890,7 +890,7 @@ std::shared_ptr<const FastProgram> build_fast_program(const Program& p) {
     f->lines = build_line_plan(p);
     f->lines.kernel = shape::match(p, written_slots(p));
     build_claim_code(p, *f);
-    if (f->claim_ok) f->claim_shape = match_claim_shape(p);
+    if (f->claim_ok) f->claim_shape = match_claim_shape(p, f->shape_consts);
     // A fused shape starts its sums from their initial values and writes
     // every one of them, so when the claim runs it unconditionally (one
     // lines op, outside any skip) nothing needs resetting between claims.
