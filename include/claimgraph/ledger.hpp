@@ -106,6 +106,8 @@ private:
     int locate_period(std::string_view member, std::int32_t period, std::uint32_t n);
     void make_room(std::span<const Cell> cells);
     void add_columns(std::uint32_t member, std::span<const Column> fresh);
+    void move_to_layout(std::uint32_t member, std::uint32_t layout);
+    void grow_located_to(std::uint32_t m, std::uint32_t layout, std::size_t n);
     std::uint32_t layout_after(std::uint32_t from, std::span<const Column> fresh);
     void compact();
     void apply(std::span<const std::int64_t> deltas);
@@ -155,6 +157,17 @@ private:
     RecentStep recent_[4];
     std::uint32_t recent_next_ = 0;
     std::vector<Column> fresh_;  // scratch: a member's missing cells
+    // add_period's step when a member gains a whole period (accumulators
+    // 0 .. n - 1 of `period`, unkeyed) from layout `from`: the layout it leads
+    // to, so that the step need not be spelled out for layout_after. A
+    // member's first claim of a year takes this step; layouts never change,
+    // so an entry stays true.
+    struct PeriodStep {
+        std::uint32_t from = npos, n = 0;
+        std::int32_t period = 0;
+        std::uint32_t to = 0;
+    };
+    PeriodStep period_steps_[16];
     std::string step_;           // scratch: a layout and the columns it gains, as bytes
 };
 

@@ -258,8 +258,13 @@ bool MemoryLedger::add_run(std::span<const Cell> cells) {
 void MemoryLedger::grow_located(std::string_view member, std::size_t n) {
     std::uint32_t m = located_member_;
     if (m == npos) m = add_member(member, missed_hash_);
+    grow_located_to(m, layout_after(members_[m].layout, fresh_), n);
+}
+
+// grow_located with the member's new layout known.
+void MemoryLedger::grow_located_to(std::uint32_t m, std::uint32_t layout, std::size_t n) {
     const std::uint32_t was = members_[m].values, size = layouts_[members_[m].layout].size;
-    add_columns(m, fresh_);
+    move_to_layout(m, layout);
     const std::uint32_t now = members_[m].values;
     std::uint32_t* const w = where_.data();
     for (std::size_t k = 0, j = 0; k < n; ++k)
@@ -311,9 +316,17 @@ void MemoryLedger::add_period(std::string_view member, std::int32_t period, std:
     forget_pending();
     if (!pending_all_) {
         // A new member, or a new period: every cell is missing.
-        fresh_.clear();
-        for (std::uint32_t k = 0; k < n; ++k) fresh_.push_back(Column{k, period, 0});
-        grow_located(member, n);
+        std::uint32_t m = located_member_;
+        if (m == npos) m = add_member(member, missed_hash_);
+        const std::uint32_t from = members_[m].layout;
+        PeriodStep& step = period_steps_[(from * 31u + static_cast<std::uint32_t>(period)) % std::size(period_steps_)];
+        if (step.from != from || step.n != n || step.period != period) {
+            fresh_.clear();
+            for (std::uint32_t k = 0; k < n; ++k) fresh_.push_back(Column{k, period, 0});
+            const std::uint32_t to = layout_after(from, fresh_);
+            step = PeriodStep{from, static_cast<std::uint32_t>(n), period, to};
+        }
+        grow_located_to(m, step.to, n);
     }
     // The period's cells are one run (locate_period, grow_located): added
     // in place while every value stays narrow, which is nearly always;
@@ -374,9 +387,13 @@ void MemoryLedger::make_room(std::span<const Cell> cells) {
 }
 
 void MemoryLedger::add_columns(std::uint32_t member, std::span<const Column> fresh) {
+    move_to_layout(member, layout_after(members_[member].layout, fresh));
+}
+
+// The member's values laid out by `layout`, its layout plus columns after.
+void MemoryLedger::move_to_layout(std::uint32_t member, std::uint32_t layout) {
     forget_pending();  // values may move
     const std::uint32_t old = members_[member].layout;
-    const std::uint32_t layout = layout_after(old, fresh);
     const std::uint32_t size = layouts_[old].size, grown = layouts_[layout].size;
     offset(values_.size() + grown, "cells");
     Member& m = members_[member];
