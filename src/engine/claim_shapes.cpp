@@ -250,7 +250,9 @@ struct Runner {
         const Op& d = ops[I];
         std::int64_t& r = v[I];
         if constexpr (o.code == OpCode::lines) {
-            return run_line_columns(p, f.lines, c, s);
+            // The fused loop directly when there is one (run_line_columns' dispatch).
+            const LineKernel& lk = f.lines.kernel;
+            return lk.run ? lk.run(p, lk, c, s) : run_line_columns(p, f.lines, c, s);
         } else if constexpr (o.code == OpCode::fail_if) {
             return get<I, 0>() == 0;
         } else if constexpr (o.code == OpCode::table) {

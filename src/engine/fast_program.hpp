@@ -54,6 +54,8 @@ struct ColOp {
 struct LineKernel {
     static constexpr int kOps = 24, kVars = 8, kSums = 8;
     int shape = -1;      // index into kShapes, or -1: no shape matches, the columns run
+    // The shape's loop (with `fen`), for a caller that skips run_line_columns.
+    bool (*run)(const Program&, const LineKernel&, const Claim&, std::int64_t*) = nullptr;
     bool fen = false;    // every round is fen·bp → fen half up (constant divisor)
     std::int32_t field[kVars]{}, present[kVars]{};  // item field index per role
     std::int64_t konst[kVars]{};

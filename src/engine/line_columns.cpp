@@ -918,6 +918,7 @@ std::shared_ptr<const FastProgram> build_fast_program(const Program& p) {
     f->lines.kernel.starts_sums = lines_always;
     if (!lines_always)
         for (const auto& sum : p.line_sums) f->reset.push_back(sum.claim_slot);
+    if (f->lines.kernel.shape >= 0) f->lines.kernel.run = shape::kRunners[f->lines.kernel.shape][f->lines.kernel.fen];
     for (int j = 0; j < LineKernel::kSums; ++j) {
         const std::int32_t k = f->lines.kernel.sum_slot[j];
         f->lines.kernel.sum_init[j] = k >= 0 ? p.slot_init[static_cast<std::size_t>(k)] : 0;

@@ -249,7 +249,7 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
                 if (fa) for (std::size_t i = 0; i < na; ++i) fsv[fa[i].slot] = av[i];
                 else for (std::size_t i = 0; i < na; ++i) fsv[acc[i].slot] = av[i];
             }
-            done = run_fast(p, f, c, fsv);
+            done = f.claim_shape >= 0 ? run_claim_shape(p, f, c, fsv) : run_fast(p, f, c, fsv);
             if (done) s = fsv;
             // The reference (and the ledger's update) need the values read.
             else if (direct) std::copy(fsv + f.acc_first, fsv + f.acc_first + na, accv.data());
