@@ -168,6 +168,13 @@ TEST_CASE("Fast form: the reference policies' fee lines run fused, and agree wit
     }
 }
 
+TEST_CASE("Fast form: Demo City's claim program is its claim shape", "[fast]") {
+    const Graph g = compile_policy_file(policy_path("demo-city-2026.yaml"));
+    INFO("if the lowering has changed, this is kDemoCity (src/engine/claim_shapes.cpp) now:\n"
+         << detail::claim_shape_source(g.program()));
+    CHECK(g.program().fast->claim_shape == 0);
+}
+
 TEST_CASE("Fast form: a claim shape binds other constants; another claim program runs in the interpreter", "[fast]") {
     const std::string demo = read_text(policy_path("demo-city-2026.yaml"));
     SECTION("other constants and tables in the same shape: still the shape") {

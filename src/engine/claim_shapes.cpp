@@ -9,6 +9,7 @@
 // it, whatever its fields, constants and tables are.
 #include <array>
 #include <cstdint>
+#include <string>
 #include <utility>
 
 #include "engine/fast_program.hpp"
@@ -70,7 +71,9 @@ int operand_count(OpCode c) {
 }
 
 // Demo City 2026 (rules/demo-city-2026.yaml): the four stages, their
-// defines, outputs and updates. Generated from the lowered program.
+// defines, outputs and updates. Written by claim_shape_source() from the
+// lowered program (tests/test_fast_paths.cpp prints it when it no longer
+// matches).
 constexpr COp kDemoCity[] = {
     op(OpCode::lines),  // 0
     op(OpCode::max, X, C).stored(),  // 1
@@ -469,6 +472,63 @@ bool matches(const Program& p, const Shape& sh, const std::vector<std::uint8_t>&
 }
 
 }  // namespace claim_shape
+
+std::string claim_shape_source(const Program& p) {
+    using claim_shape::in_slots;
+    using claim_shape::operand_count;
+    static constexpr const char* names[] = {"add", "sub", "mul", "neg", "min", "max", "rescale", "round", "eq",
+                                            "ne", "lt", "le", "gt", "ge", "and_", "or_", "not_", "select",
+                                            "tags_any", "tags_all", "table", "lines", "bands", "product_round",
+                                            "fail_if", "skip_unless"};
+    static_assert(std::size(names) == static_cast<std::size_t>(OpCode::skip_unless) + 1);
+    const auto written = written_slots(p);
+    const std::size_t n = p.ops.size();
+    std::vector<int> producer(p.slot_init.size(), -1);
+    std::vector<std::uint8_t> store(n, 0);
+    // What matches() requires in the slot array: an op's result read there.
+    const auto need = [&](std::int32_t sl) {
+        if (sl >= 0 && producer[static_cast<std::size_t>(sl)] >= 0) store[static_cast<std::size_t>(producer[static_cast<std::size_t>(sl)])] = 1;
+    };
+    std::vector<std::string> text(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const Op& o = p.ops[i];
+        const std::int32_t slots[3] = {o.a, o.b, o.c};
+        std::string args;
+        for (int k = 0; k < operand_count(o.code); ++k) {
+            const auto sl = static_cast<std::size_t>(slots[k]);
+            const int j = producer[sl];
+            if (j >= 0 && p.ops[static_cast<std::size_t>(j)].dst == slots[k]) {
+                args += ", T(" + std::to_string(j) + ")";
+            } else if (!written[sl]) {
+                args += ", C";
+            } else {
+                args += ", X";
+                need(slots[k]);
+            }
+        }
+        if (in_slots(o.code)) for_each_input(p, o, need);
+        text[i] = o.code == OpCode::skip_unless ? "skip(" + args.substr(2) + ", " + std::to_string(o.n) + ")"
+                                                 : std::string("op(OpCode::") + names[static_cast<int>(o.code)] + args + ")";
+        if (o.dst >= 0) producer[static_cast<std::size_t>(o.dst)] = static_cast<int>(i);
+        if (o.code == OpCode::bands) producer[static_cast<std::size_t>(o.c)] = -1;
+    }
+    for (const auto& o : p.outputs) need(o.slot);
+    for (const auto& r : p.rejections) need(r.cond);
+    for (const auto& a : p.accumulators) need(a.delta);
+    for (const auto& st : p.stages) {
+        for (const std::int32_t sl : {st.applies, st.base, st.deductible, st.raw, st.pay}) need(sl);
+        for (const auto& r : st.rejects) need(r.cond);
+    }
+    std::string out;
+    for (std::size_t i = 0; i < n; ++i) {
+        const Op& o = p.ops[i];
+        out += "    " + text[i];
+        if (store[i] && !in_slots(o.code)) out += ".stored()";
+        if (single_band(p, o, written) >= 0) out += ".single()";
+        out += ",  // " + std::to_string(i) + "\n";
+    }
+    return out;
+}
 
 int match_claim_shape(const Program& p, std::vector<std::int64_t>& consts) {
     const auto written = written_slots(p);

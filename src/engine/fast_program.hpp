@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "engine/program.hpp"
@@ -191,6 +192,9 @@ bool run_line_columns(const Program& p, const LinePlan& plan, const Claim& c, st
 // Which claim shape (claim_shapes.cpp) the program's claim ops are, or -1;
 // and running it, as run_fast does.
 int match_claim_shape(const Program& p, std::vector<std::int64_t>& consts);
+// The program's claim ops written as a shape table (claim_shapes.cpp's
+// kDemoCity is this for rules/demo-city-2026.yaml).
+std::string claim_shape_source(const Program& p);
 bool run_claim_shape(const Program& p, const FastProgram& f, const Claim& c, std::int64_t* s) noexcept;
 
 // Evaluates the claim into the slots (inputs already loaded). Returns false when
