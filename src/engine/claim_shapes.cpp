@@ -261,7 +261,10 @@ struct Runner {
         } else if constexpr (o.code == OpCode::table) {
             const std::int32_t* a = p.args.data() + d.extra;
             std::int64_t at = d.imm;
-            for (std::int32_t k = 0; k < d.n; ++k) at += s[a[k]] * a[d.n + k];
+            // One key or two nearly always: no loop for them.
+            if (d.n == 1) at += s[a[0]] * a[1];
+            else if (d.n == 2) at += s[a[0]] * a[2] + s[a[1]] * a[3];
+            else for (std::int32_t k = 0; k < d.n; ++k) at += s[a[k]] * a[d.n + k];
             r = s[d.dst] = p.table_data[static_cast<std::size_t>(at)];
             return true;
         } else if constexpr (o.code == OpCode::bands) {
@@ -288,7 +291,13 @@ struct Runner {
             const std::int32_t* m = p.args.data() + d.extra;
             std::int64_t x = s[d.a];
             bool wide = false;
-            for (std::int32_t k = 0; k < d.n; ++k) wide |= __builtin_mul_overflow(x, s[m[k]], &x);
+            if (d.n == 3) {  // the usual deductible × three multipliers, without the loop
+                wide = __builtin_mul_overflow(x, s[m[0]], &x);
+                wide |= __builtin_mul_overflow(x, s[m[1]], &x);
+                wide |= __builtin_mul_overflow(x, s[m[2]], &x);
+            } else {
+                for (std::int32_t k = 0; k < d.n; ++k) wide |= __builtin_mul_overflow(x, s[m[k]], &x);
+            }
             if (wide) {
                 run_op(p, d, s);  // 128 bits; throws on overflow
                 r = s[d.dst];
