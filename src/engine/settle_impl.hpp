@@ -16,6 +16,7 @@
 #include "claimgraph/error.hpp"
 #include "claimgraph/graph.hpp"
 #include "engine/fast_program.hpp"
+#include "engine/prefetch.hpp"
 #include "engine/program.hpp"
 #include "engine/run_op.hpp"
 
@@ -75,17 +76,6 @@ void run_reference(const Program& p, const Claim& c, std::int64_t* s, Settlement
 // claim's arrays is its own allocation, found only through the claim. Asking
 // for all of them at once costs one memory round trip instead of one per
 // array, and the ledger lookup runs while they arrive.
-// Asks for every cache line of [p, p + bytes).
-inline void prefetch_lines(const void* p, std::size_t bytes) {
-    const char* b = static_cast<const char*>(p);
-#pragma GCC unroll 4
-    for (std::size_t at = 0; at < bytes; at += 64) {
-        __builtin_prefetch(b + at);
-        // GCC deletes a loop of nothing but prefetches (-ffinite-loops).
-        asm volatile("");
-    }
-}
-
 inline void prefetch_claim(const Claim& c) {
     // Every line of every array: the fee lines are most of a claim, and
     // asking for only their first lines (leaving the rest to the hardware
