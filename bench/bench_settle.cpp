@@ -17,6 +17,12 @@
 //   BM_HandwrittenSettleHashLedger  the same with accumulators found through a
 //                                 hash map keyed by member_id (one lookup per claim):
 //                                 what a hand-written service would really pay.
+//   BM_EngineSettleColumns        BM_EngineSettle on the policy with one fee-line value
+//                                 written another way: no fused fee-line kernel.
+//   BM_EngineSettleInterpreted    the same with one claim-level condition also
+//                                 written another way: neither the fee lines nor the
+//                                 claim program match a compiled-in shape, so the
+//                                 interpreter runs everything (any other policy's cost).
 //   BM_EngineSettleNullLedger     Graph::settle with a ledger that reads 0 and keeps
 //                                 nothing: the evaluator's own cost, without the store.
 //   BM_LedgerOnly                 just the MemoryLedger traffic the engine makes
@@ -89,24 +95,38 @@ struct Fixture {
     // lines run in columns, as a policy of a shape the engine has no kernel
     // for would (BM_EngineSettleColumns).
     Graph columns_graph;
+    // ... and with one claim-level condition written another way too: neither
+    // fee lines nor claim program of a compiled-in shape (BM_EngineSettleInterpreted).
+    Graph interpreted_graph;
 
-    Fixture(Graph g, Graph columns) : graph(std::move(g)), columns_graph(std::move(columns)) {}
+    Fixture(Graph g, Graph columns, Graph interpreted)
+        : graph(std::move(g)), columns_graph(std::move(columns)), interpreted_graph(std::move(interpreted)) {}
 };
 
 // rules/demo-city-2026.yaml with `preselfpay` as (amount - overlmt) × (B ?
 // selfpay_prop : 0%) instead of B ? (amount - overlmt) × selfpay_prop : 0:
 // equal for every line, a different program.
-Graph columns_policy() {
+void rewrite(std::string& text, const std::string& from, const std::string& to) {
+    const auto at = text.find(from);
+    if (at == std::string::npos) die(fmt::format("rules/demo-city-2026.yaml no longer has `{}` as bench_settle expects", from));
+    text.replace(at, from.size(), to);
+}
+
+// `claim_too`: also referral_penalty's condition with the two sides of its
+// `or` swapped (the same truth value, another op sequence).
+Graph columns_policy(bool claim_too) {
     std::ifstream in(std::string(CLAIMGRAPH_SOURCE_DIR) + "/rules/demo-city-2026.yaml");
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const std::string from = "value: if(item.category == B, (item.amount - item.overlmt) * item.selfpay_prop, 0)";
-    const std::string to = "value: (item.amount - item.overlmt) * if(item.category == B, item.selfpay_prop, 0%)";
-    const auto at = text.find(from);
-    if (at == std::string::npos) die("rules/demo-city-2026.yaml no longer writes preselfpay as bench_settle expects");
-    text.replace(at, from.size(), to);
-    Graph g = compile_policy_text(text, "demo-city-2026 (preselfpay rewritten)");
+    rewrite(text, "value: if(item.category == B, (item.amount - item.overlmt) * item.selfpay_prop, 0)",
+            "value: (item.amount - item.overlmt) * if(item.category == B, item.selfpay_prop, 0%)");
+    if (claim_too)
+        rewrite(text, "value: (claim.region != local or claim.hosp_lv == 3) and not claim.referred",
+                "value: (claim.hosp_lv == 3 or claim.region != local) and not claim.referred");
+    Graph g = compile_policy_text(text, claim_too ? "demo-city-2026 (rewritten twice)" : "demo-city-2026 (preselfpay rewritten)");
     if (g.program().fast == nullptr || g.program().fast->lines.kernel.shape >= 0)
         die("the rewritten policy's fee lines match a fused kernel: BM_EngineSettleColumns would not measure columns");
+    if (claim_too && g.program().fast->claim_shape >= 0)
+        die("the rewritten policy's claim program matches a claim shape: BM_EngineSettleInterpreted would not measure the interpreter");
     return g;
 }
 
@@ -176,6 +196,15 @@ void check(const Fixture& f) {
         }
     }
     {
+        MemoryLedger l;
+        Settlement s;
+        for (const std::uint32_t i : f.order) {
+            f.interpreted_graph.settle(f.claims[i], l, s);
+            if (s.outputs != eng[i].outputs || s.status != eng[i].status)
+                die(fmt::format("claim {}: the policy run by the interpreter differs", f.claims[i].claim_id));
+        }
+    }
+    {
         // With the `next` hint, the same results.
         MemoryLedger l;
         Settlement s;
@@ -242,7 +271,7 @@ Fixture& fixture() {
         const std::size_t n = env_size("CLAIMGRAPH_BENCH_CLAIMS", 50000);
         const auto seed = static_cast<std::uint32_t>(env_size("CLAIMGRAPH_BENCH_SEED", 20260101));
         auto* fx = new Fixture(compile_policy_file(std::string(CLAIMGRAPH_SOURCE_DIR) + "/rules/demo-city-2026.yaml"),
-                               columns_policy());
+                               columns_policy(false), columns_policy(true));
         if (fx->graph.program().fast == nullptr || fx->graph.program().fast->lines.kernel.shape < 0)
             std::fprintf(stderr, "note: the reference policy's fee lines match no fused kernel\n");
         fx->corpus = bench::make_corpus(n, seed);
@@ -332,6 +361,9 @@ void BM_EngineSettleNext(benchmark::State& state) {
 // BM_EngineSettle on the policy whose fee lines run in columns: what a policy
 // of a line shape with no fused kernel costs.
 void BM_EngineSettleColumns(benchmark::State& state) { engine_settle_loop(state, fixture().columns_graph); }
+
+// ... and a claim program of no compiled-in shape: the interpreter throughout.
+void BM_EngineSettleInterpreted(benchmark::State& state) { engine_settle_loop(state, fixture().interpreted_graph); }
 
 // Every cell reads 0 and adds are dropped, so this is the evaluator alone
 // (setup, ops, lines, outputs); BM_EngineSettle minus this is the ledger.
@@ -502,6 +534,7 @@ void BM_EngineSettleThreads(benchmark::State& state) {
 BENCHMARK(BM_EngineSettle)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_EngineSettleNext)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_EngineSettleColumns)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_EngineSettleInterpreted)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_EngineSettleNullLedger)->Unit(benchmark::kMillisecond);
 #if CLAIMGRAPH_BENCH_TRACING
 BENCHMARK(BM_EngineSettleTraced)->Unit(benchmark::kMillisecond);

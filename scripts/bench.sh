@@ -193,6 +193,10 @@ if "BM_EngineSettleColumns" in S:
     ec = S["BM_EngineSettleColumns"]
     row("engine settle, fee lines in columns (a line shape with no fused kernel)", f"{ns(ec):,.0f} ns/claim",
         f"`BM_EngineSettleColumns`: the reference policy with one line value rewritten; ratio {ns(ec)/ns(hw):.1f}×")
+if "BM_EngineSettleInterpreted" in S:
+    ei = S["BM_EngineSettleInterpreted"]
+    row("engine settle, interpreter only (claim program and fee lines of no compiled-in shape)", f"{ns(ei):,.0f} ns/claim",
+        f"`BM_EngineSettleInterpreted`: also one claim-level condition rewritten; what any other policy costs; ratio {ns(ei)/ns(hw):.1f}×")
 if "BM_EngineSettleNext" in S and "BM_HandwrittenSettleNext" in S:
     en, hn = S["BM_EngineSettleNext"], S["BM_HandwrittenSettleNext"]
     row("engine settle, next claim named (batch paths)", f"{ns(en):,.0f} ns/claim ({en['items_per_second']/1e3:,.0f}k claims/s)",
