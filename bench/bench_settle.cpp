@@ -44,6 +44,7 @@
 
 #include <algorithm>
 #include <array>
+#include <utility>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -185,23 +186,15 @@ void check(const Fixture& f) {
     MemoryLedger ledger;
     std::vector<Settlement> eng(n);
     for (const std::uint32_t i : f.order) f.graph.settle(f.claims[i], ledger, eng[i]);
-    {
-        // Fee lines in columns (the rewritten policy), the same results.
+    // The rewritten policies (fee lines in columns; the interpreter throughout), the same results.
+    for (const auto& [g, what] : {std::pair{&f.columns_graph, "with fee lines in columns"},
+                                  std::pair{&f.interpreted_graph, "run by the interpreter"}}) {
         MemoryLedger l;
         Settlement s;
         for (const std::uint32_t i : f.order) {
-            f.columns_graph.settle(f.claims[i], l, s);
+            g->settle(f.claims[i], l, s);
             if (s.outputs != eng[i].outputs || s.status != eng[i].status)
-                die(fmt::format("claim {}: the policy with fee lines in columns differs", f.claims[i].claim_id));
-        }
-    }
-    {
-        MemoryLedger l;
-        Settlement s;
-        for (const std::uint32_t i : f.order) {
-            f.interpreted_graph.settle(f.claims[i], l, s);
-            if (s.outputs != eng[i].outputs || s.status != eng[i].status)
-                die(fmt::format("claim {}: the policy run by the interpreter differs", f.claims[i].claim_id));
+                die(fmt::format("claim {}: the policy {} differs", f.claims[i].claim_id, what));
         }
     }
     {
