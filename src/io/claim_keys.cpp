@@ -1,9 +1,6 @@
 #include "io/claim_keys.hpp"
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
+#include "io/byte_scan.hpp"
 #include "io/simdjson_text.hpp"
 
 namespace claimgraph::detail {
@@ -15,26 +12,14 @@ namespace {
 // a control character comes first, or no quote. The line is followed by
 // ClaimKeys::padding readable bytes, so 16 bytes at a time may read past it.
 std::size_t plain_text_length(const char* from, const char* end) {
-#if defined(__SSE2__)
-    const __m128i quote = _mm_set1_epi8('"'), slash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x1F);
     for (const char* q = from; q < end; q += 16) {
-        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
-        const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(v, space), v);  // bytes below 0x20
-        const auto hits = static_cast<unsigned>(
-            _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, slash)), control)));
-        if (hits != 0) {
-            const char* at = q + __builtin_ctz(hits);
+        unsigned high = 0;
+        if (const unsigned stops = special_bytes(q, high); stops != 0) {
+            const char* at = q + __builtin_ctz(stops);
             return at < end && *at == '"' ? static_cast<std::size_t>(at - from) : std::string_view::npos;
         }
     }
     return std::string_view::npos;
-#else
-    for (const char* q = from; q < end; ++q) {
-        if (*q == '"') return static_cast<std::size_t>(q - from);
-        if (*q == '\\' || static_cast<unsigned char>(*q) < 0x20) break;
-    }
-    return std::string_view::npos;
-#endif
 }
 
 // Reads the three keys straight off the text when they come before anything

@@ -10,58 +10,12 @@
 #include <simdjson.h>
 
 #include "claimgraph/error.hpp"
+#include "io/byte_scan.hpp"
 #include "io/json_text.hpp"
 
 namespace claimgraph::detail {
 
 namespace {
-
-// Bit i set when byte i of the 16 at p is a quote, a backslash or a control
-// character (the bytes a string scan stops at); `high` gets the bytes >= 0x80.
-#if defined(__SSE2__)
-inline unsigned special_bytes(const char* p, unsigned& high) {
-    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    high = static_cast<unsigned>(_mm_movemask_epi8(x));
-    const __m128i quote = _mm_cmpeq_epi8(x, _mm_set1_epi8('"'));
-    const __m128i slash = _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'));
-    const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1F)), x);  // x <= 0x1F
-    return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, slash), control)));
-}
-// Bit i set when byte i of the 16 at p is a quote or a backslash.
-inline unsigned quote_or_slash(const char* p) {
-    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    return static_cast<unsigned>(_mm_movemask_epi8(
-        _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')))));
-}
-// Bit i set when byte i of the 16 at p equals byte i of the 16 at q.
-inline unsigned same_bytes(const char* p, const char* q) {
-    return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)),
-                                                                  _mm_loadu_si128(reinterpret_cast<const __m128i*>(q)))));
-}
-#else
-inline unsigned special_bytes(const char* p, unsigned& high) {
-    unsigned found = 0;
-    high = 0;
-    for (unsigned i = 0; i < 16; ++i) {
-        const auto b = static_cast<unsigned char>(p[i]);
-        if (b >= 0x80) high |= 1u << i;
-        if (b == '"' || b == '\\' || b < 0x20) found |= 1u << i;
-    }
-    return found;
-}
-inline unsigned quote_or_slash(const char* p) {
-    unsigned found = 0;
-    for (unsigned i = 0; i < 16; ++i)
-        if (p[i] == '"' || p[i] == '\\') found |= 1u << i;
-    return found;
-}
-inline unsigned same_bytes(const char* p, const char* q) {
-    unsigned found = 0;
-    for (unsigned i = 0; i < 16; ++i)
-        if (p[i] == q[i]) found |= 1u << i;
-    return found;
-}
-#endif
 
 // UTF-8 as simdjson accepts it: no overlong forms, no surrogates, nothing
 // above U+10FFFF. Inline for the short texts of a claim line (a call into
