@@ -514,3 +514,54 @@ TEST_CASE("parse_date judges every byte in every place as a byte-wise reading", 
         }
     }
 }
+
+TEST_CASE("decoder fast path: fee-line texts read a block at a time, at every length and with every kind of lead",
+          "[io][decoder]") {
+    // Fee-line texts are read one or two 16-byte blocks at once: ASCII up to
+    // 15 bytes, or runs of 3-byte characters up to 30 bytes whose leads are
+    // E1..EC, EE, EF. Every length around those limits, with E0 and ED leads
+    // (whose second byte is limited), other lengths of character and bytes
+    // that stop a scan, in the code and the name; then cut at the padding.
+    ClaimDecoder fast(demo()), full(demo(), false);
+    const std::vector<std::string> chars = {"a", "\xe4\xb8\xad", "\xe1\x80\x80", "\xef\xbf\xbf", "\xee\x80\x80", "\xe0\xa0\x80",
+                                            "\xed\x9f\xbf", "\xed\xa0\x80", "\xe0\x9f\xbf", "\xc2\xa9", "\xf0\x9f\x98\x80",
+                                            "\xe4\xb8", "\xe4\x38\xad", "\xe4\xb8\xc0", "\x80", "\x01", "\\n", "\\u4e2d", "\""};
+    std::size_t ok = 0, total = 0;
+    for (std::size_t len = 0; len <= 12; ++len) {
+        for (std::size_t at = 0; at <= len; ++at) {
+            for (const auto& base : {std::string("a"), std::string("\xe4\xb8\xad")}) {
+                for (const auto& odd : chars) {
+                    std::string text;
+                    for (std::size_t i = 0; i < len; ++i) text += i == at ? odd : base;
+                    for (const char* slot : {"@NAME@", "@CAT@"}) {
+                        std::string line = with_value("@NAME@", "\"" + text + "\"");
+                        if (std::string_view(slot) == "@CAT@") {
+                            // the first fee line's code
+                            const std::size_t p = line.find("\"A1\"");
+                            line.replace(p, 4, "\"" + text + "\"");
+                        }
+                        check_same(fast, full, line);
+                        ClaimRecord r;
+                        fast.decode(line, r);
+                        ok += r.ok;
+                        ++total;
+                    }
+                }
+            }
+        }
+    }
+    CHECK(ok > 500);
+    CHECK(total - ok > 500);
+    // Lines that end inside a name: the padding goes on with the name's
+    // characters and a quote, which must not count.
+    std::string line = with_value("@NAME@", "\"" + std::string(10 * 3, 'x') + "\"");
+    const std::size_t name = line.find("xxx");
+    for (std::size_t chars_in = 0; chars_in <= 11; ++chars_in) {
+        std::string cjk;
+        for (std::size_t i = 0; i < 11; ++i) cjk += "\xe4\xb8\xad";
+        const std::string cut = line.substr(0, name) + cjk.substr(0, 3 * chars_in);
+        for (const std::string& fill : std::vector<std::string>{"\"", cjk.substr(0, 3) + "\"}]}", cjk + "\"}]}", "a\"}]}"})
+            check_in_place(fast, full, cut, fill);
+        check_in_place(fast, full, line.substr(0, name) + std::string(chars_in, 'a'), "a\"}]}");
+    }
+}

@@ -164,6 +164,27 @@ CG_INLINE bool read_text(Cursor& r, std::string_view& out) {
     return any_high == 0 || valid_utf8(out.data(), out.size());
 }
 
+#if defined(__SSE2__)
+inline unsigned byte_bits(__m128i m) { return static_cast<unsigned>(_mm_movemask_epi8(m)); }
+// Bit i set when byte i of x is the lead of a 3-byte character whose second
+// byte may be any continuation byte: E1..EC, EE, EF (E0 and ED limit theirs).
+// Signed compares: E1..EF are -31..-17.
+inline unsigned free_3byte_leads(__m128i x) {
+    const __m128i lead = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(static_cast<char>(0xE0))),
+                                       _mm_cmpgt_epi8(_mm_set1_epi8(static_cast<char>(0xF0)), x));
+    return byte_bits(_mm_andnot_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(static_cast<char>(0xED))), lead));
+}
+// Bit i set when byte i of x is a continuation byte, 80..BF (-128..-65).
+inline unsigned continuation_bytes(__m128i x) { return byte_bits(_mm_cmpgt_epi8(_mm_set1_epi8(static_cast<char>(0xC0)), x)); }
+// True when the first n bytes (n <= 16) of x are whole 3-byte characters of
+// free_3byte_leads: valid UTF-8 with nothing a string scan stops at.
+inline bool cjk_run(__m128i x, unsigned n) {
+    constexpr unsigned kLeads = 0x9249;  // places 0, 3, 6, 9, 12, 15
+    const unsigned bits = (1u << n) - 1;
+    return (free_3byte_leads(x) & bits) == (kLeads & bits) && (continuation_bytes(x) & bits) == (~kLeads & bits);
+}
+#endif
+
 // What the full decoder hands a setter: a string's contents (quoted), or a
 // number's or boolean's token.
 bool scalar_at(Cursor& r, std::string_view& text, bool& quoted) {
@@ -803,6 +824,7 @@ bool PlainClaimReader::read_items(Cursor& in, Claim& c) {
     std::int64_t* values = c.items.data();
     std::uint8_t* present = c.item_present.data();
     std::uint64_t* spans = texts.spans_.data();
+    ItemTexts item_texts{texts.chars_.data(), 0, texts.chars_.size(), spans, &texts};
     for (;;) {
         const std::size_t row = count * n;
         if (row + width > size) {
@@ -816,6 +838,7 @@ bool PlainClaimReader::read_items(Cursor& in, Claim& c) {
             values = c.items.data();
             present = c.item_present.data();
             spans = texts.spans_.data();
+            item_texts.spans = spans;
         }
         // The defaults (finish_claim's), and zeros as start_item leaves them,
         // before the fields overwrite theirs; no texts yet.
@@ -826,7 +849,7 @@ bool PlainClaimReader::read_items(Cursor& in, Claim& c) {
             std::memcpy(values + row, item_row_.data(), n * sizeof(std::int64_t));
             for (std::size_t f = 0; f < n; ++f) spans[row + f] = 0;
         }
-        const Item line = read_item(r.p, r.end, values + row, c, row);
+        const Item line = read_item(r.p, r.end, values + row, item_texts, row);
         if (line.p == nullptr || (line.seen & required) != required) return false;
         r.p = line.p;
         const std::uint64_t seen = line.seen;
@@ -842,6 +865,7 @@ bool PlainClaimReader::read_items(Cursor& in, Claim& c) {
         if (next < 0) return false;
         break;
     }
+    texts.used_ = item_texts.used;
     c.item_count = count;
     c.items.resize(count * n);
     c.item_present.resize(count * n);
@@ -850,12 +874,75 @@ bool PlainClaimReader::read_items(Cursor& in, Claim& c) {
     return true;
 }
 
+// A fee line's text into the column, as read_text and assign_padded would
+// store it. The usual ones take one or two 16-byte loads, which are also what
+// is copied: ASCII up to 15 bytes (a code), or up to ten 3-byte characters
+// whose leads need no range check (a Chinese name: valid UTF-8 by shape).
+// Anything else goes the general way.
+CG_INLINE bool PlainClaimReader::read_item_text(Cursor& r, ItemTexts& t, std::size_t slot) {
+#if defined(__SSE2__)
+    const char* s = r.p + 1;
+    if (*r.p != '"') return false;  // in the line or its padding; s past the line finds its quote there, refused below
+    if (t.size - t.used < 32) {  // room for two blocks
+        t.column->used_ = t.used;
+        t.column->grow(32);
+        t.chars = t.column->chars_.data();
+        t.size = t.column->chars_.size();
+    }
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
+    const __m128i quote = _mm_cmpeq_epi8(x, _mm_set1_epi8('"'));
+    const unsigned quotes = byte_bits(quote);
+    // A quote, a backslash, a control character or a byte >= 0x80 (signed < 0x20).
+    const unsigned stops = byte_bits(_mm_or_si128(_mm_or_si128(quote, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+                                                  _mm_cmplt_epi8(x, _mm_set1_epi8(0x20))));
+    unsigned n;
+    if ((stops & -stops & quotes) != 0) {
+        n = static_cast<unsigned>(__builtin_ctz(stops));  // plain ASCII
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(t.chars + t.used), x);
+    } else if (quotes != 0) {
+        n = static_cast<unsigned>(__builtin_ctz(quotes));
+        if ((0x9249u >> n & 1) == 0 || !cjk_run(x, n)) goto general;
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(t.chars + t.used), x);
+    } else {
+        // Past 16 bytes: the next block from byte 15, a lead's place.
+        const __m128i y = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + 15));
+        const unsigned more = byte_bits(_mm_cmpeq_epi8(y, _mm_set1_epi8('"')));
+        const unsigned m = more == 0 ? 16 : static_cast<unsigned>(__builtin_ctz(more));
+        if ((0x9249u >> m & 1) == 0 || !cjk_run(x, 16) || !cjk_run(y, m)) goto general;
+        n = 15 + m;
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(t.chars + t.used), x);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(t.chars + t.used + 15), y);
+    }
+    if (s + n >= r.end) return false;  // the quote is past the line
+    t.spans[slot] = static_cast<std::uint64_t>(t.used) << 32 | n;
+    t.used += n;
+    r.p = s + n + 1;
+    return true;
+general:
+#endif
+    r.p = read_item_text_slow(r, *t.column, t.used, slot);
+    t.used = t.column->used_;
+    t.chars = t.column->chars_.data();
+    t.size = t.column->chars_.size();
+    return r.p != nullptr;
+}
+
+// Any other text: read_text and assign_padded, the column's state handed over
+// by value (a cursor or state whose address escaped would live in memory).
+const char* PlainClaimReader::read_item_text_slow(Cursor r, TextColumn& column, std::size_t used, std::size_t slot) {
+    column.used_ = used;
+    std::string_view text;
+    if (!read_text(r, text)) return nullptr;
+    column.assign_padded(slot, text);  // the text is in the padded line
+    return r.p;
+}
+
 // One fee line, braces included, from p: its values into the claim's items
 // from `first` on. With a cursor of its own, and no call but the UTF-8
 // check on its way: the fields' loop then keeps its state in registers. So
 // a value the plain readers decline, which the setters would take or word an
 // error about, makes the line not plain here.
-CG_INLINE PlainClaimReader::Item PlainClaimReader::read_item(const char* p, const char* end, std::int64_t* row, Claim& c, std::size_t first) {
+CG_INLINE PlainClaimReader::Item PlainClaimReader::read_item(const char* p, const char* end, std::int64_t* row, ItemTexts& texts, std::size_t first) {
     Cursor r{p, end};
     std::uint64_t seen = 0;
     if (r.p[0] == '{' && r.p[1] == '"') {  // the usual start (in the line or its padding: the key matches only within the line)
@@ -877,12 +964,9 @@ CG_INLINE PlainClaimReader::Item PlainClaimReader::read_item(const char* p, cons
             case Kind::money:
                 if (!read_plain_amount(r, v) || v < item_min_[k]) return {};
                 break;
-            case Kind::text: {
-                std::string_view text;
-                if (!read_text(r, text)) return {};
-                c.item_texts.assign_padded(first + k, text);  // the text is in the padded line
+            case Kind::text:
+                if (!read_item_text(r, texts, first + k)) return {};
                 continue;
-            }
             case Kind::label:
                 if (!read_item_label(r, *item_labels_[k], v)) return {};
                 break;

@@ -128,7 +128,17 @@ private:
         const char* p = nullptr;  // after the line's closing brace; nullptr: not plain
         std::uint64_t seen = 0;   // bits by item field
     };
-    Item read_item(const char* p, const char* end, std::int64_t* row, Claim& c, std::size_t first);
+    // The fee lines' text column while they are read: its state in locals
+    // (registers), not reloaded from the claim after every store.
+    struct ItemTexts {
+        char* chars;
+        std::size_t used, size;  // bytes written, bytes allocated
+        std::uint64_t* spans;
+        TextColumn* column;
+    };
+    static bool read_item_text(Cursor& r, ItemTexts& t, std::size_t slot);
+    static const char* read_item_text_slow(Cursor r, TextColumn& column, std::size_t used, std::size_t slot);
+    Item read_item(const char* p, const char* end, std::int64_t* row, ItemTexts& texts, std::size_t first);
     const char* read_tags(Cursor r, Claim& c, std::size_t field, Labels& labels);
     static int read_key(Cursor& r, Keys& keys);
     static int next_key(Cursor& r, Keys& keys);
