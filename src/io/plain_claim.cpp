@@ -327,10 +327,13 @@ CG_INLINE bool read_plain_amount(Cursor& r, std::int64_t& fen) {
         const unsigned digits = digit_bits(q);
         const unsigned n = static_cast<unsigned>(__builtin_ctz(~digits));
         if (n - 1 < 5 && q[n] == '.' && (digits >> n & 0xF) == 0x6 && (n == 1 || *q != '0') && q + n + 3 <= r.end) {
+            // By n: the bytes the n digits take once moved up over the dot
+            // (the bytes before them, the key's, go in the same step).
+            static constexpr std::uint64_t kYuan[6] = {0, 0x0000FF0000000000u, 0x0000FFFF00000000u, 0x0000FFFFFF000000u,
+                                                       0x0000FFFFFFFF0000u, 0x0000FFFFFFFFFF00u};
             std::uint64_t w;
             std::memcpy(&w, q + n - 5, 8);
-            w = (w & 0xFFFF000000000000u) | (w << 8 & 0x0000FFFFFFFFFF00u);
-            fen = static_cast<std::int64_t>(eight_digits(w & ~std::uint64_t{0} << 8 * (6 - n)));
+            fen = static_cast<std::int64_t>(eight_digits((w & 0xFFFF000000000000u) | (w << 8 & kYuan[n])));
             r.p = q + n + 3;
             return true;
         }
