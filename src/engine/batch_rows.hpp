@@ -137,6 +137,16 @@ public:
             block_.clear();
         }
     }
+    // Every row of `rows` in turn. They were written in settlement order, so
+    // in input order they lie all over their blocks: fetch a few ahead (the
+    // row copies were 2% of a run's samples, mostly waiting for the rows).
+    void add(std::span<const std::string_view> rows) {
+        constexpr std::size_t kAhead = 8;
+        for (std::size_t k = 0; k < rows.size(); ++k) {
+            if (k + kAhead < rows.size()) __builtin_prefetch(rows[k + kAhead].data());
+            add(rows[k]);
+        }
+    }
     // Every row of `rows` in turn.
     void add(const std::vector<RowBlocks>& stores, std::span<const BlockRow> rows) {
         // Rows sit in settlement order, so input order jumps about: fetch a few ahead.

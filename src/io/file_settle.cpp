@@ -559,7 +559,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
                     }
                 },
                 [&] {
-                    for (const std::string_view row : going) out.add(row);
+                    out.add(going);
                 });
             // Between steps: no worker adds rows and no row is being read.
             going.clear();
@@ -570,7 +570,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
                 bodies[r.worker()].sent(r.row());
             }
         }
-        for (const std::string_view row : going) out.add(row);
+        out.add(going);
     }
     // The claims the window did not serve, one pread each, in settlement order.
     detail::run_workers(workers, [&](std::size_t w) {
