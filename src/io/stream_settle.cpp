@@ -60,11 +60,19 @@ private:
     std::pair<const std::string, Last>* prev_ = nullptr;  // nodes stay put when the map grows
 };
 
-// A claim line of the current block: its text (BOM and CR taken off) and number.
+// No worker could be told from the line's keys: every worker decodes it.
+constexpr std::uint32_t kAnyWorker = UINT32_MAX;
+
+// A claim line of the current block: its text (BOM and CR taken off), its
+// number and, with several workers, whose member it is (read once, as the
+// block is read, not by every worker).
 struct Line {
     std::string_view text;
     std::size_t number;
+    std::uint32_t worker;
 };
+
+std::size_t owner_of(std::string_view member, std::size_t workers) { return std::hash<std::string_view>{}(member) % workers; }
 
 // One worker's state, kept from block to block.
 class Worker {
@@ -83,15 +91,14 @@ public:
         for (std::size_t j = 0; j < lines.size(); ++j) {
             bool decoded = false;
             if (workers_ > 1) {
-                std::string_view member, id, date;
-                if (keys_.read(lines[j].text, member, id, date)) {
-                    if (owner(member) != index_) continue;
+                if (lines[j].worker != kAnyWorker) {
+                    if (lines[j].worker != index_) continue;
                 } else {
                     // Keys not readable: every worker decodes the line; the
                     // member's worker settles it, worker 0 reports a bad line.
                     decode(lines[j]);
                     decoded = true;
-                    if ((r_.ok ? owner(r_.claim.member_id) : 0) != index_) continue;
+                    if ((r_.ok ? owner_of(r_.claim.member_id, workers_) : 0) != index_) continue;
                 }
             }
             if (!decoded) decode(lines[j]);
@@ -110,8 +117,6 @@ public:
     const BatchCounts& counts() const { return counts_; }
 
 private:
-    std::size_t owner(std::string_view member) const { return std::hash<std::string_view>{}(member) % workers_; }
-
     void decode(const Line& line) {
         decoder_.decode(line.text, line.text.size() + detail::LineBlocks::padding, r_);  // in place
         r_.claim.line = line.number;
@@ -139,7 +144,6 @@ private:
     Ledger& ledger_;
     std::size_t index_, workers_;
     ClaimDecoder decoder_;
-    detail::ClaimKeys keys_;
     ClaimRecord r_;
     Settlement s_;
     OrderCheck order_;
@@ -173,6 +177,7 @@ BatchCounts settle_stream(const Graph& g, std::istream& in, std::span<Ledger* co
     });
     std::vector<std::string_view> texts;
     std::vector<Line> lines[2];
+    detail::ClaimKeys keys;
     std::size_t line_no = 0;
     // The next block's claim lines into lines[slot] (maybe none: all blank);
     // false at the end. One block per call: the block before stays readable.
@@ -184,7 +189,13 @@ BatchCounts settle_stream(const Graph& g, std::istream& in, std::span<Ledger* co
             if (line_no == 1 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 byte order mark
             if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
             if (text.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank lines yield no record
-            lines[slot].push_back({text, line_no});
+            std::uint32_t worker = 0;
+            if (workers.size() > 1) {
+                std::string_view member, id, date;
+                worker = keys.read(text, member, id, date) ? static_cast<std::uint32_t>(owner_of(member, workers.size()))
+                                                           : kAnyWorker;
+            }
+            lines[slot].push_back({text, line_no, worker});
         }
         return true;
     };
