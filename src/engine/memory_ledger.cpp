@@ -14,8 +14,12 @@ namespace {
 std::uint32_t hash_of(std::string_view s) { return static_cast<std::uint32_t>(std::hash<std::string_view>{}(s)); }
 
 // Offsets are 32-bit to keep a member small; past that the ledger refuses to grow.
-std::uint32_t offset(std::size_t n, const char* what) {
-    if (n >= UINT32_MAX) throw std::length_error(std::string("MemoryLedger: too many ") + what);
+[[noreturn, gnu::cold, gnu::noinline]] void too_many(const char* what) {
+    throw std::length_error(std::string("MemoryLedger: too many ") + what);
+}
+// Inline, the throw kept out of line: a new member checks three offsets.
+inline std::uint32_t offset(std::size_t n, const char* what) {
+    if (n >= UINT32_MAX) [[unlikely]] too_many(what);
     return static_cast<std::uint32_t>(n);
 }
 
@@ -69,7 +73,9 @@ std::uint32_t MemoryLedger::lookup(std::string_view id) {
 std::uint32_t MemoryLedger::add_member(std::string_view id, std::uint32_t hash) {
     // Everything that can throw comes before the member is visible, so a failed
     // allocation leaves at most some unreferenced bytes behind.
-    if ((members_.size() + 1) * 4 > index_.size() * 3) {  // keep the load under 3/4
+    // Load kept under 1/2: each member costs 8 bytes of index at most, and
+    // linear probing stays short, which a new member pays twice (the miss, the insert).
+    if ((members_.size() + 1) * 2 > index_.size()) {
         std::vector<std::uint32_t> bigger(std::max<std::size_t>(16, index_.size() * 2));
         const std::size_t mask = bigger.size() - 1;
         for (std::uint32_t m = 0; m < members_.size(); ++m) {
@@ -314,25 +320,36 @@ void MemoryLedger::add_period(std::string_view member, std::int32_t period, std:
         return;
     }
     forget_pending();
+    std::uint32_t run = n > 0 ? where_[0] : 0;  // the period's first value
     if (!pending_all_) {
         // A new member, or a new period: every cell is missing.
         std::uint32_t m = located_member_;
         if (m == npos) m = add_member(member, missed_hash_);
         const std::uint32_t from = members_[m].layout;
-        PeriodStep& step = period_steps_[(from * 31u + static_cast<std::uint32_t>(period)) % std::size(period_steps_)];
+        // Mixed, not summed: with from * 31 + period, a new member's step
+        // into one year and the next member's step into the year before
+        // shared an entry, and pushed each other out on every claim.
+        static_assert(std::extent_v<decltype(period_steps_)> == 16);
+        PeriodStep& step =
+            period_steps_[((from * 0x9E3779B1u) ^ (static_cast<std::uint32_t>(period) * 0x85EBCA77u)) >> 28];
         if (step.from != from || step.n != n || step.period != period) {
             fresh_.clear();
             for (std::uint32_t k = 0; k < n; ++k) fresh_.push_back(Column{k, period, 0});
             const std::uint32_t to = layout_after(from, fresh_);
             step = PeriodStep{from, static_cast<std::uint32_t>(n), period, to};
         }
-        grow_located_to(m, step.to, n);
+        // Every cell was missing (locate_period found none), so the run
+        // is simply the values after the ones the member had; where_ is
+        // needed only if apply() has to take over, below.
+        const std::uint32_t had = layouts_[members_[m].layout].size;
+        move_to_layout(m, step.to);
+        run = members_[m].values + had;
     }
     // The period's cells are one run (locate_period, grow_located): added
     // in place while every value stays narrow, which is nearly always;
     // otherwise undone and left to apply(), which handles wide values.
     if (n > 0) {
-        std::int32_t* const v = values_.data() + where_[0];
+        std::int32_t* const v = values_.data() + run;
         const std::int64_t* const d = deltas.data();
         std::size_t k = 0;
         for (; k < n; ++k) {
@@ -343,6 +360,7 @@ void MemoryLedger::add_period(std::string_view member, std::int32_t period, std:
         }
         if (k == n) return;
         while (k-- > 0) v[k] = static_cast<std::int32_t>(v[k] - d[k]);
+        for (std::uint32_t j = 0; j < n; ++j) where_[j] = run + j;
     }
     apply(deltas);
 }
