@@ -520,7 +520,11 @@ PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_k
             item_required_ |= bit;
     }
     if (item_row_.size() < 8) item_row_.resize(8);
-    for (std::size_t i = 0; i < item_plan_.size(); ++i) {  // labels_ is complete: its elements stay put
+    for (std::size_t k = 0; k < claim_plan_.size(); ++k) {  // labels_ is complete: its elements stay put
+        claim_kind_[k] = claim_plan_[k].kind;
+        if (claim_plan_[k].labels >= 0) claim_labels_[k] = &labels_[static_cast<std::size_t>(claim_plan_[k].labels)];
+    }
+    for (std::size_t i = 0; i < item_plan_.size(); ++i) {
         item_min_[i] = item_plan_[i].min;
         if (item_plan_[i].labels >= 0) item_labels_[i] = &labels_[static_cast<std::size_t>(item_plan_[i].labels)];
     }
@@ -665,12 +669,11 @@ bool PlainClaimReader::read_claim(Cursor r, Claim& c) {
         const std::uint64_t bit = std::uint64_t{1} << k;
         if (seen & bit) return false;
         seen |= bit;
-        const Plan& plan = claim_plan_[static_cast<std::size_t>(k)];
         const auto f = static_cast<std::size_t>(k - kOwnKeys);
         // Each case its own text: one whose address escapes (read_scalar)
         // would otherwise be zeroed for every key.
         std::int64_t v = 0;
-        switch (plan.kind) {
+        switch (claim_kind_[static_cast<std::size_t>(k)]) {
             case Kind::claim_id: {
                 std::string_view text;
                 if (!read_text(r, text) || text.empty()) return false;
@@ -691,19 +694,17 @@ bool PlainClaimReader::read_claim(Cursor r, Claim& c) {
                     return false;
                 }
                 break;
-            case Kind::items: {
-                Cursor items = r;  // r's address kept out of the call
-                if (!read_items(items, c)) return false;
-                r.p = items.p;
+            case Kind::items:
+                r.p = read_items(r, c);
+                if (r.p == nullptr) return false;
                 break;
-            }
             case Kind::boolean:
                 if (!read_bool(r, v)) return false;
                 c.fields[f] = v;
                 c.present[f] = 1;
                 break;
             case Kind::label: {
-                Labels& labels = labels_[static_cast<std::size_t>(plan.labels)];
+                Labels& labels = *claim_labels_[static_cast<std::size_t>(k)];
                 // A one-digit number and its delimiter (hosp_lv: 2).
                 const unsigned d = static_cast<unsigned>(static_cast<unsigned char>(*r.p)) - '0';
                 if (d <= 9 && labels.digit[d] >= 0 && r.p + 1 < r.end && delimiter(r.p[1])) {
@@ -717,7 +718,7 @@ bool PlainClaimReader::read_claim(Cursor r, Claim& c) {
                 break;
             }
             case Kind::tags:
-                r.p = read_tags(r, c, f, labels_[static_cast<std::size_t>(plan.labels)]);
+                r.p = read_tags(r, c, f, *claim_labels_[static_cast<std::size_t>(k)]);
                 if (r.p == nullptr) return false;
                 break;
             case Kind::text: {
@@ -804,15 +805,13 @@ void PlainClaimReader::no_items(Claim& c) {
     c.item_texts.clear();
 }
 
-bool PlainClaimReader::read_items(Cursor& in, Claim& c) {
-    Cursor r = in;  // in registers while the line's items are read
-    if (r.p >= r.end || *r.p != '[') return false;
+const char* PlainClaimReader::read_items(Cursor r, Claim& c) {
+    if (r.p >= r.end || *r.p != '[') return nullptr;
     ++r.p;
     skip_blanks(r);
     if (r.p < r.end && *r.p == ']') {
         no_items(c);
-        in.p = r.p + 1;
-        return true;
+        return r.p + 1;
     }
     const std::size_t n = s_.item_fields.size();
     const std::size_t width = n < 8 ? 8 : n;  // what one row writes, slack included
@@ -853,7 +852,7 @@ bool PlainClaimReader::read_items(Cursor& in, Claim& c) {
             for (std::size_t f = 0; f < n; ++f) spans[row + f] = 0;
         }
         const Item line = read_item(r.p, r.end, values + row, item_texts, row);
-        if (line.p == nullptr || (line.seen & required) != required) return false;
+        if (line.p == nullptr || (line.seen & required) != required) return nullptr;
         r.p = line.p;
         const std::uint64_t seen = line.seen;
         const std::uint64_t given = seen | defaults;
@@ -865,7 +864,7 @@ bool PlainClaimReader::read_items(Cursor& in, Claim& c) {
         ++count;
         const int next = next_or_close(r, ']');
         if (next > 0) continue;
-        if (next < 0) return false;
+        if (next < 0) return nullptr;
         break;
     }
     texts.used_ = item_texts.used;
@@ -873,8 +872,7 @@ bool PlainClaimReader::read_items(Cursor& in, Claim& c) {
     c.items.resize(count * n);
     c.item_present.resize(count * n);
     texts.spans_.resize(count * n);
-    in = r;
-    return true;
+    return r.p;
 }
 
 // A fee line's text into the column, as read_text and assign_padded would

@@ -119,10 +119,10 @@ private:
 
     // A cursor whose address goes into a call is kept in memory by its
     // caller, reloaded after every store into the claim: read_claim's is
-    // its own, read_tags returns where it ends (nullptr: not plain), and
-    // read_items gets a copy.
+    // its own, and read_tags and read_items return where they end (nullptr:
+    // not plain).
     bool read_claim(Cursor r, Claim& c);
-    bool read_items(Cursor& r, Claim& c);
+    const char* read_items(Cursor r, Claim& c);
     static void no_items(Claim& c);
     struct Item {
         const char* p = nullptr;  // after the line's closing brace; nullptr: not plain
@@ -161,6 +161,10 @@ private:
     std::array<NextKey, 64> claim_key_after_comma_{};  // by claim key
     std::array<NextKey, 64> claim_next_{};             // by claim key: the key that followed it last time
     std::vector<Plan> claim_plan_, item_plan_;  // by claim key, by item field
+    // claim_plan_'s kinds and labels in the reader itself: a vector's data
+    // pointer would be reloaded for every key, the claim's stores between.
+    std::array<Kind, 64> claim_kind_{};
+    std::array<Labels*, 64> claim_labels_{};
     std::array<Kind, 64> item_kind_{};          // item_plan_'s kinds, one load away
     std::array<std::int64_t, 64> item_min_{};   // and their minimums
     std::array<Labels*, 64> item_labels_{};     // and their labels
