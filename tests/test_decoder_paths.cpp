@@ -565,3 +565,37 @@ TEST_CASE("decoder fast path: fee-line texts read a block at a time, at every le
         check_in_place(fast, full, line.substr(0, name) + std::string(chars_in, 'a'), "a\"}]}");
     }
 }
+
+TEST_CASE("decoder fast path: fee lines of more than 8 fields, the rows' wide copies", "[io][decoder]") {
+    // The demo policy with three more fee-line fields (11 in all): a row no
+    // longer fits the 8-slot copies of the usual schemas.
+    std::string yaml = testing::slurp(kRoot + "/rules/demo-city-2026.yaml");
+    const std::string cap = "    price_cap: {type: money, optional: true}";
+    const std::size_t at = yaml.find(cap);
+    REQUIRE(at != std::string::npos);
+    yaml.insert(at + cap.size(),
+                "\n    lot: {type: count, default: 3}\n    batch: {type: string, optional: true}\n"
+                "    fee2: {type: money, optional: true}");
+    const Graph g = compile_policy_text(yaml, "wide.yaml");
+    REQUIRE(g.schema().item_fields.size() == 11);
+    ClaimDecoder fast(g), full(g, false);
+    const std::string head =
+        R"({"claim_id":"W-1","member_id":"M1","date":"2026-03-01","insutype":"employee","med_type":"inpatient","hosp_lv":2,"region":"local","referred":false,"emergency":false,"retired":false,"tags":[],"hmb_enrolled":true,"hmb_preexisting":false,"items":[)";
+    const std::vector<std::string> rows = {
+        R"({"code":"A1","category":"A","amount":1.25})",
+        R"({"code":"B2","category":"B","amount":30.00,"lot":7,"batch":"批号12","fee2":3.5})",
+        R"({"fee2":0.01,"batch":"x","code":"C3","name":"床位费","category":"C","amount":99999.99,"qty":2,"price_cap":1.00,"lot":1})",
+        R"({"code":"A4","category":"A","amount":2,"note":"n","selfpay_prop":500})",
+    };
+    // Every count of fee lines up to 20 (the columns grow, then are reused
+    // shorter and longer), each line's rows a different mix.
+    for (std::size_t n = 0; n <= 20; ++n) {
+        for (std::size_t shift = 0; shift < rows.size(); ++shift) {
+            std::string line = head;
+            for (std::size_t i = 0; i < n; ++i) line += (i ? "," : "") + rows[(i * 3 + shift) % rows.size()];
+            line += "]}";
+            check_same(fast, full, line);
+        }
+    }
+    for (const std::string& line : sample_lines()) check_same(fast, full, line);
+}

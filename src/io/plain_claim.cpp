@@ -813,8 +813,14 @@ const char* PlainClaimReader::read_items(Cursor r, Claim& c) {
         no_items(c);
         return r.p + 1;
     }
+    // Each its own loop: the row's width and copies then need no test.
+    return s_.item_fields.size() <= 8 ? read_rows<true>(r, c) : read_rows<false>(r, c);
+}
+
+template <bool Narrow>
+const char* PlainClaimReader::read_rows(Cursor r, Claim& c) {
     const std::size_t n = s_.item_fields.size();
-    const std::size_t width = n < 8 ? 8 : n;  // what one row writes, slack included
+    const std::size_t width = Narrow ? 8 : n;  // what one row writes, slack included
     const std::uint64_t required = item_required_, defaults = item_defaults_;
     TextColumn& texts = c.item_texts;
     texts.used_ = 0;  // the characters go; the slots stay, each set again below
@@ -844,7 +850,7 @@ const char* PlainClaimReader::read_items(Cursor r, Claim& c) {
         }
         // The defaults (finish_claim's), and zeros as start_item leaves them,
         // before the fields overwrite theirs; no texts yet.
-        if (n <= 8) {
+        if constexpr (Narrow) {
             std::memcpy(values + row, item_row_.data(), 8 * sizeof(std::int64_t));
             std::memset(spans + row, 0, 8 * sizeof(std::uint64_t));
         } else {
@@ -856,7 +862,7 @@ const char* PlainClaimReader::read_items(Cursor r, Claim& c) {
         r.p = line.p;
         const std::uint64_t seen = line.seen;
         const std::uint64_t given = seen | defaults;
-        if (n <= 8) {
+        if constexpr (Narrow) {
             std::memcpy(present + row, &present_bytes_[given & 0xFF], 8);
         } else {
             for (std::size_t f = 0; f < n; ++f) present[row + f] = static_cast<std::uint8_t>(given >> f & 1);

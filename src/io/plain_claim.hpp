@@ -123,6 +123,9 @@ private:
     // not plain).
     bool read_claim(Cursor r, Claim& c);
     const char* read_items(Cursor r, Claim& c);
+    // The fee lines after the list's opening bracket; Narrow: at most 8 fields.
+    template <bool Narrow>
+    const char* read_rows(Cursor r, Claim& c);
     static void no_items(Claim& c);
     struct Item {
         const char* p = nullptr;  // after the line's closing brace; nullptr: not plain
