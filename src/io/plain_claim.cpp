@@ -512,14 +512,13 @@ PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_k
         // line's own: the switch in read_item then covers every value it can
         // meet, with no range check before its jump.
         item_kind_[i] = p.kind < Kind::claim_id ? p.kind : Kind::claim_id;
-        item_row_.push_back(f.default_value.value_or(0));
+        item_row_[i] = f.default_value.value_or(0);
         const std::uint64_t bit = std::uint64_t{1} << i;
         if (f.default_value)
             item_defaults_ |= bit;
         else if (!f.optional)
             item_required_ |= bit;
     }
-    if (item_row_.size() < 8) item_row_.resize(8);
     for (std::size_t k = 0; k < claim_plan_.size(); ++k) {  // labels_ is complete: its elements stay put
         claim_kind_[k] = claim_plan_[k].kind;
         if (claim_plan_[k].labels >= 0) claim_labels_[k] = &labels_[static_cast<std::size_t>(claim_plan_[k].labels)];

@@ -177,9 +177,10 @@ private:
     std::uint64_t claim_required_ = 0, claim_defaults_ = 0, claim_optional_ = 0;
     std::vector<std::int64_t> claim_row_;  // by claim field: its default, else 0
     std::uint64_t item_required_ = 0, item_defaults_ = 0;
-    // A fee line's values before its fields are read: defaults, else 0; at
-    // least 8 of them, so that a short row is filled by one fixed-size copy.
-    std::vector<std::int64_t> item_row_;
+    // A fee line's values before its fields are read: defaults, else 0 (a
+    // short row is filled by one fixed-size copy of 8). In the reader, not a
+    // vector, whose data pointer would be reloaded for every line.
+    std::array<std::int64_t, 64> item_row_{};
     std::array<std::uint64_t, 256> present_bytes_{};  // 8 bits -> 8 bytes of 0/1
 };
 
