@@ -616,3 +616,19 @@ TEST_CASE("decoder fast path: takes every shipped claim line itself", "[io][deco
     }
     CHECK(n > 20);
 }
+
+TEST_CASE("decoder fast path: a key given twice, in a fee line or the claim, reads as the full decoder reads it", "[io][decoder]") {
+    ClaimDecoder fast(demo()), full(demo(), false);
+    const std::string head =
+        R"({"claim_id":"D-1","member_id":"M1","date":"2026-03-01","insutype":"employee","med_type":"inpatient","hosp_lv":2,"region":"local","referred":false,"emergency":false,"retired":false,"tags":[],"hmb_enrolled":true,"hmb_preexisting":false)";
+    const std::vector<std::string> fields = {R"("code":"A1")",  R"("name":"床位费")", R"("note":"n")",
+                                             R"("category":"B")", R"("amount":12.50)", R"("selfpay_prop":500)",
+                                             R"("qty":2)",        R"("price_cap":3.00)"};
+    const std::string base = R"("code":"A1","category":"A","amount":1.25)";
+    for (const std::string& f : fields) {
+        for (const std::string& row : {base + "," + f + "," + f, f + "," + base + "," + f, base + "," + f})
+            check_same(fast, full, head + R"(,"items":[{"code":"Z","category":"C","amount":1},{)" + row + "}]}");
+    }
+    for (const std::string& k : {R"("hosp_lv":3)", R"("referred":true)", R"("tags":["dibao"])", R"("claim_id":"D-2")"})
+        check_same(fast, full, head + "," + k + R"(,"items":[]})");
+}

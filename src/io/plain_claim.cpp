@@ -961,10 +961,9 @@ CG_INLINE PlainClaimReader::Item PlainClaimReader::read_item(const char* p, cons
     }
     for (int f = read_key(r, item_keys_); f != kClosed; f = next_key(r, item_keys_)) {
         if (f < 0) return {};
-        const std::uint64_t bit = std::uint64_t{1} << f;
-        if (seen & bit) return {};
-        seen |= bit;
         const auto k = static_cast<std::size_t>(f);
+        if (seen >> k & 1) return {};  // one bit test, no mask built
+        seen |= std::uint64_t{1} << k;
         std::int64_t v = 0;
         switch (item_kind_[k]) {
             case Kind::money:
