@@ -620,6 +620,6 @@ TEST_CASE("decoder fast path: a key given twice, in a fee line or the claim, rea
         for (const std::string& row : {base + "," + f + "," + f, f + "," + base + "," + f, base + "," + f})
             check_same(fast, full, head + R"(,"items":[{"code":"Z","category":"C","amount":1},{)" + row + "}]}");
     }
-    for (const std::string& k : {R"("hosp_lv":3)", R"("referred":true)", R"("tags":["dibao"])", R"("claim_id":"D-2")"})
-        check_same(fast, full, head + "," + k + R"(,"items":[]})");
+    for (const std::string_view k : {R"("hosp_lv":3)", R"("referred":true)", R"("tags":["dibao"])", R"("claim_id":"D-2")"})
+        check_same(fast, full, head + "," + std::string(k) + R"(,"items":[]})");
 }
