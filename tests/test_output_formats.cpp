@@ -542,7 +542,7 @@ TEST_CASE("amounts: every writer spells fen as yuan with two decimals, at every 
     };
     std::vector<std::int64_t> values = {0, 1, 9, 10, 99, 100, 101, 999, 1000, 12345, 99999999, 100000000, 100000001,
                                         10000000000LL, INT64_MAX, INT64_MIN + 1, INT64_MIN};
-    for (std::int64_t p = 1; p <= 1000000000000000000LL; p *= 10) {
+    for (std::int64_t p = 1; p <= 1000000000000000000LL; p = p == 1000000000000000000LL ? INT64_MAX : p * 10) {  // no overflow past 10^18
         values.push_back(p - 1);
         values.push_back(p);
         values.push_back(p + 1);

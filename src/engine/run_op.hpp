@@ -20,7 +20,7 @@ inline void exec_bands(const Program& p, const Op& op, std::int64_t* s) {
     const std::int64_t end = checked_add(p0, x);
     s[op.c] = start < t ? std::max<std::int64_t>(0, std::min(end, t) - start) : 0;
     const std::int64_t lo = std::max(start, t), hi = end;
-    __int128 sum = 0;
+    __int128 sum = 0, piece_pay = 0;
     if (hi > lo) {
         const auto method = static_cast<BandMethod>(op.mode);
         if (method == BandMethod::segmented) {
@@ -28,13 +28,16 @@ inline void exec_bands(const Program& p, const Op& op, std::int64_t* s) {
                 const std::int64_t from = s[a[3 + 3 * i]], to = s[a[4 + 3 * i]], r = s[a[5 + 3 * i]];
                 const std::int64_t bl = checked_add(t, from);
                 const std::int64_t bh = to >= kUnlimitedAmount ? INT64_MAX : checked_add(t, to);
-                const std::int64_t piece = std::min(hi, bh) - std::max(lo, bl);
-                if (piece > 0) sum += static_cast<__int128>(piece) * r;
+                // In 128 bits: with far-apart bounds the difference leaves int64.
+                const __int128 piece = static_cast<__int128>(std::min(hi, bh)) - std::max(lo, bl);
+                if (piece > 0 && (__builtin_mul_overflow(piece, static_cast<__int128>(r), &piece_pay) ||
+                                  __builtin_add_overflow(sum, piece_pay, &sum)))
+                    throw OverflowError("band payment overflow");
             }
         } else {
             // Whole-amount: the band the cumulative amount above T reaches sets
             // the ratio for all of this claim's payable part.
-            const std::int64_t reached = hi - t;
+            const __int128 reached = static_cast<__int128>(hi) - t;  // t may lie far below
             const bool upper = method == BandMethod::whole_amount_upper_inclusive;
             std::int64_t r = 0;
             for (std::int32_t i = 0; i < op.n; ++i) {
@@ -46,10 +49,10 @@ inline void exec_bands(const Program& p, const Op& op, std::int64_t* s) {
                     break;
                 }
             }
-            sum = static_cast<__int128>(hi - lo) * r;
+            sum = (static_cast<__int128>(hi) - lo) * r;  // < 2^64 · 2^63
         }
     }
-    if (sum > INT64_MAX) throw OverflowError("band payment overflow");
+    if (sum > INT64_MAX || sum < INT64_MIN) throw OverflowError("band payment overflow");
     s[op.dst] = static_cast<std::int64_t>(sum);
 }
 
@@ -77,7 +80,8 @@ inline void exec_bands(const Program& p, const Op& op, std::int64_t* s) {
             if (__builtin_add_overflow(t, from, &bl)) return false;
             if (to >= kUnlimitedAmount) bh = INT64_MAX;
             else if (__builtin_add_overflow(t, to, &bh)) return false;
-            const std::int64_t piece = std::min(hi, bh) - std::max(lo, bl);
+            std::int64_t piece;
+            if (__builtin_sub_overflow(std::min(hi, bh), std::max(lo, bl), &piece)) return false;
             if (piece > 0 && (__builtin_mul_overflow(piece, r, &prod) || __builtin_add_overflow(sum, prod, &sum))) return false;
         }
     }

@@ -231,7 +231,7 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
             // The fields in one block copy (cheaper than picking out the ones
             // read); the presence flags widen one by one, so only the ones
             // something reads (FastProgram::claim_reads_present).
-            std::memcpy(sf, fields, nf * sizeof(std::int64_t));
+            if (nf != 0) std::memcpy(sf, fields, nf * sizeof(std::int64_t));  // no fields: data() may be null
             for (const std::int32_t i : f.claim_reads_present) sp[i] = present[i];
             fsv[p.claim_date] = c.date.days;
             const std::int64_t* const av = accv.data();
