@@ -141,23 +141,10 @@ public:
     // in input order they lie all over their blocks: fetch a few ahead (the
     // row copies were 2% of a run's samples, mostly waiting for the rows).
     void add(std::span<const std::string_view> rows) {
-        constexpr std::size_t kAhead = 8;
-        for (std::size_t k = 0; k < rows.size(); ++k) {
-            if (k + kAhead < rows.size()) __builtin_prefetch(rows[k + kAhead].data());
-            add(rows[k]);
-        }
+        add_ahead(rows.size(), [&](std::size_t k) { return rows[k]; });
     }
-    // Every row of `rows` in turn.
     void add(const std::vector<RowBlocks>& stores, std::span<const BlockRow> rows) {
-        // Rows sit in settlement order, so input order jumps about: fetch a few ahead.
-        constexpr std::size_t kAhead = 8;
-        for (std::size_t k = 0; k < rows.size(); ++k) {
-            if (k + kAhead < rows.size()) {
-                const BlockRow& ahead = rows[k + kAhead];
-                __builtin_prefetch(stores[ahead.worker()].text(ahead.row()).data());
-            }
-            add(stores[rows[k].worker()].text(rows[k].row()));
-        }
+        add_ahead(rows.size(), [&](std::size_t k) { return stores[rows[k].worker()].text(rows[k].row()); });
     }
     void finish() {
         if (!block_.empty()) sink_(block_);
@@ -165,6 +152,15 @@ public:
     }
 
 private:
+    // Rows row(0) … row(n - 1), each fetched kAhead rows before it is copied.
+    template <class Row>
+    void add_ahead(std::size_t n, Row row) {
+        constexpr std::size_t kAhead = 8;
+        for (std::size_t k = 0; k < n; ++k) {
+            if (k + kAhead < n) __builtin_prefetch(row(k + kAhead).data());
+            add(row(k));
+        }
+    }
     std::string block_;
     const std::function<void(std::string_view)>& sink_;
 };

@@ -20,7 +20,7 @@ inline void exec_bands(const Program& p, const Op& op, std::int64_t* s) {
     const std::int64_t end = checked_add(p0, x);
     s[op.c] = start < t ? std::max<std::int64_t>(0, std::min(end, t) - start) : 0;
     const std::int64_t lo = std::max(start, t), hi = end;
-    __int128 sum = 0, piece_pay = 0;
+    __int128 sum = 0;
     if (hi > lo) {
         const auto method = static_cast<BandMethod>(op.mode);
         if (method == BandMethod::segmented) {
@@ -30,6 +30,7 @@ inline void exec_bands(const Program& p, const Op& op, std::int64_t* s) {
                 const std::int64_t bh = to >= kUnlimitedAmount ? INT64_MAX : checked_add(t, to);
                 // In 128 bits: with far-apart bounds the difference leaves int64.
                 const __int128 piece = static_cast<__int128>(std::min(hi, bh)) - std::max(lo, bl);
+                __int128 piece_pay;
                 if (piece > 0 && (__builtin_mul_overflow(piece, static_cast<__int128>(r), &piece_pay) ||
                                   __builtin_add_overflow(sum, piece_pay, &sum)))
                     throw OverflowError("band payment overflow");
