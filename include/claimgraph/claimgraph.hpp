@@ -7,6 +7,7 @@
 #include "claimgraph/io.hpp"
 #include "claimgraph/ledger.hpp"
 #include "claimgraph/money.hpp"
+#include "claimgraph/output_file.hpp"
 #include "claimgraph/policy_test.hpp"
 #include "claimgraph/schema.hpp"
 #include "claimgraph/settle.hpp"

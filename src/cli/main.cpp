@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
-#include <filesystem>
 #include <functional>
 #include <fstream>
 #include <iostream>
@@ -170,36 +169,17 @@ po::options_description settle_options() {
 using Sink = std::function<void(std::string_view)>;
 
 // Runs `produce` with a sink that writes to `out_path` (through `out_path.tmp`
-// and a rename, so a partial file never has the final name) or, when it is
-// empty, to standard output.
+// and a rename, so a partial file never has the final name: OutputFile) or,
+// when it is empty, to standard output.
 BatchCounts write_output(const std::string& out_path, const std::function<BatchCounts(const Sink&)>& produce) {
-    const std::string tmp = out_path.empty() ? std::string{} : out_path + ".tmp";
-    const std::string what = out_path.empty() ? std::string("standard output") : tmp;
-    std::FILE* f = out_path.empty() ? stdout : std::fopen(tmp.c_str(), "wb");
-    if (!f) throw std::runtime_error(fmt::format("cannot create {}: {}", tmp, std::strerror(errno)));
-    BatchCounts counts;
-    try {
-        counts = produce([&](std::string_view text) { write_all(f, text, what); });
-        if (std::fflush(f) != 0) throw std::runtime_error(fmt::format("cannot write {}: {}", what, std::strerror(errno)));
-    } catch (...) {
-        if (!out_path.empty()) {
-            std::fclose(f);
-            std::remove(tmp.c_str());
-        }
-        throw;
-    }
     if (!out_path.empty()) {
-        if (std::fclose(f) != 0) {
-            std::remove(tmp.c_str());
-            throw std::runtime_error(fmt::format("cannot write {}", tmp));
-        }
-        std::error_code ec;
-        std::filesystem::rename(tmp, out_path, ec);
-        if (ec) {
-            std::remove(tmp.c_str());
-            throw std::runtime_error(fmt::format("cannot rename {} to {}: {}", tmp, out_path, ec.message()));
-        }
+        OutputFile out(out_path);  // let go uncommitted, it removes the .tmp
+        const BatchCounts counts = produce([&](std::string_view text) { out.write(text); });
+        out.commit();
+        return counts;
     }
+    const BatchCounts counts = produce([&](std::string_view text) { write_all(stdout, text, "standard output"); });
+    if (std::fflush(stdout) != 0) throw std::runtime_error(fmt::format("cannot write standard output: {}", std::strerror(errno)));
     return counts;
 }
 
