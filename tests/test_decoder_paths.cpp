@@ -623,3 +623,97 @@ TEST_CASE("decoder fast path: a key given twice, in a fee line or the claim, rea
     for (const std::string_view k : {R"("hosp_lv":3)", R"("referred":true)", R"("tags":["dibao"])", R"("claim_id":"D-2")"})
         check_same(fast, full, head + "," + std::string(k) + R"(,"items":[]})");
 }
+
+TEST_CASE("decoder fast path: the usual `,\"category\":\"A\",\"amount\":` run after a text, and every near miss", "[io][decoder]") {
+    // After a fee line's text the reader tries the label field and the money
+    // field after it in the schema as one 32-byte compare (the label's byte
+    // free); anything else must read as the key-by-key loop reads it.
+    ClaimDecoder fast(demo()), full(demo(), false);
+    const std::string head =
+        R"({"claim_id":"R-1","member_id":"M1","date":"2026-03-01","insutype":"employee","med_type":"inpatient","hosp_lv":2,"region":"local","referred":false,"emergency":false,"retired":false,"tags":[],"hmb_enrolled":true,"hmb_preexisting":false,"items":[{"code":"Z","category":"C","amount":1},)";
+    const std::string run = R"(,"category":"B","amount":)";
+    auto line_with = [&](const std::string& row) { return head + row + "]}"; };
+    const std::string row = R"({"code":"A1")" + run + R"(12.50,"name":"床位费"})";
+    REQUIRE(check_same(fast, full, line_with(row)));
+    const std::size_t from = head.size() + row.find(run);
+    const std::string line = line_with(row);
+    // Every byte of the run (and the bytes around it) changed, dropped or
+    // with a blank before it; then the line cut there, the rest in the padding.
+    std::size_t ok = 0, total = 0;
+    for (std::size_t at = from - 1; at <= from + run.size() + 1; ++at) {
+        for (const char* ch : {"x", " ", "\"", ",", ":", "A", "C", "D", "a", "1", "\\", "\t", "\x01", "\xe4", "AB", ""}) {
+            std::string l = line;
+            l.replace(at, 1, ch);
+            ok += check_same(fast, full, l);
+            ++total;
+        }
+        std::string l = line;
+        l.insert(at, " ");
+        ok += check_same(fast, full, l);
+        ++total;
+        check_in_place(fast, full, line.substr(0, at), std::string_view(line).substr(at));
+        check_in_place(fast, full, line.substr(0, at), "\"B\",\"amount\":1}]}");
+    }
+    CHECK(ok > 20);
+    CHECK(total - ok > 100);
+    // Every one-byte label, and labels of other lengths and forms.
+    for (int b = 0x20; b < 0x80; ++b) {
+        std::string l = line;
+        l[from + 13] = static_cast<char>(b);
+        check_same(fast, full, l);
+    }
+    for (const char* label : {R"("")", R"("BB")", R"("\u0042")", R"(1)", R"(null)", "\"\xe4\xb8\xad\""}) {
+        std::string l = line;
+        l.replace(from + 12, 3, label);
+        check_same(fast, full, l);
+    }
+    // The run after other texts, keys in other orders, keys missing or given
+    // twice, something between the two keys, escaped keys; amounts of every
+    // kind after it.
+    const std::vector<std::string> rows = {
+        R"({"code":"A1","name":"床位费","category":"A","amount":3.00})",
+        R"({"name":"x","category":"A","amount":3.00,"code":"A1"})",
+        R"({"note":"n","category":"C","amount":3.00,"code":"A1","name":"心脏彩超"})",
+        R"({"code":"A1","amount":3.00,"category":"A"})",
+        R"({"amount":3.00,"code":"A1","category":"A"})",
+        R"({"category":"A","code":"A1","amount":3.00})",
+        R"({"code":"A1","category":"A","qty":2,"amount":3.00})",
+        R"({"code":"A1","category":"A"})",
+        R"({"code":"A1","amount":3.00})",
+        R"({"code":"A1","category":"A","amount":3.00,"category":"B"})",
+        R"({"category":"B","code":"A1","category":"A","amount":3.00})",
+        R"({"amount":1,"code":"A1","category":"A","amount":3.00})",
+        R"({"code":"A1","name":"x","category":"A","amount":3.00,"name":"y"})",
+        R"({"code":"A1","c\u0061tegory":"A","amount":3.00})",
+        R"({"code":"A1","category":"A","\u0061mount":3.00})",
+        R"({"code":"A1","category" :"A","amount":3.00})",
+        R"({"code":"A1","category":"A","amount" :3.00})",
+        R"({"code":"A1","category":"A","amount": 3.00})",
+        R"({"code":"A1","category":"A","amount":"3.00"})",
+        R"({"code":"A1","category":"A","amount":null})",
+        R"({"code":"A1","category":"A","amount":-3.00})",
+        R"({"code":"A1","category":"A","amount":0.001})",
+        R"({"code":"A1","category":"A","amount":007})",
+        R"({"code":"A1","category":"A","amount":1e3})",
+        R"({"code":"A1","category":"A","amount":123456789012345.67})",
+        R"({"code":"A1","category":"A","amount":1234567890123456})",
+        R"({"code":"A1","category":"A","amount":92233720368547758.07})",
+        R"({"code":"A1","category":"A","amount":3.00,"qty":2,"price_cap":1.50,"selfpay_prop":500})",
+        R"({"code":"A\u0031","category":"A","amount":3.00})",
+        R"({"code":"药物洗脱支架","category":"A","amount":3.00})",
+        R"({"code":"A1","category":"A","amount":3.00}  )",
+    };
+    ok = 0;
+    for (const std::string& r : rows) ok += check_same(fast, full, line_with(r));
+    CHECK(ok > 10);
+    // A schema with a field between the label and the money field: no run.
+    std::string yaml = testing::slurp(kRoot + "/rules/demo-city-2026.yaml");
+    const std::string cat = "    category: category\n";
+    const std::size_t at = yaml.find(cat);
+    REQUIRE(at != std::string::npos);
+    yaml.insert(at + cat.size(), "    lot: {type: count, default: 3}\n");
+    const Graph g = compile_policy_text(yaml, "gap.yaml");
+    ClaimDecoder fast_gap(g), full_gap(g, false);
+    CHECK(check_same(fast_gap, full_gap, line));
+    for (const std::string& r : rows) check_same(fast_gap, full_gap, line_with(r));
+}

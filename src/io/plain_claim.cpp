@@ -545,10 +545,46 @@ PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_k
         e.mask = size == 32 ? ~0u : (1u << size) - 1;
         e.key = static_cast<std::int8_t>(k);
     }
+    plan_label_run(s);
     for (unsigned m = 0; m < 256; ++m) {
         unsigned char bytes[8];
         for (unsigned b = 0; b < 8; ++b) bytes[b] = static_cast<unsigned char>(m >> b & 1);
         std::memcpy(&present_bytes_[m], bytes, 8);
+    }
+}
+
+// The first label field followed by a money field, when both keys are found
+// whole by after_comma (so the run reads what the general loop would).
+void PlainClaimReader::plan_label_run(const Schema& s) {
+    for (std::size_t i = 0; i + 1 < s.item_fields.size(); ++i) {
+        if (item_plan_[i].kind != Kind::label || item_plan_[i + 1].kind != Kind::money) continue;
+        auto after_comma = [](std::string_view name) {
+            std::string key = ",\"";
+            key.append(name);
+            key.append("\":");
+            return key;
+        };
+        const std::string label = after_comma(s.item_fields[i].name), money = after_comma(s.item_fields[i + 1].name);
+        const std::string run = label + "\"_\"" + money;
+        if (run.size() > 32) continue;
+        auto whole_key = [&](const std::string& key, std::size_t field) {
+            char buf[64] = {};  // match reads 32 bytes
+            std::memcpy(buf, key.data(), key.size());
+            std::size_t found = 0;
+            return item_keys_.after_comma.match(buf, buf + key.size(), found) == static_cast<int>(field) && found == key.size();
+        };
+        if (!whole_key(label, i) || !whole_key(money, i + 1)) continue;
+        LabelRun& e = item_run_;
+        std::memcpy(e.bytes.data(), run.data(), run.size());
+        e.at = label.size() + 1;
+        e.bytes[e.at] = 0;
+        e.mask = (run.size() == 32 ? ~0u : (1u << run.size()) - 1) & ~(1u << e.at);
+        e.size = run.size();
+        e.label = i;
+        e.money = static_cast<int>(i + 1);
+        e.fields = std::uint64_t{3} << i;
+        e.labels = item_labels_[i];
+        return;
     }
 }
 
@@ -880,6 +916,23 @@ const char* PlainClaimReader::read_rows(Cursor r, Claim& c) {
     return r.p;
 }
 
+// The label run at the cursor (LabelRun): its label stored, the cursor after
+// the money field's key and the blanks after it. False with nothing changed
+// on any other bytes, a label other than a one-byte one, or either field
+// already seen (the general loop then reads them).
+CG_INLINE bool PlainClaimReader::read_label_run(Cursor& r, std::int64_t* row, std::uint64_t& seen) const {
+    const LabelRun& run = item_run_;
+    const std::uint32_t same = same_bytes(r.p, run.bytes.data()) | same_bytes(r.p + 16, run.bytes.data() + 16) << 16;  // in the line or its padding
+    if ((same & run.mask) != run.mask || static_cast<std::size_t>(r.end - r.p) < run.size) return false;
+    const int v = run.labels->one_byte[static_cast<unsigned char>(r.p[run.at])];
+    if (v < 0 || (seen & run.fields) != 0) return false;
+    seen |= run.fields;
+    row[run.label] = v;
+    r.p += run.size;
+    skip_blanks(r);
+    return true;
+}
+
 // A fee line's text into the column, as read_text and assign_padded would
 // store it. The usual ones take one or two 16-byte loads, which are also what
 // is copied: ASCII up to 15 bytes (a code), or up to ten 3-byte characters
@@ -959,18 +1012,26 @@ CG_INLINE PlainClaimReader::Item PlainClaimReader::read_item(const char* p, cons
         skip_blanks(r);
         if (r.p < r.end && *r.p == '}') return {r.p + 1, 0};
     }
-    for (int f = read_key(r, item_keys_); f != kClosed; f = next_key(r, item_keys_)) {
+    int f = read_key(r, item_keys_);
+    while (f != kClosed) {
         if (f < 0) return {};
-        const auto k = static_cast<std::size_t>(f);
+        auto k = static_cast<std::size_t>(f);
         if (seen >> k & 1) return {};  // one bit test, no mask built
         seen |= std::uint64_t{1} << k;
         std::int64_t v = 0;
         switch (item_kind_[k]) {
             case Kind::money:
+            amount:
                 if (!read_plain_amount(r, v) || v < item_min_[k]) return {};
                 break;
             case Kind::text:
                 if (!read_item_text(r, texts, first + k)) return {};
+                if (read_label_run(r, row, seen)) {  // at the money field's value, both fields seen
+                    f = item_run_.money;
+                    k = static_cast<std::size_t>(f);
+                    goto amount;
+                }
+                f = next_key(r, item_keys_);
                 continue;
             case Kind::label:
                 if (!read_item_label(r, *item_labels_[k], v)) return {};
@@ -988,6 +1049,7 @@ CG_INLINE PlainClaimReader::Item PlainClaimReader::read_item(const char* p, cons
             default: __builtin_unreachable();
         }
         row[f] = v;
+        f = next_key(r, item_keys_);
     }
     return {r.p, seen};
 }
