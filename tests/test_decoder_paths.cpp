@@ -60,6 +60,15 @@ bool check_same(ClaimDecoder& fast, ClaimDecoder& full, const std::string& line)
     return a.ok;
 }
 
+// Whether the fast path reads the line itself (the comparisons with the full
+// decoder cannot see one that gives up: the full decoder then reads it the same).
+bool fast_path_reads(const Graph& g, const std::string& line) {
+    detail::PlainClaimReader reader(g.schema());
+    Claim c;
+    const std::string padded = line + std::string(ClaimDecoder::padding, ' ');
+    return reader.read(std::string_view(padded.data(), line.size()), c);
+}
+
 }  // namespace
 
 TEST_CASE("decoder fast path: the shipped claim lines decode as the full decoder decodes them", "[io][decoder]") {
@@ -649,7 +658,11 @@ TEST_CASE("decoder fast path: the usual `,\"category\":\"A\",\"amount\":` run af
         }
         std::string l = line;
         l.insert(at, " ");
-        ok += check_same(fast, full, l);
+        if (check_same(fast, full, l)) {
+            INFO("line: " << l);
+            CHECK(fast_path_reads(demo(), l));  // a blank between tokens is still plain
+            ++ok;
+        }
         ++total;
         check_in_place(fast, full, line.substr(0, at), std::string_view(line).substr(at));
         check_in_place(fast, full, line.substr(0, at), "\"B\",\"amount\":1}]}");
@@ -716,4 +729,70 @@ TEST_CASE("decoder fast path: the usual `,\"category\":\"A\",\"amount\":` run af
     ClaimDecoder fast_gap(g), full_gap(g, false);
     CHECK(check_same(fast_gap, full_gap, line));
     for (const std::string& r : rows) check_same(fast_gap, full_gap, line_with(r));
+}
+
+TEST_CASE("decoder fast path: the usual `{\"code\":\"` start of a fee line, and every near miss", "[io][decoder]") {
+    // A fee line that starts with its first field in the schema, a text, is
+    // matched braces and quotes included in one 16-byte compare; anything
+    // else must read as the general start and key look-up read it.
+    ClaimDecoder fast(demo()), full(demo(), false);
+    const std::string head =
+        R"({"claim_id":"S-1","member_id":"M1","date":"2026-03-01","insutype":"employee","med_type":"inpatient","hosp_lv":2,"region":"local","referred":false,"emergency":false,"retired":false,"tags":[],"hmb_enrolled":true,"hmb_preexisting":false,"items":[{"code":"Z","category":"C","amount":1},)";
+    const std::string line = head + R"({"code":"A1","category":"B","amount":12.50,"name":"床位费"}]})";
+    REQUIRE(check_same(fast, full, line));
+    std::size_t ok = 0, total = 0;
+    for (std::size_t at = head.size() - 1; at <= head.size() + 12; ++at) {
+        for (const char* ch : {"x", " ", "\"", "{", "}", ",", ":", "C", "c", "\\", "\t", "\x01", "\xe4", "ab", ""}) {
+            std::string l = line;
+            l.replace(at, 1, ch);
+            ok += check_same(fast, full, l);
+            ++total;
+        }
+        std::string l = line;
+        l.insert(at, " ");
+        if (check_same(fast, full, l)) {
+            INFO("line: " << l);
+            CHECK(fast_path_reads(demo(), l));  // a blank between tokens is still plain
+            ++ok;
+        }
+        ++total;
+        check_in_place(fast, full, line.substr(0, at), std::string_view(line).substr(at));
+        check_in_place(fast, full, line.substr(0, at), "{\"code\":\"A1\"}]}");
+    }
+    CHECK(ok > 15);
+    CHECK(total - ok > 100);
+    // Texts of every kind right after the start, other first keys, keys
+    // given twice, an empty fee line.
+    const std::vector<std::string> rows = {
+        R"({"code":"","category":"A","amount":3.00})",
+        R"({"code":"药物洗脱支架","category":"A","amount":3.00})",
+        R"({"code":"0123456789abcdefghij","category":"A","amount":3.00})",
+        R"({"code":"A\"1","category":"A","amount":3.00})",
+        R"({"code":1,"category":"A","amount":3.00})",
+        R"({"code":null,"category":"A","amount":3.00})",
+        R"({"code":"A1","code":"A2","category":"A","amount":3.00})",
+        R"({"codes":"A1","category":"A","amount":3.00})",
+        R"({"cod":"A1","category":"A","amount":3.00})",
+        R"({"name":"床位费","code":"A1","category":"A","amount":3.00})",
+        R"({"category":"A","amount":3.00,"code":"A1"})",
+        R"({ "code":"A1","category":"A","amount":3.00})",
+        R"({"code" : "A1","category":"A","amount":3.00})",
+        R"({"\u0063ode":"A1","category":"A","amount":3.00})",
+        R"({})",
+        R"({"code":"A1"})",
+    };
+    ok = 0;
+    for (const std::string& r : rows) ok += check_same(fast, full, head + r + "]}");
+    CHECK(ok > 5);
+    // A schema whose first fee-line field is not a text: no such start.
+    std::string yaml = testing::slurp(kRoot + "/rules/demo-city-2026.yaml");
+    const std::string code = "    code: string\n";
+    const std::size_t at = yaml.find(code);
+    REQUIRE(at != std::string::npos);
+    yaml.insert(at, "    lot: {type: count, default: 3}\n");
+    const Graph g = compile_policy_text(yaml, "lot-first.yaml");
+    ClaimDecoder fast_lot(g), full_lot(g, false);
+    CHECK(check_same(fast_lot, full_lot, line));
+    for (const std::string& r : rows) check_same(fast_lot, full_lot, head + r + "]}");
+    check_same(fast_lot, full_lot, head + R"({"lot":2,"code":"A1","category":"A","amount":3.00}]})");
 }

@@ -546,6 +546,7 @@ PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_k
         e.key = static_cast<std::int8_t>(k);
     }
     plan_label_run(s);
+    plan_item_start(s);
     for (unsigned m = 0; m < 256; ++m) {
         unsigned char bytes[8];
         for (unsigned b = 0; b < 8; ++b) bytes[b] = static_cast<unsigned char>(m >> b & 1);
@@ -586,6 +587,26 @@ void PlainClaimReader::plan_label_run(const Schema& s) {
         e.labels = item_labels_[i];
         return;
     }
+}
+
+// `{"key":"` for the first fee-line field when it is a text whose key
+// patterns finds whole (so the start reads what the general one would).
+void PlainClaimReader::plan_item_start(const Schema& s) {
+    if (s.item_fields.empty() || item_plan_[0].kind != Kind::text) return;
+    std::string key = "\"";
+    key.append(s.item_fields[0].name);
+    key.append("\":");
+    char buf[64] = {};  // match reads 32 bytes
+    if (key.size() + 2 > 16) return;
+    std::memcpy(buf, key.data(), key.size());
+    std::size_t found = 0;
+    if (item_keys_.patterns.match(buf, buf + key.size(), found) != 0 || found != key.size()) return;
+    ItemStart& e = item_start_;
+    e.bytes[0] = '{';
+    std::memcpy(e.bytes.data() + 1, key.data(), key.size());
+    e.bytes[key.size() + 1] = '"';
+    e.size = key.size() + 2;
+    e.mask = (1u << e.size) - 1;
 }
 
 bool PlainClaimReader::read(std::string_view line, Claim& c) {
@@ -933,6 +954,17 @@ CG_INLINE bool PlainClaimReader::read_label_run(Cursor& r, std::int64_t* row, st
     return true;
 }
 
+// A fee line that starts `{"code":"` (its first field a text, as the
+// schema lists it): the cursor at the text's quote, as the general start and
+// read_key leave it. False with nothing changed on any other bytes.
+CG_INLINE bool PlainClaimReader::read_item_start(Cursor& r) const {
+    const ItemStart& start = item_start_;
+    if ((same_bytes(r.p, start.bytes.data()) & start.mask) != start.mask || static_cast<std::size_t>(r.end - r.p) < start.size)
+        return false;  // in the line or its padding
+    r.p += start.size - 1;
+    return true;
+}
+
 // A fee line's text into the column, as read_text and assign_padded would
 // store it. The usual ones take one or two 16-byte loads, which are also what
 // is copied: ASCII up to 15 bytes (a code), or up to ten 3-byte characters
@@ -1004,6 +1036,13 @@ const char* PlainClaimReader::read_item_text_slow(Cursor r, TextColumn& column, 
 CG_INLINE PlainClaimReader::Item PlainClaimReader::read_item(const char* p, const char* end, std::int64_t* row, ItemTexts& texts, std::size_t first) {
     Cursor r{p, end};
     std::uint64_t seen = 0;
+    int f = 0;
+    std::size_t k = 0;
+    std::int64_t v = 0;
+    if (read_item_start(r)) {  // at the first field's text, the field read_key would give
+        seen = 1;
+        goto text;
+    }
     if (r.p[0] == '{' && r.p[1] == '"') {  // the usual start (in the line or its padding: the key matches only within the line)
         ++r.p;
     } else {
@@ -1012,19 +1051,20 @@ CG_INLINE PlainClaimReader::Item PlainClaimReader::read_item(const char* p, cons
         skip_blanks(r);
         if (r.p < r.end && *r.p == '}') return {r.p + 1, 0};
     }
-    int f = read_key(r, item_keys_);
+    f = read_key(r, item_keys_);
     while (f != kClosed) {
         if (f < 0) return {};
-        auto k = static_cast<std::size_t>(f);
+        k = static_cast<std::size_t>(f);
         if (seen >> k & 1) return {};  // one bit test, no mask built
         seen |= std::uint64_t{1} << k;
-        std::int64_t v = 0;
+        v = 0;
         switch (item_kind_[k]) {
             case Kind::money:
             amount:
                 if (!read_plain_amount(r, v) || v < item_min_[k]) return {};
                 break;
             case Kind::text:
+            text:
                 if (!read_item_text(r, texts, first + k)) return {};
                 if (read_label_run(r, row, seen)) {  // at the money field's value, both fields seen
                     f = item_run_.money;
