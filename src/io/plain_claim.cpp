@@ -309,6 +309,17 @@ inline std::uint64_t digits_value_15(const char* p, unsigned n) {
     return n <= 8 ? digits_value(p, n) : digits_value(p, n - 8) * 100000000 + digits_value(p + n - 8, 8);
 }
 
+// By the digit bits of an amount's first 9 bytes: n when they are n digits
+// (1 to 5), a non-digit, two digits and a non-digit (the usual "75.17"), else 0.
+constexpr std::array<std::uint8_t, 512> kAmountDigits = [] {
+    std::array<std::uint8_t, 512> t{};
+    for (unsigned n = 1; n <= 5; ++n) {
+        const unsigned shape = (1u << n) - 1 | 6u << n;  // bits n and n + 3 clear
+        for (unsigned rest = 0; rest < 512; rest += 1u << (n + 4)) t[rest | shape] = static_cast<std::uint8_t>(n);
+    }
+    return t;
+}();
+
 // An amount written the plain way — digits, then at most two decimals, no sign
 // or exponent, at most 15 integer digits — read straight to fen: what
 // parse_money would read from the same text. False with nothing consumed for
@@ -324,9 +335,8 @@ CG_INLINE bool read_plain_amount(Cursor& r, std::int64_t& fen) {
         // 8 bytes that end with it, the dot taken out, are its fen as 7
         // digits. Those bytes start at most 4 before the amount, inside the
         // line (its key is before it).
-        const unsigned digits = digit_bits(q);
-        const unsigned n = static_cast<unsigned>(__builtin_ctz(~digits));
-        if (n - 1 < 5 && q[n] == '.' && (digits >> n & 0xF) == 0x6 && (n == 1 || *q != '0') && q + n + 3 <= r.end) {
+        const unsigned n = kAmountDigits[digit_bits(q) & 0x1FF];
+        if (n != 0 && q[n] == '.' && (n == 1 || *q != '0') && q + n + 3 <= r.end) {
             // By n: the bytes the n digits take once moved up over the dot
             // (the bytes before them, the key's, go in the same step).
             static constexpr std::uint64_t kYuan[6] = {0, 0x0000FF0000000000u, 0x0000FFFF00000000u, 0x0000FFFFFF000000u,
