@@ -1046,6 +1046,8 @@ const char* PlainClaimReader::read_item_text_slow(Cursor r, TextColumn& column, 
 CG_INLINE PlainClaimReader::Item PlainClaimReader::read_item(const char* p, const char* end, std::int64_t* row, ItemTexts& texts, std::size_t first) {
     Cursor r{p, end};
     std::uint64_t seen = 0;
+    // Declared before the loop: the usual start and the label run jump into
+    // its cases (text, amount) with the field already known, no key look-up.
     int f = 0;
     std::size_t k = 0;
     std::int64_t v = 0;
