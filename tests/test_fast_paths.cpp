@@ -204,6 +204,25 @@ TEST_CASE("Fast form: a fee-line shape binds other fields' constants; another sh
         CHECK(g.program().fast->lines.kernel.shape >= 0);
         CHECK(compare_paths(g, 11, 1500) > 500);
     }
+    SECTION("Demo City's fee lines: the few-constants loop, fields read through one pointer") {
+        const auto& k = compile_policy_text(demo, "demo.yaml").program().fast->lines.kernel;
+        CHECK(k.shape == 0);  // kCappedShareFew
+        CHECK(k.adjacent);
+    }
+    SECTION("a \"nothing\" that is not 0: the seven-constant loop") {
+        const std::string text = replace_once(demo, "if(item.category == C, item.amount, 0)", "if(item.category == C, item.amount, 7)");
+        const Graph g = compile_policy_text(text, "variant.yaml");
+        CHECK(g.program().fast->lines.kernel.shape == 1);  // kCappedShare
+        CHECK(compare_paths(g, 37, 1500) > 500);
+    }
+    SECTION("the shape's item fields not side by side: one pointer per field") {
+        const std::string text = replace_once(demo, "    qty: {type: count, default: 1, min: 1}\n",
+                                              "    qty: {type: count, default: 1, min: 1}\n    batch: {type: count, default: 3}\n");
+        const Graph g = compile_policy_text(text, "variant.yaml");
+        CHECK(g.program().fast->lines.kernel.shape == 0);
+        CHECK(!g.program().fast->lines.kernel.adjacent);
+        CHECK(compare_paths(g, 41, 1500) > 500);
+    }
     SECTION("a different shape: the columns") {
         std::string text = replace_once(demo, "max(0, item.amount - item.price_cap * item.qty)",
                                         "max(0, item.amount - item.price_cap * item.qty - 1)");

@@ -58,6 +58,9 @@ struct LineKernel {
     // The shape's loop (with `fen`), for a caller that skips run_line_columns.
     bool (*run)(const Program&, const LineKernel&, const Claim&, std::int64_t*) = nullptr;
     bool fen = false;    // every round is fen·bp → fen half up (constant divisor)
+    // The shape's item fields lie side by side in the schema, in role order
+    // (field[j] == field[0] + j): the loop reads them through one pointer.
+    bool adjacent = false;
     std::int32_t field[kVars]{}, present[kVars]{};  // item field index per role
     std::int64_t konst[kVars]{};
     std::int32_t scalar[kVars]{};  // claim slot per role

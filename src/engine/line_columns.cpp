@@ -549,6 +549,31 @@ constexpr Arg kCappedShareSums[] = {T(15), T(12), F(1), T(7), T(5)};
 constexpr Shape kCappedShare{kCappedShareOps, static_cast<int>(std::size(kCappedShareOps)), kCappedShareSums,
                              static_cast<int>(std::size(kCappedShareSums)), 5, 1, 7, 0};
 
+// The same with the constants most policies write, each one role: 0 for every
+// "nothing" (K0) and one category compared twice (K1). Three constants
+// instead of seven leave the loop registers for its sums; a policy whose
+// constants differ matches kCappedShare instead.
+constexpr Op kCappedShareFewOps[] = {
+    {OpCode::mul, F(4), F(3)},          // 0  price_cap × qty
+    {OpCode::sub, F(1), T(0)},          // 1
+    {OpCode::max, K(0), T(1)},          // 2
+    {OpCode::ne, F(0), K(1)},           // 3
+    {OpCode::and_, T(3), P(0)},         // 4
+    {OpCode::select, T(4), T(2), K(0)}, // 5  over the cap
+    {OpCode::eq, F(0), K(1)},           // 6
+    {OpCode::select, T(6), F(1), K(0)}, // 7  fully self-paid
+    {OpCode::sub, F(1), T(5)},          // 8
+    {OpCode::mul, T(8), F(2)},          // 9
+    {OpCode::eq, F(0), K(2)},           // 10
+    {OpCode::select, T(10), T(9), K(0)},// 11
+    {OpCode::round, T(11)},             // 12 self-paid share
+    {OpCode::sub, F(1), T(7)},          // 13
+    {OpCode::sub, T(13), T(5)},         // 14
+    {OpCode::sub, T(14), T(12)},        // 15 in scope
+};
+constexpr Shape kCappedShareFew{kCappedShareFewOps, static_cast<int>(std::size(kCappedShareFewOps)), kCappedShareSums,
+                                static_cast<int>(std::size(kCappedShareSums)), 5, 1, 3, 0};
+
 // Qinzhou's fee line (rules/qinzhou-ci-example.yaml): a price cap when one
 // is given, a per-category cap, a self-paid class and a fixed self-pay share.
 //   F0 amount, F1 qty, F2 price_cap, F3 drug class, F4 category; P0 price_cap given
@@ -577,7 +602,7 @@ constexpr Arg kQinzhouSums[] = {T(18), F(0), T(10), T(17)};
 constexpr Shape kQinzhou{kQinzhouOps, static_cast<int>(std::size(kQinzhouOps)), kQinzhouSums,
                          static_cast<int>(std::size(kQinzhouSums)), 5, 1, 6, 1};
 
-constexpr const Shape* kShapes[] = {&kCappedShare, &kQinzhou};
+constexpr const Shape* kShapes[] = {&kCappedShareFew, &kCappedShare, &kQinzhou};
 
 bool commutes(OpCode c) {
     switch (c) {
@@ -722,6 +747,8 @@ LineKernel match(const Program& p, const std::vector<std::uint8_t>& written) {
         for (int i = 0; i < sh.n; ++i)
             if (sh.ops[i].code == OpCode::round)
                 b.k.fen &= b.k.imm[i] == 10000 && b.k.imm2[i] == 1 && static_cast<RoundMode>(b.k.mode[i]) == RoundMode::half_up;
+        b.k.adjacent = true;
+        for (int j = 1; j < sh.nf; ++j) b.k.adjacent &= b.k.field[j] == b.k.field[0] + j;
         b.k.shape = si;
         return b.k;
     }
@@ -790,7 +817,7 @@ struct Row {
     }
 };
 
-template <const Shape& S, bool Fen>
+template <const Shape& S, bool Fen, bool Adjacent>
 bool run_shape(const Program& p, const LineKernel& k, const Claim& c, std::int64_t* s) {
     const std::size_t n = c.item_count, nf = p.schema.item_fields.size();
     constexpr int NF = S.nf, NP = S.np, NK = S.nk, NS = S.nsums;
@@ -810,9 +837,12 @@ bool run_shape(const Program& p, const LineKernel& k, const Claim& c, std::int64
     const std::int64_t* const items = c.items.data();
     const std::uint8_t* const present = c.item_present.data();
     const std::size_t end = n * nf;
+    // Adjacent fields are one pointer and constant offsets, not one pointer
+    // per field: the registers freed keep the sums and constants out of memory.
+    const std::int64_t* const first = items + (Adjacent ? fo[0] : 0);
     for (std::size_t at = 0; at != end; at += nf) {
         std::int64_t fv[NF], pv[NP > 0 ? NP : 1], v[S.n];
-        for (int j = 0; j < NF; ++j) fv[j] = items[at + fo[j]];
+        for (int j = 0; j < NF; ++j) fv[j] = Adjacent ? first[at + j] : items[at + fo[j]];
         for (int j = 0; j < NP; ++j) pv[j] = present[at + po[j]];
         Row<S, Fen> r{fv, pv, kv, sv, k, v};
         if (!r.all(std::make_integer_sequence<int, S.n>{})) return false;
@@ -832,15 +862,19 @@ using RunShape = bool (*)(const Program&, const LineKernel&, const Claim&, std::
 
 template <int... I>
 constexpr auto shape_runners(std::integer_sequence<int, I...>) {
-    return std::array<std::array<RunShape, 2>, sizeof...(I)>{
-        {{run_shape<*kShapes[I], false>, run_shape<*kShapes[I], true>}...}};
+    using ByFen = std::array<std::array<RunShape, 2>, 2>;  // [fen][adjacent]
+    return std::array<ByFen, sizeof...(I)>{
+        ByFen{std::array<RunShape, 2>{run_shape<*kShapes[I], false, false>, run_shape<*kShapes[I], false, true>},
+              std::array<RunShape, 2>{run_shape<*kShapes[I], true, false>, run_shape<*kShapes[I], true, true>}}...};
 }
 constexpr auto kRunners = shape_runners(std::make_integer_sequence<int, static_cast<int>(std::size(kShapes))>{});
+
+RunShape runner(const LineKernel& k) { return kRunners[k.shape][k.fen][k.adjacent]; }
 
 }  // namespace shape
 
 bool run_line_columns(const Program& p, const LinePlan& plan, const Claim& c, std::int64_t* s) {
-    if (plan.kernel.shape >= 0) return shape::kRunners[plan.kernel.shape][plan.kernel.fen](p, plan.kernel, c, s);
+    if (plan.kernel.shape >= 0) return shape::runner(plan.kernel)(p, plan.kernel, c, s);
     if (!plan.ok) return false;
     constexpr std::size_t W = kBlock;
     const std::size_t n = c.item_count;
@@ -918,7 +952,7 @@ std::shared_ptr<const FastProgram> build_fast_program(const Program& p) {
     f->lines.kernel.starts_sums = lines_always;
     if (!lines_always)
         for (const auto& sum : p.line_sums) f->reset.push_back(sum.claim_slot);
-    if (f->lines.kernel.shape >= 0) f->lines.kernel.run = shape::kRunners[f->lines.kernel.shape][f->lines.kernel.fen];
+    if (f->lines.kernel.shape >= 0) f->lines.kernel.run = shape::runner(f->lines.kernel);
     for (int j = 0; j < LineKernel::kSums; ++j) {
         const std::int32_t k = f->lines.kernel.sum_slot[j];
         f->lines.kernel.sum_init[j] = k >= 0 ? p.slot_init[static_cast<std::size_t>(k)] : 0;
