@@ -175,7 +175,7 @@ TEST_CASE("Fast form: Demo City's claim program is its claim shape", "[fast]") {
     CHECK(g.program().fast->claim_shape == 0);
 }
 
-TEST_CASE("Fast form: a claim shape binds other constants; another claim program runs in the interpreter", "[fast]") {
+TEST_CASE("Fast form: a claim shape binds other constants, and another claim program runs in the interpreter", "[fast]") {
     const std::string demo = read_text(policy_path("demo-city-2026.yaml"));
     SECTION("other constants and tables in the same shape: still the shape") {
         std::string text = replace_once(demo, "{label: 退休人员, when: claim.insutype == employee and claim.retired, add: 5%}",
@@ -187,7 +187,7 @@ TEST_CASE("Fast form: a claim shape binds other constants; another claim program
     }
     SECTION("one more op: the interpreter") {
         const std::string text = replace_once(demo, "psn_part_amt: {value: medfee - (hifp.pay + hifmi.pay + maf.pay + hmb.pay)",
-                                              "psn_part_amt: {value: max(0, medfee - (hifp.pay + hifmi.pay + maf.pay + hmb.pay))");
+                                              "psn_part_amt: {value: \"max(0, medfee - (hifp.pay + hifmi.pay + maf.pay + hmb.pay))\"");  // quoted: a bare comma ends a flow mapping's value
         const Graph g = compile_policy_text(text, "variant.yaml");
         CHECK(g.program().fast->claim_ok);
         CHECK(g.program().fast->claim_shape < 0);
@@ -195,7 +195,7 @@ TEST_CASE("Fast form: a claim shape binds other constants; another claim program
     }
 }
 
-TEST_CASE("Fast form: a fee-line shape binds other fields' constants; another shape runs in columns", "[fast]") {
+TEST_CASE("Fast form: a fee-line shape binds other fields' constants, and another shape runs in columns", "[fast]") {
     const std::string demo = read_text(policy_path("demo-city-2026.yaml"));
     SECTION("other constants in the same shape: still fused") {
         // The class compared against is a role of the shape, not a value.

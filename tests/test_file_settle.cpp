@@ -265,7 +265,7 @@ private:
 
 }  // namespace
 
-TEST_CASE("a ledger that throws makes that claim an error row on every path; the others are settled", "[file]") {
+TEST_CASE("a ledger that throws makes that claim an error row on every path, and the others are settled", "[file]") {
     const Graph& g = demo();
     const std::string text = slurp(std::string(CLAIMGRAPH_SOURCE_DIR) + "/examples/claims/demo-claims.jsonl");
     BatchCounts plain_counts;

@@ -303,7 +303,7 @@ TEST_CASE("csv: a batch with a bad line and a repeated claim_id, in input order"
     CHECK(counts.errors == 3);
 }
 
-TEST_CASE("csv --detail: eligible = deductible + benefit + copay; benefit is the NHSA payment", "[io][csv][golden]") {
+TEST_CASE("csv --detail: eligible = deductible + benefit + copay, and benefit is the NHSA payment", "[io][csv][golden]") {
     const auto rows = parse_csv(settle_golden({ResultFormat::Kind::csv, true}));
     REQUIRE(rows.size() == 54);
     const auto col = columns(rows[0]);
