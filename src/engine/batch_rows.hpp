@@ -3,6 +3,7 @@
 // back in input order.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <exception>
@@ -183,6 +184,47 @@ inline void run_workers_beside(std::size_t workers, const std::function<void(std
     std::vector<std::thread> threads;
     for (std::size_t w = 0; w < workers; ++w) threads.emplace_back([&, w] { guarded([&] { work(w); }); });
     guarded(beside);
+    for (auto& t : threads) t.join();
+    if (failure) std::rethrow_exception(failure);
+}
+
+// One step of a pass: work(0) … work(workers - 1), each on a thread (with
+// several workers the calling thread is worker 0), and `tasks` (each run
+// once, in order of taking) taken by whichever thread is free: at once by the
+// calling thread when there is one worker, else by each worker when its own
+// share is done. So a step never has more runnable threads than workers (two
+// or more), and the worker that finishes first fills its core with the
+// step's other work instead of waiting. The first exception of any of them
+// is rethrown after all have finished.
+inline void run_step(std::size_t workers, const std::function<void(std::size_t)>& work,
+                     std::span<const std::function<void()>> tasks) {
+    std::exception_ptr failure;
+    std::mutex failure_mutex;
+    auto guarded = [&](auto&& f) {
+        try {
+            f();
+        } catch (...) {
+            std::lock_guard lock(failure_mutex);
+            if (!failure) failure = std::current_exception();
+        }
+    };
+    std::atomic<std::size_t> next{0};
+    auto take_tasks = [&] {
+        for (std::size_t t; (t = next.fetch_add(1, std::memory_order_relaxed)) < tasks.size();) guarded(tasks[t]);
+    };
+    const std::size_t here = workers > 1 ? 1 : 0;  // workers settled on the calling thread
+    std::vector<std::thread> threads;
+    for (std::size_t w = here; w < workers; ++w)
+        threads.emplace_back([&, w] {
+            guarded([&] { work(w); });
+            take_tasks();
+        });
+    // One worker leaves a core to the tasks: two threads take them there, so
+    // that one waiting (rows handed to a writer still busy with the last
+    // block, say) does not hold up the others.
+    if (workers == 1 && tasks.size() > 1) threads.emplace_back(take_tasks);
+    if (here == 1) guarded([&] { work(0); });
+    take_tasks();
     for (auto& t : threads) t.join();
     if (failure) std::rethrow_exception(failure);
 }

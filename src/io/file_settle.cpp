@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <numeric>
 #include <unordered_map>
@@ -513,8 +514,9 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
     };
 
     // Rows go out in input order. Those of the lines before the first one not
-    // yet settled can go while the window moves on (on this thread, beside
-    // the workers), and their blocks be let go; the rest wait for the end.
+    // yet settled can go while the window moves on (a task of the next step,
+    // taken by the first thread free), and their blocks be let go; the rest
+    // wait for the end.
     std::string header;
     write_header(g, format, header);
     detail::RowsOut out(std::move(header), sink);
@@ -524,8 +526,14 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
     std::vector<std::size_t> served(workers);
     if (use_window) {
         detail::LineWindow lines(file, places, starts, window.kept);
+        std::vector<std::function<void()>> tasks;  // a step's work beside the workers' shares
         while (lines.advance()) {
-            detail::run_workers_beside(
+            // The rows first: the larger task, and it must be one; then the
+            // next block's pieces, small, so the two threads end close together.
+            tasks.clear();
+            tasks.emplace_back([&] { out.add(going); });
+            for (std::size_t p = 0; p < lines.pieces(); ++p) tasks.emplace_back([&lines, p] { lines.read_piece(p); });
+            detail::run_step(
                 workers,
                 [&](std::size_t w) {
                     // The step's claims are listed first, then settled, so
@@ -558,9 +566,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
                         ++served[w];
                     }
                 },
-                [&] {
-                    out.add(going);
-                });
+                tasks);
             // Between steps: no worker adds rows and no row is being read.
             going.clear();
             for (auto& b : bodies) b.release_sent();

@@ -26,50 +26,44 @@ LineWindow::LineWindow(const ClaimFile& file, std::span<const LinePlace> places,
     for (std::size_t b = 0; b + 1 < starts_.size(); ++b)
         largest_ = std::max<std::size_t>(largest_, places_[starts_[b + 1] - 1].end() - places_[starts_[b]].offset());
     largest_ += ClaimFile::padding;
-    if (starts_.size() > 1) start_reading(0, Block{});
+    if (starts_.size() > 1) set_up(0, Block{});
 }
 
-LineWindow::~LineWindow() {
-    if (reader_.joinable()) reader_.join();
-}
-
-void LineWindow::start_reading(std::size_t b, Block into) {
+void LineWindow::set_up(std::size_t b, Block into) {
     loading_ = std::move(into);
-    reader_ = std::thread([this, b] {
-        try {
-            Block& k = loading_;
-            k.first = starts_[b];
-            k.end = starts_[b + 1];
-            k.base = places_[k.first].offset();
-            const std::size_t size = places_[k.end - 1].end() - k.base;
-            if (k.bytes.capacity() < largest_) k.bytes = PageBytes(largest_);
-            k.bytes.resize_uninitialized(size + ClaimFile::padding);
-            file_.read_exact(k.base, k.bytes.data(), size);
-            std::fill_n(k.bytes.data() + size, ClaimFile::padding, '\0');
-        } catch (...) {
-            failed_ = std::current_exception();
-        }
-    });
+    Block& k = loading_;
+    k.first = starts_[b];
+    k.end = starts_[b + 1];
+    k.base = places_[k.first].offset();
+    k.size = places_[k.end - 1].end() - k.base;
+    if (k.bytes.capacity() < largest_) k.bytes = PageBytes(largest_);
+    k.bytes.resize_uninitialized(k.size + ClaimFile::padding);
+    piece_done_.assign((k.size + piece_bytes - 1) / piece_bytes, 0);
+    pending_ = true;
     next_ = b + 1;
 }
 
-LineWindow::Block LineWindow::finish_reading() {
-    reader_.join();
-    if (failed_) std::rethrow_exception(std::exchange(failed_, nullptr));
-    return std::move(loading_);
+void LineWindow::read_piece(std::size_t p) {
+    Block& k = loading_;
+    const std::size_t at = p * piece_bytes;
+    file_.read_exact(k.base + at, k.bytes.data() + at, std::min(piece_bytes, k.size - at));
+    piece_done_[p] = 1;
 }
 
 bool LineWindow::advance() {
-    if (!reader_.joinable()) return false;
-    held_.push_back(finish_reading());
+    if (!pending_) return false;
+    for (std::size_t p = 0; p < piece_done_.size(); ++p)
+        if (!piece_done_[p]) read_piece(p);
+    std::fill_n(loading_.bytes.data() + loading_.size, ClaimFile::padding, '\0');
+    held_.push_back(std::move(loading_));
+    pending_ = false;
     Block spare;
     if (held_.size() > kept_) {
         spare = std::move(held_.front());
         held_.pop_front();
     }
-    if (next_ + 1 < starts_.size()) start_reading(next_, std::move(spare));
+    if (next_ + 1 < starts_.size()) set_up(next_, std::move(spare));
     return true;
 }
-
 
 }  // namespace claimgraph::detail

@@ -10,7 +10,6 @@
 #include <exception>
 #include <span>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "engine/page_allocator.hpp"
@@ -33,28 +32,38 @@ struct LinePlace {
 // at most `block_bytes` of the file unless a single line is longer.
 std::vector<std::uint32_t> plan_line_blocks(std::span<const LinePlace> places, std::size_t block_bytes);
 
+// The next block is not read on a thread of its own: it is cut into pieces
+// that the threads of a settlement step take when their own work is done
+// (`read_piece`). A reading thread beside the workers made three or four
+// runnable threads on two cores at every step's start, and the worker that
+// shared its core finished last while the other core idled (measured:
+// session 9, docs/performance.md).
 class LineWindow {
 public:
-    // places: the claim lines in file order; `kept` ≥ 1 blocks are held at once
-    // (plus one being read ahead on a thread of its own).
+    // places: the claim lines in file order; `kept` ≥ 1 blocks are held at once.
     LineWindow(const ClaimFile& file, std::span<const LinePlace> places, std::span<const std::uint32_t> starts,
                std::size_t kept);
-    ~LineWindow();
     LineWindow(const LineWindow&) = delete;
     LineWindow& operator=(const LineWindow&) = delete;
 
-    // Takes in the next block, letting go of the oldest when `kept` are held;
-    // false after the last. Rethrows a read error (the file shrank, say).
+    // Takes in the next block (reading whatever of it no read_piece read),
+    // letting go of the oldest when `kept` are held, and sets up the reading
+    // of the block after it; false after the last.
     bool advance();
+
+    // The block after the newest, to be read before the next advance(): in
+    // pieces() parts, read_piece(p) reading part p. Distinct parts may be
+    // read on different threads at once, beside any use of the lines held.
+    // Throws as ClaimFile::read_exact does (the file shrank, say).
+    std::size_t pieces() const { return pending_ ? piece_done_.size() : 0; }
+    void read_piece(std::size_t p);
 
     // Lines held: [first(), end()); the newest block's: [newest(), end()).
     std::uint32_t first() const { return held_.empty() ? 0 : held_.front().first; }
     std::uint32_t newest() const { return held_.empty() ? 0 : held_.back().first; }
     std::uint32_t end() const { return held_.empty() ? 0 : held_.back().end; }
     // The lines the next advance() lets go: [first(), leaving()).
-    std::uint32_t leaving() const {
-        return held_.size() == kept_ && reader_.joinable() ? held_.front().end : first();
-    }
+    std::uint32_t leaving() const { return held_.size() == kept_ && pending_ ? held_.front().end : first(); }
 
     // Line i, held; `readable` is how many bytes from its start may be read
     // (at least its length plus ClaimFile::padding).
@@ -67,24 +76,28 @@ public:
         return {b->bytes.data() + at, places_[i].length};
     }
 
+    // Bytes read by one read_piece: a 4 MB block makes four, so that the
+    // thread that finishes its share first does not take the whole read.
+    static constexpr std::size_t piece_bytes = std::size_t{1} << 20;
+
 private:
     struct Block {
         std::uint32_t first = 0, end = 0;
         std::uint64_t base = 0;  // file offset of bytes[0]
+        std::size_t size = 0;    // bytes of lines, without the padding
         PageBytes bytes;
     };
-    void start_reading(std::size_t b, Block into);
-    Block finish_reading();
+    void set_up(std::size_t b, Block into);  // loading_ becomes block b, unread
 
     const ClaimFile& file_;
     std::span<const LinePlace> places_;
     std::span<const std::uint32_t> starts_;
-    std::size_t kept_, next_ = 0;  // next_: the block after the newest held
+    std::size_t kept_, next_ = 0;  // next_: the block after the one loading
     std::size_t largest_ = 0;      // bytes of the largest block, padding included: every buffer's size
     std::deque<Block> held_;
     Block loading_;
-    std::thread reader_;
-    std::exception_ptr failed_;
+    bool pending_ = false;               // loading_ is set up and not yet taken in
+    std::vector<char> piece_done_;       // per part of loading_: read (each written by its reader only)
 };
 
 }  // namespace claimgraph::detail
