@@ -170,7 +170,7 @@ TEST_CASE("Fast form: the reference policies' fee lines run fused, and agree wit
 
 TEST_CASE("Fast form: Demo City's claim program is its claim shape", "[fast]") {
     const Graph g = compile_policy_file(policy_path("demo-city-2026.yaml"));
-    INFO("if the lowering has changed, this is kDemoCity (src/engine/claim_shapes.cpp) now:\n"
+    INFO("if the lowering has changed, this is kDemoCity (src/engine/claim_shapes.cpp) now, then its results:\n"
          << detail::claim_shape_source(g.program()));
     CHECK(g.program().fast->claim_shape == 0);
 }
@@ -184,6 +184,23 @@ TEST_CASE("Fast form: a claim shape binds other constants, and another claim pro
         const Graph g = compile_policy_text(text, "variant.yaml");
         CHECK(g.program().fast->claim_shape >= 0);
         CHECK(compare_paths(g, 23, 1500) > 500);
+    }
+    // The shape writes outputs and deltas from its own values (Shape::outputs,
+    // deltas): the same ops with a result bound to another op's value must not
+    // match, or the shape would report the wrong amount.
+    SECTION("the same ops, an output bound to another stage's pay: the interpreter") {
+        const std::string text = replace_once(demo, "hifp_pay: {value: hifp.pay,", "hifp_pay: {value: hifmi.pay,");
+        const Graph g = compile_policy_text(text, "variant.yaml");
+        CHECK(g.program().fast->claim_ok);
+        CHECK(g.program().fast->claim_shape < 0);
+        CHECK(compare_paths(g, 31, 1500) > 500);
+    }
+    SECTION("the same ops, an update bound to another value: the interpreter") {
+        const std::string text = replace_once(demo, "      hifp_ytd: pay\n", "      hifp_ytd: base\n");
+        const Graph g = compile_policy_text(text, "variant.yaml");
+        CHECK(g.program().fast->claim_ok);
+        CHECK(g.program().fast->claim_shape < 0);
+        CHECK(compare_paths(g, 33, 1500) > 500);
     }
     SECTION("one more op: the interpreter") {
         const std::string text = replace_once(demo, "psn_part_amt: {value: medfee - (hifp.pay + hifmi.pay + maf.pay + hmb.pay)",

@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "engine/fast_program.hpp"
@@ -72,8 +73,8 @@ int operand_count(OpCode c) {
 
 // Demo City 2026 (rules/demo-city-2026.yaml): the four stages, their
 // defines, outputs and updates. Written by claim_shape_source() from the
-// lowered program (tests/test_fast_paths.cpp prints it when it no longer
-// matches).
+// lowered program, with the results' bindings below (tests/test_fast_paths.cpp
+// prints both when they no longer match).
 constexpr COp kDemoCity[] = {
     op(OpCode::lines),  // 0
     op(OpCode::max, X, C).stored(),  // 1
@@ -98,7 +99,7 @@ constexpr COp kDemoCity[] = {
     op(OpCode::and_, T(19), T(16)),  // 20
     op(OpCode::and_, T(20), T(15)),  // 21
     op(OpCode::tags_any, X),  // 22
-    op(OpCode::eq, X, C).stored(),  // 23
+    op(OpCode::eq, X, C),  // 23
     op(OpCode::and_, T(23), T(22)),  // 24
     op(OpCode::table),  // 25
     op(OpCode::select, T(13), C, C),  // 26
@@ -131,11 +132,11 @@ constexpr COp kDemoCity[] = {
     op(OpCode::not_, T(50)),  // 53
     op(OpCode::and_, C, T(53)),  // 54
     op(OpCode::fail_if, T(54)),  // 55
-    op(OpCode::round, T(52)).stored(),  // 56
+    op(OpCode::round, T(52)),  // 56
     op(OpCode::table),  // 57
     op(OpCode::sub, T(57), X),  // 58
     op(OpCode::max, T(58), C),  // 59
-    op(OpCode::min, T(56), T(59)).stored(),  // 60
+    op(OpCode::min, T(56), T(59)),  // 60
     op(OpCode::sub, X, T(60)),  // 61
     op(OpCode::max, T(61), C),  // 62
     op(OpCode::select, T(23), T(62), C).stored(),  // 63
@@ -148,15 +149,15 @@ constexpr COp kDemoCity[] = {
     op(OpCode::max, T(69), C),  // 70
     op(OpCode::min, T(70), C).stored(),  // 71
     op(OpCode::bands),  // 72
-    op(OpCode::round, T(72)).stored(),  // 73
+    op(OpCode::round, T(72)),  // 73
     op(OpCode::not_, T(22)),  // 74
     op(OpCode::sub, C, X),  // 75
     op(OpCode::max, T(75), C),  // 76
     op(OpCode::select, T(74), T(76), C),  // 77
-    op(OpCode::min, T(73), T(77)).stored(),  // 78
-    op(OpCode::select, T(23), T(63), C).stored(),  // 79
-    op(OpCode::select, T(23), T(78), C).stored(),  // 80
-    op(OpCode::tags_any, X).stored(),  // 81
+    op(OpCode::min, T(73), T(77)),  // 78
+    op(OpCode::select, T(23), T(63), C),  // 79
+    op(OpCode::select, T(23), T(78), C),  // 80
+    op(OpCode::tags_any, X),  // 81
     skip(T(81), 23),  // 82
     op(OpCode::sub, T(61), T(78)),  // 83
     op(OpCode::max, T(83), C),  // 84
@@ -174,13 +175,13 @@ constexpr COp kDemoCity[] = {
     op(OpCode::max, T(95), C),  // 96
     op(OpCode::min, T(96), C).stored(),  // 97
     op(OpCode::bands).single(),  // 98
-    op(OpCode::round, T(98)).stored(),  // 99
+    op(OpCode::round, T(98)),  // 99
     op(OpCode::table),  // 100
     op(OpCode::sub, T(100), X),  // 101
     op(OpCode::max, T(101), C),  // 102
-    op(OpCode::min, T(99), T(102)).stored(),  // 103
-    op(OpCode::select, T(81), T(85), C).stored(),  // 104
-    op(OpCode::select, T(81), T(103), C).stored(),  // 105
+    op(OpCode::min, T(99), T(102)),  // 103
+    op(OpCode::select, T(81), T(85), C),  // 104
+    op(OpCode::select, T(81), T(103), C),  // 105
     skip(X, 17),  // 106
     op(OpCode::add, X, X),  // 107
     op(OpCode::sub, T(107), T(60)),  // 108
@@ -193,22 +194,42 @@ constexpr COp kDemoCity[] = {
     op(OpCode::max, T(114), C),  // 115
     op(OpCode::min, T(115), C).stored(),  // 116
     op(OpCode::bands).single(),  // 117
-    op(OpCode::round, T(117)).stored(),  // 118
+    op(OpCode::round, T(117)),  // 118
     op(OpCode::sub, C, X),  // 119
     op(OpCode::max, T(119), C),  // 120
-    op(OpCode::min, T(118), T(120)).stored(),  // 121
-    op(OpCode::select, X, T(112), C).stored(),  // 122
-    op(OpCode::select, X, T(121), C).stored(),  // 123
+    op(OpCode::min, T(118), T(120)),  // 121
+    op(OpCode::select, X, T(112), C),  // 122
+    op(OpCode::select, X, T(121), C),  // 123
     op(OpCode::ne, X, C).stored(),  // 124
     op(OpCode::add, T(60), T(78)),  // 125
     op(OpCode::add, T(125), T(103)),  // 126
-    op(OpCode::add, T(126), T(121)).stored(),  // 127
-    op(OpCode::sub, X, T(127)).stored(),  // 128
+    op(OpCode::add, T(126), T(121)),  // 127
+    op(OpCode::sub, X, T(127)),  // 128
 };
+
+// Its results (Shape::outputs, stages, deltas), in the Program's order.
+constexpr Arg kDemoCityOutputs[] = {X, X, X, X, X, X, T(60), T(78), T(103), T(121), T(127), T(128)};
+constexpr Arg kDemoCityStages[] = {
+    X, T(1), X, T(56), T(60),        // applies, base, deductible, raw, pay
+    T(23), T(63), X, T(73), T(78),
+    T(81), T(85), X, T(99), T(103),
+    X, T(112), X, T(118), T(121),
+};
+constexpr Arg kDemoCityDeltas[] = {X, T(60), T(79), T(80), T(104), T(105), T(122), T(123)};
 
 struct Shape {
     const COp* ops;
     int n;
+    // Where each result the glue reports comes from (T: a shape op's result,
+    // X: the slot itself, as an input, a line sum or a constant), in Program
+    // order: the shape writes them straight to the Settlement (ShapeResults),
+    // so an op read by nothing else need not be stored in the slot array.
+    const Arg* outputs;
+    int n_outputs;
+    const Arg* stages;  // applies, base, deductible, raw, pay per stage
+    int n_stages;       // 5 × the stages
+    const Arg* deltas;
+    int n_deltas;
 };
 
 // The number of constants before operand `pos` of op `op`.
@@ -223,10 +244,17 @@ constexpr int const_index(const COp* ops, int op, int pos) {
     }
     return n;
 }
-constexpr Shape kShapes[] = {{kDemoCity, static_cast<int>(std::size(kDemoCity))}};
+constexpr Shape kDemoCityShape{kDemoCity,        static_cast<int>(std::size(kDemoCity)),
+                               kDemoCityOutputs, static_cast<int>(std::size(kDemoCityOutputs)),
+                               kDemoCityStages,  static_cast<int>(std::size(kDemoCityStages)),
+                               kDemoCityDeltas,  static_cast<int>(std::size(kDemoCityDeltas))};
+static_assert(std::size(kDemoCityStages) % 5 == 0);
+constexpr Shape kShapes[] = {kDemoCityShape};
 
-template <const COp* S, int N>
+template <const Shape& Sh>
 struct Runner {
+    static constexpr const COp* S = Sh.ops;
+    static constexpr int N = Sh.n;
     const Program& p;
     const FastProgram& f;
     const Claim& c;
@@ -237,6 +265,39 @@ struct Runner {
 
     Runner(const Program& p_, const FastProgram& f_, const Claim& c_, std::int64_t* s_)
         : p(p_), f(f_), c(c_), s(s_), ops(p_.ops.data()), k(f_.shape_consts.data()) {}
+
+    // A result the glue reports: an op's value, or the slot's.
+    template <Arg A>
+    [[gnu::always_inline]] std::int64_t result(std::int32_t slot) const {
+        if constexpr (A.kind == Kind::t) return v[A.i];
+        else return s[slot];
+    }
+
+    // After a run that settles: the results, at offsets fixed by the shape.
+    [[gnu::always_inline]] void put(const ShapeResults& r) const {
+        const OutputInfo* const po = p.outputs.data();
+        const StageInfo* const ps = p.stages.data();
+        const AccumulatorInfo* const pa = p.accumulators.data();
+        [&]<std::size_t... J>(std::index_sequence<J...>) {
+            ((r.outputs[J] = Money::from_fen(result<Sh.outputs[J]>(po[J].slot))), ...);
+        }(std::make_index_sequence<static_cast<std::size_t>(Sh.n_outputs)>{});
+        [&]<std::size_t... J>(std::index_sequence<J...>) {
+            const auto stage = [&]<std::size_t I>(std::integral_constant<std::size_t, I>) {
+                StageResult& x = r.stages[I];
+                const StageInfo& st = ps[I];
+                x.applied = result<Sh.stages[5 * I]>(st.applies) != 0;
+                x.base = Money::from_fen(result<Sh.stages[5 * I + 1]>(st.base));
+                x.deductible = Money::from_fen(result<Sh.stages[5 * I + 2]>(st.deductible));
+                x.raw = Money::from_fen(result<Sh.stages[5 * I + 3]>(st.raw));
+                x.pay = Money::from_fen(result<Sh.stages[5 * I + 4]>(st.pay));
+                if (!x.rejection.empty()) x.rejection.clear();  // a stage's rejection is the glue's (settle_impl)
+            };
+            (stage(std::integral_constant<std::size_t, J>{}), ...);
+        }(std::make_index_sequence<static_cast<std::size_t>(Sh.n_stages / 5)>{});
+        [&]<std::size_t... J>(std::index_sequence<J...>) {
+            ((r.deltas[J] = result<Sh.deltas[J]>(pa[J].delta)), ...);
+        }(std::make_index_sequence<static_cast<std::size_t>(Sh.n_deltas)>{});
+    }
 
     template <int I, int Pos>
     [[gnu::always_inline]] std::int64_t get() const {
@@ -391,25 +452,27 @@ struct Runner {
     }
 };
 
-template <const COp* S, int N>
-bool run_one(const Program& p, const FastProgram& f, const Claim& c, std::int64_t* s) noexcept {
+template <const Shape& Sh>
+bool run_one(const Program& p, const FastProgram& f, const Claim& c, std::int64_t* s, const ShapeResults& out) noexcept {
     try {
-        Runner<S, N> r(p, f, c, s);
-        return r.template run<0, N>();
+        Runner<Sh> r(p, f, c, s);
+        if (!r.template run<0, Sh.n>()) return false;
+        r.put(out);
+        return true;
     } catch (...) {
         return false;
     }
 }
 
-using Run = bool (*)(const Program&, const FastProgram&, const Claim&, std::int64_t*) noexcept;
-constexpr Run kRuns[] = {run_one<kDemoCity, static_cast<int>(std::size(kDemoCity))>};
+using Run = bool (*)(const Program&, const FastProgram&, const Claim&, std::int64_t*, const ShapeResults&) noexcept;
+constexpr Run kRuns[] = {run_one<kDemoCityShape>};
 static_assert(std::size(kRuns) == std::size(kShapes));
 
 // Whether the program is shape `sh`: the same ops in the same order, each T
 // operand the result of the op the shape names, each X operand a slot whose
-// value is in the slot array when read, and every slot read after the claim
-// code (outputs, stages, deltas, rejections) or by an op through the slots
-// kept there.
+// value is in the slot array when read, every slot read after the claim code
+// (rejections) or by an op through the slots kept there, and each result
+// (outputs, stages, deltas) the value the shape binds it to.
 bool matches(const Program& p, const Shape& sh, const std::vector<std::uint8_t>& written,
              std::vector<std::int64_t>& consts) {
     const std::size_t n = p.ops.size();
@@ -470,13 +533,26 @@ bool matches(const Program& p, const Shape& sh, const std::vector<std::uint8_t>&
     }
     bool ok = true;
     const auto need = [&](std::int32_t sl) { ok &= readable(sl); };
-    for (const auto& o : p.outputs) need(o.slot);
     for (const auto& r : p.rejections) need(r.cond);
-    for (const auto& a : p.accumulators) need(a.delta);
-    for (const auto& st : p.stages) {
-        for (const std::int32_t sl : {st.applies, st.base, st.deductible, st.raw, st.pay}) need(sl);
+    for (const auto& st : p.stages)
         for (const auto& r : st.rejects) need(r.cond);
+    // Each result the shape writes: the value of the op it names (the last
+    // to write the slot), or the slot itself when that is in the array.
+    const auto bound = [&](const Arg& a, std::int32_t sl) {
+        if (a.kind == Kind::t) ok &= valid(sl) && producer[static_cast<std::size_t>(sl)] == a.i;
+        else ok &= a.kind == Kind::x && readable(sl);
+    };
+    if (static_cast<std::size_t>(sh.n_outputs) != p.outputs.size() ||
+        static_cast<std::size_t>(sh.n_stages) != 5 * p.stages.size() ||
+        static_cast<std::size_t>(sh.n_deltas) != p.accumulators.size())
+        return false;
+    for (std::size_t i = 0; i < p.outputs.size(); ++i) bound(sh.outputs[i], p.outputs[i].slot);
+    for (std::size_t i = 0; i < p.stages.size(); ++i) {
+        const auto& st = p.stages[i];
+        const std::int32_t slots[5] = {st.applies, st.base, st.deductible, st.raw, st.pay};
+        for (int j = 0; j < 5; ++j) bound(sh.stages[5 * i + static_cast<std::size_t>(j)], slots[j]);
     }
+    for (std::size_t i = 0; i < p.accumulators.size(); ++i) bound(sh.deltas[i], p.accumulators[i].delta);
     return ok;
 }
 
@@ -521,13 +597,11 @@ std::string claim_shape_source(const Program& p) {
         if (o.dst >= 0) producer[static_cast<std::size_t>(o.dst)] = static_cast<int>(i);
         if (o.code == OpCode::bands) producer[static_cast<std::size_t>(o.c)] = -1;
     }
-    for (const auto& o : p.outputs) need(o.slot);
+    // Rejections are read in the slot array; the results the glue reports
+    // are written from the shape's own values (Shape::outputs, stages, deltas).
     for (const auto& r : p.rejections) need(r.cond);
-    for (const auto& a : p.accumulators) need(a.delta);
-    for (const auto& st : p.stages) {
-        for (const std::int32_t sl : {st.applies, st.base, st.deductible, st.raw, st.pay}) need(sl);
+    for (const auto& st : p.stages)
         for (const auto& r : st.rejects) need(r.cond);
-    }
     std::string out;
     for (std::size_t i = 0; i < n; ++i) {
         const Op& o = p.ops[i];
@@ -536,6 +610,22 @@ std::string claim_shape_source(const Program& p) {
         if (single_band(p, o, written) >= 0) out += ".single()";
         out += ",  // " + std::to_string(i) + "\n";
     }
+    const auto result = [&](std::int32_t sl) {
+        const int j = sl >= 0 ? producer[static_cast<std::size_t>(sl)] : -1;
+        return j >= 0 ? "T(" + std::to_string(j) + ")" : std::string("X");
+    };
+    const auto list = [&](const char* what, const std::vector<std::int32_t>& slots) {
+        out += std::string("// ") + what + ":";
+        for (std::size_t i = 0; i < slots.size(); ++i) out += (i ? ", " : " ") + result(slots[i]);
+        out += "\n";
+    };
+    std::vector<std::int32_t> outputs, stages, deltas;
+    for (const auto& o : p.outputs) outputs.push_back(o.slot);
+    for (const auto& st : p.stages) stages.insert(stages.end(), {st.applies, st.base, st.deductible, st.raw, st.pay});
+    for (const auto& a : p.accumulators) deltas.push_back(a.delta);
+    list("outputs", outputs);
+    list("stages (applies, base, deductible, raw, pay)", stages);
+    list("deltas", deltas);
     return out;
 }
 
@@ -547,8 +637,8 @@ int match_claim_shape(const Program& p, std::vector<std::int64_t>& consts) {
     return -1;
 }
 
-bool run_claim_shape(const Program& p, const FastProgram& f, const Claim& c, std::int64_t* s) noexcept {
-    return claim_shape::kRuns[f.claim_shape](p, f, c, s);
+bool run_claim_shape(const Program& p, const FastProgram& f, const Claim& c, std::int64_t* s, const ShapeResults& out) noexcept {
+    return claim_shape::kRuns[f.claim_shape](p, f, c, s, out);
 }
 
 }  // namespace claimgraph::detail

@@ -322,7 +322,6 @@ void build_claim_code(const Program& p, FastProgram& f) {
 
 bool run_fast(const Program& p, const FastProgram& f, const Claim& c, std::int64_t* s) noexcept {
     if (!f.claim_ok) return false;
-    if (f.claim_shape >= 0) return run_claim_shape(p, f, c, s);
     static constexpr void* labels[] = {
         &&add, &&sub, &&mul, &&neg, &&min, &&max, &&rescale, &&round, &&eq, &&ne, &&lt, &&le, &&gt, &&ge, &&and_,
         &&or_, &&not_, &&select, &&tags_any, &&tags_all, &&generic, &&bands, &&fail_if, &&lines, &&skip,

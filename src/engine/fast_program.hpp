@@ -196,11 +196,23 @@ bool run_line_columns(const Program& p, const LinePlan& plan, const Claim& c, st
 // and running it, as run_fast does.
 int match_claim_shape(const Program& p, std::vector<std::int64_t>& consts);
 // The program's claim ops written as a shape table (claim_shapes.cpp's
-// kDemoCity is this for rules/demo-city-2026.yaml).
+// kDemoCity is this for rules/demo-city-2026.yaml), then the results' bindings.
 std::string claim_shape_source(const Program& p);
-bool run_claim_shape(const Program& p, const FastProgram& f, const Claim& c, std::int64_t* s) noexcept;
+// Where a claim shape writes the results settle_impl reports, sized to the
+// Program's outputs, stages and accumulators: a shape leaves in the slot
+// array only what is read there (rejections, its own ops' operands), so its
+// outputs, stage results and deltas are read nowhere else. A stage's
+// rejection is left to the caller (the shape only clears it).
+struct ShapeResults {
+    Money* outputs;
+    StageResult* stages;
+    std::int64_t* deltas;
+};
+bool run_claim_shape(const Program& p, const FastProgram& f, const Claim& c, std::int64_t* s,
+                     const ShapeResults& out) noexcept;
 
-// Evaluates the claim into the slots (inputs already loaded). Returns false when
+// Evaluates the claim into the slots (inputs already loaded), with the
+// interpreter (never a claim shape: see run_claim_shape). Returns false when
 // the reference loop must evaluate it instead; never throws.
 bool run_fast(const Program& p, const FastProgram& f, const Claim& c, std::int64_t* s) noexcept;
 

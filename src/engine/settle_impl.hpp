@@ -215,7 +215,12 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
     };
     std::int64_t* s = nullptr;
 
+    const std::size_t no = p.outputs.size(), ns = p.stages.size();
+    thread_local std::vector<std::int64_t> deltas;
+    deltas.resize(na);
+    std::int64_t* const dv = deltas.data();
     bool done = false;
+    bool shaped = false;  // a claim shape settled it and wrote the results (ShapeResults)
     if constexpr (!Tracing) {
         // The fast form either settles the claim or leaves it to the reference
         // loop below, from fresh slots (fast_program.hpp). It runs in a slot
@@ -239,7 +244,13 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
                 if (fa) for (std::size_t i = 0; i < na; ++i) fsv[fa[i].slot] = av[i];
                 else for (std::size_t i = 0; i < na; ++i) fsv[acc[i].slot] = av[i];
             }
-            done = f.claim_shape >= 0 ? run_claim_shape(p, f, c, fsv) : run_fast(p, f, c, fsv);
+            if (f.claim_shape >= 0) {
+                out.outputs.resize(no);
+                out.stages.resize(ns);
+                done = shaped = run_claim_shape(p, f, c, fsv, {out.outputs.data(), out.stages.data(), dv});
+            } else {
+                done = run_fast(p, f, c, fsv);
+            }
             if (done) s = fsv;
             // The reference (and the ledger's update) need the values read.
             else if (direct) std::copy(fsv + f.acc_first, fsv + f.acc_first + na, accv.data());
@@ -265,57 +276,66 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
             return;
         }
     }
-    const std::size_t no = p.outputs.size(), ns = p.stages.size();
     out.outputs.resize(no);
     out.stages.resize(ns);
-    const OutputInfo* const outs = p.outputs.data();
-    Money* const o = out.outputs.data();
-    if (p.fast && p.fast->outputs.size() == no) {
-        const std::int32_t* const os = p.fast->outputs.data();
-#pragma GCC unroll 4
-        for (std::size_t i = 0; i < no; ++i) o[i] = Money::from_fen(s[os[i]]);
-    } else {
-        for (std::size_t i = 0; i < no; ++i) o[i] = Money::from_fen(s[outs[i].slot]);
-    }
     const StageInfo* const stages = p.stages.data();
     StageResult* const sr = out.stages.data();
-    if (p.fast && p.fast->stage_slots.size() == 5 * ns) {
-        // No stage has rejections: its slots, packed.
-        const std::int32_t* k = p.fast->stage_slots.data();
-        for (std::size_t i = 0; i < ns; ++i, k += 5) {
-            auto& r = sr[i];
-            r.applied = s[k[0]] != 0;
-            r.base = Money::from_fen(s[k[1]]);
-            r.deductible = Money::from_fen(s[k[2]]);
-            r.raw = Money::from_fen(s[k[3]]);
-            r.pay = Money::from_fen(s[k[4]]);
-            if (!r.rejection.empty()) r.rejection.clear();
-        }
-    } else for (std::size_t i = 0; i < ns; ++i) {
-        const auto& st = stages[i];
+    const auto stage_rejection = [&](std::size_t i) {
         auto& r = sr[i];
-        r.applied = s[st.applies] != 0;
-        r.base = Money::from_fen(s[st.base]);
-        r.deductible = Money::from_fen(s[st.deductible]);
-        r.raw = Money::from_fen(s[st.raw]);
-        r.pay = Money::from_fen(s[st.pay]);
         r.rejection.clear();
-        for (const auto& rj : st.rejects)
+        for (const auto& rj : stages[i].rejects)
             if (s[rj.cond]) {
                 r.rejection = rj.code;
                 break;
             }
+    };
+    if (shaped) {
+        // The shape wrote the outputs and stage results, but not a stage's rejection.
+        if (p.fast->stage_slots.empty())
+            for (std::size_t i = 0; i < ns; ++i) stage_rejection(i);
+    } else {
+        Money* const o = out.outputs.data();
+        if (p.fast && p.fast->outputs.size() == no) {
+            const std::int32_t* const os = p.fast->outputs.data();
+#pragma GCC unroll 4
+            for (std::size_t i = 0; i < no; ++i) o[i] = Money::from_fen(s[os[i]]);
+        } else {
+            for (std::size_t i = 0; i < no; ++i) o[i] = Money::from_fen(s[p.outputs[i].slot]);
+        }
+        if (p.fast && p.fast->stage_slots.size() == 5 * ns) {
+            // No stage has rejections: its slots, packed.
+            const std::int32_t* k = p.fast->stage_slots.data();
+            for (std::size_t i = 0; i < ns; ++i, k += 5) {
+                auto& r = sr[i];
+                r.applied = s[k[0]] != 0;
+                r.base = Money::from_fen(s[k[1]]);
+                r.deductible = Money::from_fen(s[k[2]]);
+                r.raw = Money::from_fen(s[k[3]]);
+                r.pay = Money::from_fen(s[k[4]]);
+                if (!r.rejection.empty()) r.rejection.clear();
+            }
+        } else for (std::size_t i = 0; i < ns; ++i) {
+            const auto& st = stages[i];
+            auto& r = sr[i];
+            r.applied = s[st.applies] != 0;
+            r.base = Money::from_fen(s[st.base]);
+            r.deductible = Money::from_fen(s[st.deductible]);
+            r.raw = Money::from_fen(s[st.raw]);
+            r.pay = Money::from_fen(s[st.pay]);
+            stage_rejection(i);
+        }
     }
-    thread_local std::vector<std::int64_t> deltas;
-    deltas.resize(na);
-    std::int64_t* const dv = deltas.data();
     bool negative = false;
     // Packed (FastProgram::delta_slots, one per accumulator) when there is a fast form.
     const std::int32_t* const ds = p.fast ? p.fast->delta_slots.data() : nullptr;
-    for (std::size_t i = 0; i < na; ++i) {
-        const std::int64_t d = s[ds ? ds[i] : acc[i].delta];
-        dv[i] = d;
-        negative |= d < 0;
+    if (shaped) {
+        for (std::size_t i = 0; i < na; ++i) negative |= dv[i] < 0;
+    } else {
+        for (std::size_t i = 0; i < na; ++i) {
+            const std::int64_t d = s[ds ? ds[i] : acc[i].delta];
+            dv[i] = d;
+            negative |= d < 0;
+        }
     }
     if (negative)
         for (std::size_t i = 0; i < na; ++i)
