@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -201,6 +202,35 @@ TEST_CASE("Fast form: a claim shape binds other constants, and another claim pro
         CHECK(g.program().fast->claim_ok);
         CHECK(g.program().fast->claim_shape < 0);
         CHECK(compare_paths(g, 33, 1500) > 500);
+    }
+    SECTION("an update read from a claim field: still the shape, and a negative one is the reference's error") {
+        // The shape tests the deltas' signs itself (ShapeResults::negative);
+        // Demo City's own updates are never negative, a claim field can be.
+        std::string text = replace_once(demo, "    hmb_preexisting: bool\n", "    hmb_preexisting: bool\n    visits: count\n");
+        text = replace_once(text, "      admissions: 1\n", "      admissions: claim.visits\n");
+        const Graph g = compile_policy_text(text, "variant.yaml");
+        REQUIRE(g.program().fast->claim_shape >= 0);
+        const auto& fields = g.program().schema.claim_fields;
+        const auto visits = static_cast<std::size_t>(
+            std::find_if(fields.begin(), fields.end(), [](const auto& f) { return f.name == "visits"; }) - fields.begin());
+        REQUIRE(visits < fields.size());
+        RawClaims gen(g.program().schema, 43);
+        MemoryLedger fast_ledger, ref_ledger;
+        Settlement fast, ref;
+        Trace trace;
+        int negative = 0, settled = 0;
+        for (int k = 0; k < 400; ++k) {
+            Claim c = gen.claim(k, fmt::format("M{:04}", k / 4), (k % 4) * 60);
+            c.fields[visits] = k % 2 ? -1 : 2;  // not from a claim file, whose reader would refuse -1
+            g.settle(c, fast_ledger, fast);
+            g.settle(c, ref_ledger, ref, trace);
+            INFO("claim " << k);
+            same_settlement(fast, ref);
+            negative += fast.status == SettleStatus::error && fast.field == "admissions";
+            settled += fast.status == SettleStatus::settled;
+        }
+        CHECK(negative > 50);
+        CHECK(settled > 50);
     }
     SECTION("one more op: the interpreter") {
         const std::string text = replace_once(demo, "psn_part_amt: {value: medfee - (hifp.pay + hifmi.pay + maf.pay + hmb.pay)",

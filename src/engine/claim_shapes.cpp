@@ -274,7 +274,7 @@ struct Runner {
     }
 
     // After a run that settles: the results, at offsets fixed by the shape.
-    [[gnu::always_inline]] void put(const ShapeResults& r) const {
+    [[gnu::always_inline]] void put(ShapeResults& r) const {
         const OutputInfo* const po = p.outputs.data();
         const StageInfo* const ps = p.stages.data();
         const AccumulatorInfo* const pa = p.accumulators.data();
@@ -294,8 +294,9 @@ struct Runner {
             };
             (stage(std::integral_constant<std::size_t, J>{}), ...);
         }(std::make_index_sequence<static_cast<std::size_t>(Sh.n_stages / 5)>{});
-        [&]<std::size_t... J>(std::index_sequence<J...>) {
-            ((r.deltas[J] = result<Sh.deltas[J]>(pa[J].delta)), ...);
+        // One sign test for all the deltas, not one per delta in the glue.
+        r.negative = [&]<std::size_t... J>(std::index_sequence<J...>) {
+            return ((r.deltas[J] = result<Sh.deltas[J]>(pa[J].delta)) | ... | 0) < 0;
         }(std::make_index_sequence<static_cast<std::size_t>(Sh.n_deltas)>{});
     }
 
@@ -453,7 +454,7 @@ struct Runner {
 };
 
 template <const Shape& Sh>
-bool run_one(const Program& p, const FastProgram& f, const Claim& c, std::int64_t* s, const ShapeResults& out) noexcept {
+bool run_one(const Program& p, const FastProgram& f, const Claim& c, std::int64_t* s, ShapeResults& out) noexcept {
     try {
         Runner<Sh> r(p, f, c, s);
         if (!r.template run<0, Sh.n>()) return false;
@@ -464,7 +465,7 @@ bool run_one(const Program& p, const FastProgram& f, const Claim& c, std::int64_
     }
 }
 
-using Run = bool (*)(const Program&, const FastProgram&, const Claim&, std::int64_t*, const ShapeResults&) noexcept;
+using Run = bool (*)(const Program&, const FastProgram&, const Claim&, std::int64_t*, ShapeResults&) noexcept;
 constexpr Run kRuns[] = {run_one<kDemoCityShape>};
 static_assert(std::size(kRuns) == std::size(kShapes));
 
@@ -637,7 +638,7 @@ int match_claim_shape(const Program& p, std::vector<std::int64_t>& consts) {
     return -1;
 }
 
-bool run_claim_shape(const Program& p, const FastProgram& f, const Claim& c, std::int64_t* s, const ShapeResults& out) noexcept {
+bool run_claim_shape(const Program& p, const FastProgram& f, const Claim& c, std::int64_t* s, ShapeResults& out) noexcept {
     return claim_shape::kRuns[f.claim_shape](p, f, c, s, out);
 }
 

@@ -207,9 +207,10 @@ struct ShapeResults {
     Money* outputs;
     StageResult* stages;
     std::int64_t* deltas;
+    bool negative = false;  // set: some delta is negative (settle_impl words the error)
 };
 bool run_claim_shape(const Program& p, const FastProgram& f, const Claim& c, std::int64_t* s,
-                     const ShapeResults& out) noexcept;
+                     ShapeResults& out) noexcept;
 
 // Evaluates the claim into the slots (inputs already loaded), with the
 // interpreter (never a claim shape: see run_claim_shape). Returns false when

@@ -221,6 +221,7 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
     std::int64_t* const dv = deltas.data();
     bool done = false;
     bool shaped = false;  // a claim shape settled it and wrote the results (ShapeResults)
+    bool negative = false;  // some delta is negative
     if constexpr (!Tracing) {
         // The fast form either settles the claim or leaves it to the reference
         // loop below, from fresh slots (fast_program.hpp). It runs in a slot
@@ -247,7 +248,9 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
             if (f.claim_shape >= 0) {
                 out.outputs.resize(no);
                 out.stages.resize(ns);
-                done = shaped = run_claim_shape(p, f, c, fsv, {out.outputs.data(), out.stages.data(), dv});
+                ShapeResults r{out.outputs.data(), out.stages.data(), dv};
+                done = shaped = run_claim_shape(p, f, c, fsv, r);
+                negative = r.negative;
             } else {
                 done = run_fast(p, f, c, fsv);
             }
@@ -276,8 +279,10 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
             return;
         }
     }
-    out.outputs.resize(no);
-    out.stages.resize(ns);
+    if (!shaped) {  // else sized before the shape wrote them
+        out.outputs.resize(no);
+        out.stages.resize(ns);
+    }
     const StageInfo* const stages = p.stages.data();
     StageResult* const sr = out.stages.data();
     const auto stage_rejection = [&](std::size_t i) {
@@ -325,12 +330,9 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
             stage_rejection(i);
         }
     }
-    bool negative = false;
     // Packed (FastProgram::delta_slots, one per accumulator) when there is a fast form.
     const std::int32_t* const ds = p.fast ? p.fast->delta_slots.data() : nullptr;
-    if (shaped) {
-        for (std::size_t i = 0; i < na; ++i) negative |= dv[i] < 0;
-    } else {
+    if (!shaped) {  // else the shape has written them, and `negative`
         for (std::size_t i = 0; i < na; ++i) {
             const std::int64_t d = s[ds ? ds[i] : acc[i].delta];
             dv[i] = d;
