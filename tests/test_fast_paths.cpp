@@ -232,6 +232,24 @@ TEST_CASE("Fast form: a claim shape binds other constants, and another claim pro
         CHECK(negative > 50);
         CHECK(settled > 50);
     }
+    // The shape keeps the inputs of tables, bands and product_round as values;
+    // the two paths that hand such an op to the reference's code (which reads
+    // the slot array) must store them first.
+    SECTION("a deductible whose product with its multipliers leaves 64 bits: still the shape") {
+        const std::string text = replace_once(demo, "employee: {1: 300, 2: 600, 3: 1200}", "employee: {1: 300, 2: 600, 3: 200000}");
+        const Graph g = compile_policy_text(text, "variant.yaml");
+        CHECK(g.program().fast->claim_shape >= 0);
+        CHECK(compare_paths(g, 47, 1500) > 500);
+    }
+    SECTION("whole-amount bands: still the shape") {
+        const std::string text = replace_once(demo,
+                                              "    bands:\n      - {from: 0, to: 100000, ratio: 60%}\n      - {from: 100000, ratio: 70%}\n",
+                                              "    bands:\n      method: whole_amount\n      list:\n        - {from: 0, to: 100000, ratio: 60%}\n"
+                                              "        - {from: 100000, ratio: 70%}\n");
+        const Graph g = compile_policy_text(text, "variant.yaml");
+        CHECK(g.program().fast->claim_shape >= 0);
+        CHECK(compare_paths(g, 53, 1500) > 500);
+    }
     SECTION("one more op: the interpreter") {
         const std::string text = replace_once(demo, "psn_part_amt: {value: medfee - (hifp.pay + hifmi.pay + maf.pay + hmb.pay)",
                                               "psn_part_amt: {value: \"max(0, medfee - (hifp.pay + hifmi.pay + maf.pay + hmb.pay))\"");  // quoted: a bare comma ends a flow mapping's value

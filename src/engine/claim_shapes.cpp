@@ -9,6 +9,7 @@
 // it, whatever its fields, constants and tables are.
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -33,15 +34,21 @@ constexpr Arg T(int i) { return {Kind::t, static_cast<std::uint16_t>(i)}; }
 constexpr Arg X{Kind::x, 0};
 constexpr Arg C{Kind::c, 0};
 
+constexpr int kMaxIn = 12;  // bands of three bands
+
 struct COp {
     OpCode code{};
     Arg a{}, b{}, c{};
-    // Its result is read through the slot array too (an output, a stage
-    // result, a delta, a rejection, an operand of a table, bands or
-    // product_round): stored there as well as kept.
+    // Its result is read through the slot array too (a rejection, an X
+    // operand of a later op): stored there as well as kept.
     bool store = false;
     bool one_band = false;     // bands: single_band() holds
     std::uint16_t skip = 0;    // skip_unless: the ops it covers
+    // A table, bands or product_round: its inputs, in for_each_input order,
+    // each an op's result (T) or read from the slot Program::args names (X),
+    // so that an op feeding one need not be stored.
+    std::uint8_t n_in = 0;
+    Arg in[kMaxIn]{};
     constexpr COp stored() const {
         COp o = *this;
         o.store = true;
@@ -55,9 +62,14 @@ struct COp {
 };
 constexpr COp op(OpCode code, Arg a = {}, Arg b = {}, Arg c = {}) { return COp{code, a, b, c}; }
 constexpr COp skip(Arg a, int n) { return COp{OpCode::skip_unless, a, {}, {}, false, false, static_cast<std::uint16_t>(n)}; }
+constexpr COp ins(OpCode code, std::initializer_list<Arg> in) {
+    COp o{code};
+    for (const Arg& x : in) o.in[o.n_in++] = x;
+    return o;
+}
 
-// Ops that read their operands from, and write their results to, the slot
-// array (through Program::args).
+// Ops whose inputs Program::args names and whose results are written to the
+// slot array (the reference's bands and product_round read them there).
 constexpr bool in_slots(OpCode c) { return c == OpCode::table || c == OpCode::bands || c == OpCode::product_round; }
 
 int operand_count(OpCode c) {
@@ -77,17 +89,17 @@ int operand_count(OpCode c) {
 // prints both when they no longer match).
 constexpr COp kDemoCity[] = {
     op(OpCode::lines),  // 0
-    op(OpCode::max, X, C).stored(),  // 1
+    op(OpCode::max, X, C),  // 1
     op(OpCode::eq, X, C),  // 2
-    op(OpCode::select, T(2), C, X).stored(),  // 3
-    op(OpCode::table),  // 4
+    op(OpCode::select, T(2), C, X),  // 3
+    ins(OpCode::table, {X, T(3)}),  // 4
     op(OpCode::ge, X, C),  // 5
-    op(OpCode::select, T(5), C, C).stored(),  // 6
+    op(OpCode::select, T(5), C, C),  // 6
     op(OpCode::tags_any, X),  // 7
-    op(OpCode::select, T(7), C, C).stored(),  // 8
+    op(OpCode::select, T(7), C, C),  // 8
     op(OpCode::tags_any, X),  // 9
-    op(OpCode::select, T(9), C, C).stored(),  // 10
-    op(OpCode::product_round),  // 11
+    op(OpCode::select, T(9), C, C),  // 10
+    ins(OpCode::product_round, {T(4), T(6), T(8), T(10)}),  // 11
     op(OpCode::eq, X, C),  // 12
     op(OpCode::and_, T(12), X),  // 13
     op(OpCode::eq, X, C),  // 14
@@ -101,7 +113,7 @@ constexpr COp kDemoCity[] = {
     op(OpCode::tags_any, X),  // 22
     op(OpCode::eq, X, C),  // 23
     op(OpCode::and_, T(23), T(22)),  // 24
-    op(OpCode::table),  // 25
+    ins(OpCode::table, {X}),  // 25
     op(OpCode::select, T(13), C, C),  // 26
     op(OpCode::select, T(14), C, C),  // 27
     op(OpCode::add, T(26), T(27)),  // 28
@@ -113,19 +125,19 @@ constexpr COp kDemoCity[] = {
     op(OpCode::add, T(32), T(33)),  // 34
     op(OpCode::add, T(25), T(34)),  // 35
     op(OpCode::max, T(35), C),  // 36
-    op(OpCode::min, T(36), C).stored(),  // 37
-    op(OpCode::bands).single(),  // 38
+    op(OpCode::min, T(36), C),  // 37
+    ins(OpCode::bands, {X, T(11), T(1), X, X, T(37)}).single(),  // 38
     op(OpCode::or_, C, T(23)),  // 39
     op(OpCode::add, C, T(34)),  // 40
     op(OpCode::max, T(40), C),  // 41
-    op(OpCode::min, T(41), C).stored(),  // 42
+    op(OpCode::min, T(41), C),  // 42
     op(OpCode::add, C, T(34)),  // 43
     op(OpCode::max, T(43), C),  // 44
-    op(OpCode::min, T(44), C).stored(),  // 45
+    op(OpCode::min, T(44), C),  // 45
     op(OpCode::add, C, T(34)),  // 46
     op(OpCode::max, T(46), C),  // 47
-    op(OpCode::min, T(47), C).stored(),  // 48
-    op(OpCode::bands),  // 49
+    op(OpCode::min, T(47), C),  // 48
+    ins(OpCode::bands, {X, T(11), T(1), X, X, T(42), X, X, T(45), X, X, T(48)}),  // 49
     op(OpCode::or_, T(39), T(12)),  // 50
     op(OpCode::select, T(12), T(49), C),  // 51
     op(OpCode::select, T(23), T(38), T(51)),  // 52
@@ -133,22 +145,22 @@ constexpr COp kDemoCity[] = {
     op(OpCode::and_, C, T(53)),  // 54
     op(OpCode::fail_if, T(54)),  // 55
     op(OpCode::round, T(52)),  // 56
-    op(OpCode::table),  // 57
+    ins(OpCode::table, {X}),  // 57
     op(OpCode::sub, T(57), X),  // 58
     op(OpCode::max, T(58), C),  // 59
     op(OpCode::min, T(56), T(59)),  // 60
     op(OpCode::sub, X, T(60)),  // 61
     op(OpCode::max, T(61), C),  // 62
-    op(OpCode::select, T(23), T(62), C).stored(),  // 63
-    op(OpCode::select, T(22), C, C).stored(),  // 64
+    op(OpCode::select, T(23), T(62), C),  // 63
+    op(OpCode::select, T(22), C, C),  // 64
     op(OpCode::select, T(22), C, C),  // 65
     op(OpCode::add, C, T(65)),  // 66
     op(OpCode::max, T(66), C),  // 67
-    op(OpCode::min, T(67), C).stored(),  // 68
+    op(OpCode::min, T(67), C),  // 68
     op(OpCode::add, C, T(65)),  // 69
     op(OpCode::max, T(69), C),  // 70
-    op(OpCode::min, T(70), C).stored(),  // 71
-    op(OpCode::bands),  // 72
+    op(OpCode::min, T(70), C),  // 71
+    ins(OpCode::bands, {X, T(64), T(63), X, X, T(68), X, X, T(71)}),  // 72
     op(OpCode::round, T(72)),  // 73
     op(OpCode::not_, T(22)),  // 74
     op(OpCode::sub, C, X),  // 75
@@ -161,22 +173,22 @@ constexpr COp kDemoCity[] = {
     skip(T(81), 23),  // 82
     op(OpCode::sub, T(61), T(78)),  // 83
     op(OpCode::max, T(83), C),  // 84
-    op(OpCode::select, T(81), T(84), C).stored(),  // 85
+    op(OpCode::select, T(81), T(84), C),  // 85
     op(OpCode::tags_any, X),  // 86
     op(OpCode::select, T(86), C, C),  // 87
     op(OpCode::tags_any, X),  // 88
     op(OpCode::select, T(88), C, T(87)),  // 89
     op(OpCode::tags_any, X),  // 90
     op(OpCode::select, T(90), C, T(89)),  // 91
-    op(OpCode::select, T(7), C, T(91)).stored(),  // 92
-    op(OpCode::table),  // 93
-    op(OpCode::table),  // 94
+    op(OpCode::select, T(7), C, T(91)),  // 92
+    ins(OpCode::table, {T(92)}),  // 93
+    ins(OpCode::table, {T(92)}),  // 94
     op(OpCode::add, T(94), T(31)),  // 95
     op(OpCode::max, T(95), C),  // 96
-    op(OpCode::min, T(96), C).stored(),  // 97
-    op(OpCode::bands).single(),  // 98
+    op(OpCode::min, T(96), C),  // 97
+    ins(OpCode::bands, {X, T(93), T(85), X, X, T(97)}).single(),  // 98
     op(OpCode::round, T(98)),  // 99
-    op(OpCode::table),  // 100
+    ins(OpCode::table, {T(92)}),  // 100
     op(OpCode::sub, T(100), X),  // 101
     op(OpCode::max, T(101), C),  // 102
     op(OpCode::min, T(99), T(102)),  // 103
@@ -188,12 +200,12 @@ constexpr COp kDemoCity[] = {
     op(OpCode::sub, T(108), T(78)),  // 109
     op(OpCode::sub, T(109), T(103)),  // 110
     op(OpCode::max, T(110), C),  // 111
-    op(OpCode::select, X, T(111), C).stored(),  // 112
-    op(OpCode::select, T(81), C, C).stored(),  // 113
+    op(OpCode::select, X, T(111), C),  // 112
+    op(OpCode::select, T(81), C, C),  // 113
     op(OpCode::select, X, C, C),  // 114
     op(OpCode::max, T(114), C),  // 115
-    op(OpCode::min, T(115), C).stored(),  // 116
-    op(OpCode::bands).single(),  // 117
+    op(OpCode::min, T(115), C),  // 116
+    ins(OpCode::bands, {X, T(113), T(112), X, X, T(116)}).single(),  // 117
     op(OpCode::round, T(117)),  // 118
     op(OpCode::sub, C, X),  // 119
     op(OpCode::max, T(119), C),  // 120
@@ -308,6 +320,36 @@ struct Runner {
         else return s[Pos == 0 ? ops[I].a : Pos == 1 ? ops[I].b : ops[I].c];
     }
 
+    // Where input K of op I (a table, bands or product_round) lies in the slot
+    // array; `a` is the op's Program::args.
+    template <int I, int K>
+    [[gnu::always_inline]] std::int32_t slot_in(const std::int32_t* a) const {
+        if constexpr (S[I].code == OpCode::product_round) return K == 0 ? ops[I].a : a[K - 1];
+        else return a[K];
+    }
+    // Input K of op I: the value of the op that produced it, or its slot's.
+    template <int I, int K>
+    [[gnu::always_inline]] std::int64_t in(const std::int32_t* a) const {
+        constexpr Arg x = S[I].in[K];
+        if constexpr (x.kind == Kind::t) return v[x.i];
+        else return s[slot_in<I, K>(a)];
+    }
+    // Before the reference's code reads op I's inputs from the slot array (a
+    // rare path: a product beyond 64 bits, bands not segmented): the inputs
+    // kept only as values, stored there.
+    template <int I>
+    void spill(const std::int32_t* a) {
+        [&]<std::size_t... K>(std::index_sequence<K...>) {
+            ((S[I].in[K].kind == Kind::t ? void(s[slot_in<I, static_cast<int>(K)>(a)] = v[S[I].in[K].i]) : void()), ...);
+        }(std::make_index_sequence<S[I].n_in>{});
+    }
+    // Band B of segmented bands op I, as bands_fast adds it to `sum`.
+    template <int I, int B>
+    [[gnu::always_inline]] bool band(const std::int32_t* a, std::int64_t t, std::int64_t lo, std::int64_t hi,
+                                     std::int64_t& sum) const {
+        return add_band(t, lo, hi, in<I, 3 + 3 * B>(a), in<I, 4 + 3 * B>(a), in<I, 5 + 3 * B>(a), sum);
+    }
+
     // Op I, as run_fast runs it: false when the reference must run instead.
     template <int I>
     [[gnu::always_inline]] bool op() {
@@ -322,54 +364,68 @@ struct Runner {
             return get<I, 0>() == 0;
         } else if constexpr (o.code == OpCode::table) {
             const std::int32_t* a = p.args.data() + d.extra;
+            constexpr int n = o.n_in;  // the keys (match: o.n)
             std::int64_t at = d.imm;
-            // One key or two nearly always: no loop for them.
-            if (d.n == 1) at += s[a[0]] * a[1];
-            else if (d.n == 2) at += s[a[0]] * a[2] + s[a[1]] * a[3];
-            else for (std::int32_t k = 0; k < d.n; ++k) at += s[a[k]] * a[d.n + k];
+            [&]<std::size_t... K>(std::index_sequence<K...>) {
+                ((at += in<I, K>(a) * a[n + K]), ...);
+            }(std::make_index_sequence<n>{});
             r = s[d.dst] = p.table_data[static_cast<std::size_t>(at)];
             return true;
         } else if constexpr (o.code == OpCode::bands) {
+            const std::int32_t* a = p.args.data() + d.extra;
             if constexpr (o.one_band) {
                 // bands_fast of one band [t, ∞) from 0 (single_band).
-                const std::int32_t* a = p.args.data() + d.extra;
-                const std::int64_t start = s[a[0]], t = s[a[1]];
+                static_assert(o.n_in == 6);
+                const std::int64_t start = in<I, 0>(a), t = in<I, 1>(a);
                 std::int64_t end, sum = 0;
-                if (__builtin_add_overflow(start, s[a[2]], &end)) return false;
+                if (__builtin_add_overflow(start, in<I, 2>(a), &end)) return false;
                 s[d.c] = start < t ? std::max<std::int64_t>(0, std::min(end, t) - start) : 0;
                 const std::int64_t lo = std::max(start, t);
                 if (end > lo) {
                     std::int64_t piece;
-                    if (__builtin_sub_overflow(end, lo, &piece) || __builtin_mul_overflow(piece, s[a[5]], &sum)) return false;
+                    if (__builtin_sub_overflow(end, lo, &piece) || __builtin_mul_overflow(piece, in<I, 5>(a), &sum)) return false;
                 }
                 r = s[d.dst] = sum;
             } else {
-                if (!bands_fast(p, d, s)) return false;
-                r = s[d.dst];
+                // bands_fast, its bands (match: o.n) unrolled.
+                if (static_cast<BandMethod>(d.mode) != BandMethod::segmented) {
+                    spill<I>(a);
+                    exec_bands(p, d, s);
+                    r = s[d.dst];
+                    return true;
+                }
+                const std::int64_t start = in<I, 0>(a), t = in<I, 1>(a);
+                std::int64_t end, sum = 0;
+                if (__builtin_add_overflow(start, in<I, 2>(a), &end)) return false;
+                s[d.c] = start < t ? std::max<std::int64_t>(0, std::min(end, t) - start) : 0;
+                const std::int64_t lo = std::max(start, t), hi = end;
+                if (hi > lo) {
+                    const bool ok = [&]<std::size_t... B>(std::index_sequence<B...>) {
+                        return (band<I, static_cast<int>(B)>(a, t, lo, hi, sum) && ...);
+                    }(std::make_index_sequence<(o.n_in - 3) / 3>{});
+                    if (!ok) return false;
+                }
+                r = s[d.dst] = sum;
             }
             return true;
         } else if constexpr (o.code == OpCode::product_round) {
             // In bp, n ≤ 3 multipliers (match() checks): the division a constant.
             const std::int32_t* m = p.args.data() + d.extra;
-            std::int64_t x = s[d.a];
+            constexpr int n = o.n_in - 1;
+            std::int64_t x = in<I, 0>(m);
             bool wide = false;
-            if (d.n == 3) {  // the usual deductible × three multipliers, without the loop
-                wide = __builtin_mul_overflow(x, s[m[0]], &x);
-                wide |= __builtin_mul_overflow(x, s[m[1]], &x);
-                wide |= __builtin_mul_overflow(x, s[m[2]], &x);
-            } else {
-                for (std::int32_t k = 0; k < d.n; ++k) wide |= __builtin_mul_overflow(x, s[m[k]], &x);
-            }
+            [&]<std::size_t... K>(std::index_sequence<K...>) {
+                ((wide |= __builtin_mul_overflow(x, in<I, K + 1>(m), &x)), ...);
+            }(std::make_index_sequence<n>{});
             if (wide) {
+                spill<I>(m);
                 run_op(p, d, s);  // 128 bits; throws on overflow
                 r = s[d.dst];
                 return true;
             }
-            switch (d.n) {
-                case 1: x = round_div_const<10000, RoundMode::half_up>(x); break;
-                case 2: x = round_div_const<100000000, RoundMode::half_up>(x); break;
-                default: x = round_div_const<1000000000000, RoundMode::half_up>(x); break;
-            }
+            if constexpr (n == 1) x = round_div_const<10000, RoundMode::half_up>(x);
+            else if constexpr (n == 2) x = round_div_const<100000000, RoundMode::half_up>(x);
+            else x = round_div_const<1000000000000, RoundMode::half_up>(x);
             r = s[d.dst] = x;
             return true;
         } else {
@@ -506,7 +562,16 @@ bool matches(const Program& p, const Shape& sh, const std::vector<std::uint8_t>&
             }
         }
         bool ok = true;
-        if (in_slots(o.code)) for_each_input(p, o, [&](std::int32_t sl) { ok &= readable(sl); });
+        if (in_slots(o.code)) {
+            int k = 0;
+            for_each_input(p, o, [&](std::int32_t sl) {
+                if (k >= w.n_in || !valid(sl)) ok = false;
+                else if (w.in[k].kind == Kind::t) ok &= producer[static_cast<std::size_t>(sl)] == w.in[k].i;
+                else ok &= w.in[k].kind == Kind::x && readable(sl);
+                ++k;
+            });
+            ok &= k == w.n_in;
+        }
         if (!ok) return false;
         switch (o.code) {
             case OpCode::round: if (!is_fen(o)) return false; break;
@@ -592,9 +657,15 @@ std::string claim_shape_source(const Program& p) {
                 need(slots[k]);
             }
         }
-        if (in_slots(o.code)) for_each_input(p, o, need);
+        std::string in;
+        if (in_slots(o.code))  // an input an op produces is read as its value, else from its slot
+            for_each_input(p, o, [&](std::int32_t sl) {
+                const int j = producer[static_cast<std::size_t>(sl)];
+                in += (in.empty() ? "" : ", ") + (j >= 0 ? "T(" + std::to_string(j) + ")" : std::string("X"));
+            });
         text[i] = o.code == OpCode::skip_unless ? "skip(" + args.substr(2) + ", " + std::to_string(o.n) + ")"
-                                                 : std::string("op(OpCode::") + names[static_cast<int>(o.code)] + args + ")";
+                  : in_slots(o.code)            ? std::string("ins(OpCode::") + names[static_cast<int>(o.code)] + ", {" + in + "})"
+                                                : std::string("op(OpCode::") + names[static_cast<int>(o.code)] + args + ")";
         if (o.dst >= 0) producer[static_cast<std::size_t>(o.dst)] = static_cast<int>(i);
         if (o.code == OpCode::bands) producer[static_cast<std::size_t>(o.c)] = -1;
     }

@@ -61,6 +61,18 @@ inline void exec_bands(const Program& p, const Op& op, std::int64_t* s) {
 // exec_bands in 64 bits, without exceptions: false (the reference runs)
 // when any sum, product or total leaves int64, where exec_bands works in 128
 // bits or throws. Whole-amount methods run exec_bands itself.
+// Band [t + from, t + to) of segmented bands, at ratio r, on the stretch
+// (lo, hi] paid: its part added to sum. False on an overflow.
+[[gnu::always_inline]] inline bool add_band(std::int64_t t, std::int64_t lo, std::int64_t hi, std::int64_t from,
+                                            std::int64_t to, std::int64_t r, std::int64_t& sum) {
+    std::int64_t bl, bh, prod, piece;
+    if (__builtin_add_overflow(t, from, &bl)) return false;
+    if (to >= kUnlimitedAmount) bh = INT64_MAX;
+    else if (__builtin_add_overflow(t, to, &bh)) return false;
+    if (__builtin_sub_overflow(std::min(hi, bh), std::max(lo, bl), &piece)) return false;
+    return !(piece > 0 && (__builtin_mul_overflow(piece, r, &prod) || __builtin_add_overflow(sum, prod, &sum)));
+}
+
 [[gnu::always_inline]] inline bool bands_fast(const Program& p, const Op& op, std::int64_t* s) {
     if (static_cast<BandMethod>(op.mode) != BandMethod::segmented) {
         exec_bands(p, op, s);
@@ -75,16 +87,8 @@ inline void exec_bands(const Program& p, const Op& op, std::int64_t* s) {
     std::int64_t sum = 0;
     if (hi > lo) {
         const std::int32_t* b = a + 3;
-        for (std::int32_t i = 0; i < op.n; ++i, b += 3) {
-            const std::int64_t from = s[b[0]], to = s[b[1]], r = s[b[2]];
-            std::int64_t bl, bh, prod;
-            if (__builtin_add_overflow(t, from, &bl)) return false;
-            if (to >= kUnlimitedAmount) bh = INT64_MAX;
-            else if (__builtin_add_overflow(t, to, &bh)) return false;
-            std::int64_t piece;
-            if (__builtin_sub_overflow(std::min(hi, bh), std::max(lo, bl), &piece)) return false;
-            if (piece > 0 && (__builtin_mul_overflow(piece, r, &prod) || __builtin_add_overflow(sum, prod, &sum))) return false;
-        }
+        for (std::int32_t i = 0; i < op.n; ++i, b += 3)
+            if (!add_band(t, lo, hi, s[b[0]], s[b[1]], s[b[2]], sum)) return false;
     }
     s[op.dst] = sum;
     return true;
