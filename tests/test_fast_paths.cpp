@@ -270,7 +270,8 @@ TEST_CASE("Fast form: a fee-line shape binds other fields' constants, and anothe
         CHECK(compare_paths(g, 11, 1500) > 500);
     }
     SECTION("Demo City's fee lines: the few-constants loop, fields read through one pointer") {
-        const auto& k = compile_policy_text(demo, "demo.yaml").program().fast->lines.kernel;
+        const Graph g = compile_policy_text(demo, "demo.yaml");  // held: the kernel is the graph's
+        const auto& k = g.program().fast->lines.kernel;
         CHECK(k.shape == 0);  // kCappedShareFew
         CHECK(k.adjacent);
     }
