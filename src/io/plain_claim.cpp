@@ -265,6 +265,18 @@ CG_INLINE bool read_bool(Cursor& r, std::int64_t& v) {
     return false;
 }
 
+// What std::string::assign stores, in place when the id is no longer than
+// the one before (a file's ids are about one length): assign's out-of-line
+// replace is then not called.
+CG_INLINE void assign_id(std::string& s, std::string_view text) {
+    if (text.size() <= s.size()) {
+        std::memcpy(s.data(), text.data(), text.size());
+        s.resize(text.size());
+    } else {
+        s.assign(text);
+    }
+}
+
 // Bit i set when byte i of the 16 at p is a decimal digit.
 #if defined(__SSE2__)
 inline unsigned digit_bits(const char* p) {
@@ -723,110 +735,151 @@ CG_INLINE bool PlainClaimReader::read_item_label(Cursor& r, Labels& labels, std:
     return idx >= 0;
 }
 
+// The value of a claim key of this kind (f: its claim field, labels: its
+// enum's), stored as the setters would store it.
+CG_INLINE bool PlainClaimReader::read_value(Kind kind, std::size_t f, Labels* labels, Cursor& r, Claim& c) {
+    // Each case its own text: one whose address escapes (read_scalar)
+    // would otherwise be zeroed for every key.
+    std::int64_t v = 0;
+    switch (kind) {
+        case Kind::claim_id: {
+            std::string_view text;
+            if (!read_text(r, text) || text.empty()) return false;
+            assign_id(c.claim_id, text);
+            return true;
+        }
+        case Kind::member_id: {
+            std::string_view text;
+            if (!read_text(r, text) || text.empty()) return false;
+            assign_id(c.member_id, text);
+            return true;
+        }
+        case Kind::date_key:
+            if (std::string_view text; r.end - r.p >= 12 && r.p[0] == '"' && r.p[11] == '"') {
+                if (!parse_date(std::string_view(r.p + 1, 10), c.date)) return false;
+                r.p += 12;
+            } else if (!read_text(r, text) || !parse_date(text, c.date)) {
+                return false;
+            }
+            return true;
+        case Kind::items:
+            r.p = read_items(r, c);
+            return r.p != nullptr;
+        case Kind::boolean:
+            if (!read_bool(r, v)) return false;
+            c.fields[f] = v;
+            c.present[f] = 1;
+            return true;
+        case Kind::label: {
+            // A one-digit number and its delimiter (hosp_lv: 2).
+            const unsigned d = static_cast<unsigned>(static_cast<unsigned char>(*r.p)) - '0';
+            if (d <= 9 && labels->digit[d] >= 0 && r.p + 1 < r.end && delimiter(r.p[1])) {
+                v = labels->digit[d];
+                ++r.p;
+            } else if (!read_label(r, *labels, v)) {
+                return false;
+            }
+            c.fields[f] = v;
+            c.present[f] = 1;
+            return true;
+        }
+        case Kind::tags:
+            r.p = read_tags(r, c, f, *labels);
+            return r.p != nullptr;
+        case Kind::text: {
+            std::string_view text;
+            if (!read_text(r, text)) return false;
+            c.texts.assign_padded(f, text);
+            c.fields[f] = 0;
+            c.present[f] = 1;
+            return true;
+        }
+        // Every kind is listed, the numbers' too (the plan makes them
+        // `other` at claim level): the switch then jumps with no range check.
+        case Kind::money:
+        case Kind::ratio:
+        case Kind::count:
+        case Kind::other: {
+            std::string_view text;
+            bool quoted = false;
+            if (!read_scalar(r, text, quoted)) return false;
+            c.present[f] = 0;  // left from an earlier claim; the caller has ruled out a duplicate
+            set_claim_value(s_, c, static_cast<int>(f), text, quoted);
+            return true;
+        }
+        default: __builtin_unreachable();
+    }
+}
+
+// Whether the line holds the step's key at the cursor, whole and within the
+// line. A key matched into the padding could not change a result (the cursor
+// never comes back to the line's end), but the values after it would be read
+// from further and further past it.
+CG_INLINE bool PlainClaimReader::follows(const Step& step, const Cursor& r) const {
+    unsigned same = same_bytes(r.p, step.bytes.data());  // in the line or its padding
+    if (step.size > 16) same |= same_bytes(r.p + 16, step.bytes.data() + 16) << 16;
+    return (same & step.mask) == step.mask && r.p + step.size <= r.end;
+}
+
+// Key k at place i of the line, the keys before it (`seen`) those of the
+// order's first i steps: the order's step i, or its end when the key has no
+// pattern read whole (a long key, one sharing a full bucket). The step after
+// the order's last is one that never matches.
+void PlainClaimReader::learn_step(std::size_t i, int k, std::uint64_t seen) {
+    const NextKey& key = claim_key_after_comma_[static_cast<std::size_t>(k)];
+    if (i + 1 >= order_.size() || key.key != k) {
+        order_[i] = Step{};
+        order_size_ = i;
+        return;
+    }
+    Step& step = order_[i];
+    std::memcpy(step.bytes.data(), key.bytes.data(), step.bytes.size());
+    if (i == 0) step.bytes[0] = '{';
+    step.mask = key.mask;
+    step.size = key.size;
+    step.kind = claim_kind_[static_cast<std::size_t>(k)];
+    step.field = static_cast<std::uint16_t>(k >= kOwnKeys ? k - kOwnKeys : 0);
+    step.labels = claim_labels_[static_cast<std::size_t>(k)];
+    step.seen = seen | std::uint64_t{1} << k;
+    order_[i + 1] = Step{};
+    order_size_ = i + 1;
+}
+
 bool PlainClaimReader::read_claim(Cursor r, Claim& c) {
     skip_blanks(r);
     if (r.p >= r.end || *r.p != '{') return false;
-    ++r.p;
-    skip_blanks(r);
     std::uint64_t seen = 0;
-    int k = read_key(r, claim_keys_);
-    for (;;) {
+    std::size_t i = 0;  // the keys read so far
+    int k = -1;
+    // The key order of the line before, as far as this line follows it: no
+    // key look-up or duplicate check (the order's keys are distinct).
+    if (const Step* step = order_.data(); follows(*step, r)) {
+        do {
+            r.p += step->size;
+            skip_blanks(r);
+            if (!read_value(step->kind, step->field, step->labels, r, c)) return false;
+        } while (follows(*++step, r));
+        i = static_cast<std::size_t>(step - order_.data());
+        seen = step[-1].seen;
+        k = next_key(r, claim_keys_);
+    } else {
+        ++r.p;
+        skip_blanks(r);
+        k = read_key(r, claim_keys_);
+    }
+    // The rest key by key. The order's first i steps stay this line's first
+    // i keys (each key read here is learnt in its place), so it stays distinct.
+    while (k != kClosed) {
         if (k < 0) return false;
         const std::uint64_t bit = std::uint64_t{1} << k;
         if (seen & bit) return false;
+        if (i <= order_size_) learn_step(i, k, seen);
         seen |= bit;
+        ++i;
         const auto f = static_cast<std::size_t>(k - kOwnKeys);
-        // Each case its own text: one whose address escapes (read_scalar)
-        // would otherwise be zeroed for every key.
-        std::int64_t v = 0;
-        switch (claim_kind_[static_cast<std::size_t>(k)]) {
-            case Kind::claim_id: {
-                std::string_view text;
-                if (!read_text(r, text) || text.empty()) return false;
-                c.claim_id.assign(text);
-                break;
-            }
-            case Kind::member_id: {
-                std::string_view text;
-                if (!read_text(r, text) || text.empty()) return false;
-                c.member_id.assign(text);
-                break;
-            }
-            case Kind::date_key:
-                if (std::string_view text; r.end - r.p >= 12 && r.p[0] == '"' && r.p[11] == '"') {
-                    if (!parse_date(std::string_view(r.p + 1, 10), c.date)) return false;
-                    r.p += 12;
-                } else if (!read_text(r, text) || !parse_date(text, c.date)) {
-                    return false;
-                }
-                break;
-            case Kind::items:
-                r.p = read_items(r, c);
-                if (r.p == nullptr) return false;
-                break;
-            case Kind::boolean:
-                if (!read_bool(r, v)) return false;
-                c.fields[f] = v;
-                c.present[f] = 1;
-                break;
-            case Kind::label: {
-                Labels& labels = *claim_labels_[static_cast<std::size_t>(k)];
-                // A one-digit number and its delimiter (hosp_lv: 2).
-                const unsigned d = static_cast<unsigned>(static_cast<unsigned char>(*r.p)) - '0';
-                if (d <= 9 && labels.digit[d] >= 0 && r.p + 1 < r.end && delimiter(r.p[1])) {
-                    v = labels.digit[d];
-                    ++r.p;
-                } else if (!read_label(r, labels, v)) {
-                    return false;
-                }
-                c.fields[f] = v;
-                c.present[f] = 1;
-                break;
-            }
-            case Kind::tags:
-                r.p = read_tags(r, c, f, *claim_labels_[static_cast<std::size_t>(k)]);
-                if (r.p == nullptr) return false;
-                break;
-            case Kind::text: {
-                std::string_view text;
-                if (!read_text(r, text)) return false;
-                c.texts.assign_padded(f, text);
-                c.fields[f] = 0;
-                c.present[f] = 1;
-                break;
-            }
-            // Every kind is listed, the numbers' too (the plan makes them
-            // `other` at claim level): the switch then jumps with no range check.
-            case Kind::money:
-            case Kind::ratio:
-            case Kind::count:
-            case Kind::other: {
-                std::string_view text;
-                bool quoted = false;
-                if (!read_scalar(r, text, quoted)) return false;
-                c.present[f] = 0;  // left from an earlier claim; `seen` has ruled out a duplicate
-                set_claim_value(s_, c, static_cast<int>(f), text, quoted);
-                break;
-            }
-            default: __builtin_unreachable();
-        }
-        // The key that followed this one the last time round, in one or two
-        // compares: claim lines repeat one key order, and the hash that
-        // after_comma picks a bucket by puts several claim keys in one
-        // (their first two letters: med_type, referred, hmb_preexisting).
-        const NextKey& guess = claim_next_[static_cast<std::size_t>(k)];
-        unsigned same = same_bytes(r.p, guess.bytes.data());  // in the line or its padding
-        if (guess.size > 16) same |= same_bytes(r.p + 16, guess.bytes.data() + 16) << 16;
-        if ((same & guess.mask) == guess.mask && r.p + guess.size <= r.end) {
-            r.p += guess.size;
-            skip_blanks(r);
-            k = guess.key;
-            continue;
-        }
-        const int prev = k;
+        if (!read_value(claim_kind_[static_cast<std::size_t>(k)], f, claim_labels_[static_cast<std::size_t>(k)], r, c))
+            return false;
         k = next_key(r, claim_keys_);
-        if (k == kClosed) break;
-        if (k >= 0) claim_next_[static_cast<std::size_t>(prev)] = claim_key_after_comma_[static_cast<std::size_t>(k)];
     }
     blanks(r);
     if (r.p != r.end || (seen & claim_required_) != claim_required_) return false;

@@ -185,12 +185,30 @@ private:
         std::uint8_t size = 0;
         std::int8_t key = -1;
     };
+    // One claim key of the key order the line before had: its `,"key":`
+    // (`{"key":` for the first), what read_claim's loop looks up by key, and
+    // the keys up to it. Claim lines repeat one key order, so a line that
+    // follows it is read with no key look-ups and no duplicate checks (the
+    // order's keys are distinct).
+    struct alignas(64) Step {
+        std::array<char, 32> bytes{};
+        std::uint32_t mask = 1u << 16;  // as made: one that never matches
+        std::uint8_t size = 0;
+        Kind kind = Kind::other;
+        std::uint16_t field = 0;  // the key's claim field (when it is one)
+        Labels* labels = nullptr;
+        std::uint64_t seen = 0;  // bits of the keys of this step and those before it
+    };
+    bool read_value(Kind kind, std::size_t f, Labels* labels, Cursor& r, Claim& c);
+    bool follows(const Step& step, const Cursor& r) const;
+    void learn_step(std::size_t i, int k, std::uint64_t seen);
 
     const Schema& s_;
     bool usable_ = true;  // false for schemas the masks below cannot hold
     Keys claim_keys_, item_keys_;
     std::array<NextKey, 64> claim_key_after_comma_{};  // by claim key
-    std::array<NextKey, 64> claim_next_{};             // by claim key: the key that followed it last time
+    std::array<Step, 65> order_{};  // the key order of the line before, and the step after it
+    std::size_t order_size_ = 0;
     std::vector<Plan> claim_plan_, item_plan_;  // by claim key, by item field
     // claim_plan_'s kinds and labels in the reader itself: a vector's data
     // pointer would be reloaded for every key, the claim's stores between.
