@@ -271,7 +271,7 @@ CG_INLINE bool read_bool(Cursor& r, std::int64_t& v) {
 CG_INLINE void assign_id(std::string& s, std::string_view text) {
     if (text.size() <= s.size()) {
         std::memcpy(s.data(), text.data(), text.size());
-        s.resize(text.size());
+        s.erase(text.size());  // inline, where resize is a call
     } else {
         s.assign(text);
     }
@@ -513,6 +513,7 @@ PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_k
     claim_required_ = 1u << kClaimId | 1u << kMemberId | 1u << kDate;
     for (std::size_t i = 0; i < s.claim_fields.size(); ++i) {
         const FieldSpec& f = s.claim_fields[i];
+        if (f.type == FieldType::string) claim_text_fields_.push_back(i);
         Plan p = plan_of(f);
         if (p.kind == Kind::money || p.kind == Kind::ratio || p.kind == Kind::count) p.kind = Kind::other;  // rare at claim level
         claim_plan_.push_back(p);
@@ -639,8 +640,15 @@ bool PlainClaimReader::read(std::string_view line, Claim& c) {
     const std::size_t n = s_.claim_fields.size();
     if (c.fields.size() != n) c.fields.assign(n, 0);
     if (c.present.size() != n) c.present.assign(n, 0);
-    c.texts.clear();
-    c.texts.resize(n);
+    // Only string fields' slots ever hold a text (set_value's, read_value's):
+    // the others stay "" from claim to claim, and need no zero-fill.
+    if (c.texts.spans_.size() == n) {
+        c.texts.used_ = 0;
+        for (const std::size_t f : claim_text_fields_) c.texts.spans_[f] = 0;
+    } else {
+        c.texts.clear();
+        c.texts.resize(n);
+    }
     c.item_count = 0;
     c.line = 0;
     Cursor r{line.data(), line.data() + line.size()};

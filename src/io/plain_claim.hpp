@@ -224,6 +224,7 @@ private:
     // Bits by claim key (own keys first) and by item field.
     std::uint64_t claim_required_ = 0, claim_defaults_ = 0, claim_optional_ = 0;
     std::vector<std::int64_t> claim_row_;  // by claim field: its default, else 0
+    std::vector<std::size_t> claim_text_fields_;  // the string fields
     std::uint64_t item_required_ = 0, item_defaults_ = 0;
     // A fee line's values before its fields are read: defaults, else 0 (a
     // short row is filled by one fixed-size copy of 8). In the reader, not a
