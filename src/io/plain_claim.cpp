@@ -269,9 +269,20 @@ CG_INLINE bool read_bool(Cursor& r, std::int64_t& v) {
 // the one before (a file's ids are about one length): assign's out-of-line
 // replace is then not called.
 CG_INLINE void assign_id(std::string& s, std::string_view text) {
-    if (text.size() <= s.size()) {
-        std::memcpy(s.data(), text.data(), text.size());
-        s.erase(text.size());  // inline, where resize is a call
+    const std::size_t n = text.size();
+    if (n <= s.size()) {
+        // The usual id of 8 to 16 bytes as two 8-byte copies that may overlap
+        // (no call to memcpy, and nothing written past the id).
+        if (n >= 8 && n <= 16) {
+            std::uint64_t head, tail;
+            std::memcpy(&head, text.data(), 8);
+            std::memcpy(&tail, text.data() + n - 8, 8);
+            std::memcpy(s.data(), &head, 8);
+            std::memcpy(s.data() + n - 8, &tail, 8);
+        } else {
+            std::memcpy(s.data(), text.data(), n);
+        }
+        s.erase(n);  // inline, where resize is a call
     } else {
         s.assign(text);
     }
@@ -792,6 +803,12 @@ CG_INLINE bool PlainClaimReader::read_value(Kind kind, std::size_t f, Labels* la
             return true;
         }
         case Kind::tags:
+            if (r.p[0] == '[' && r.p[1] == ']' && r.p + 2 <= r.end) {  // the usual empty list, without a call
+                c.fields[f] = 0;
+                c.present[f] = 1;
+                r.p += 2;
+                return true;
+            }
             r.p = read_tags(r, c, f, *labels);
             return r.p != nullptr;
         case Kind::text: {
