@@ -166,26 +166,39 @@ private:
     const std::function<void(std::string_view)>& sink_;
 };
 
+// The first exception of several threads' work, kept to be rethrown once
+// they have all finished (a thread must not let one escape).
+class FirstFailure {
+public:
+    template <class F>
+    void guard(F&& f) {
+        try {
+            f();
+        } catch (...) {
+            std::lock_guard lock(mutex_);
+            if (!failure_) failure_ = std::current_exception();
+        }
+    }
+    void rethrow() {
+        if (failure_) std::rethrow_exception(failure_);
+    }
+
+private:
+    std::exception_ptr failure_;
+    std::mutex mutex_;
+};
+
 // Runs work(0) … work(workers - 1) on threads of their own (one worker too)
 // while `beside()` runs on the calling thread; the first exception of any of
 // them is rethrown after all have finished.
 inline void run_workers_beside(std::size_t workers, const std::function<void(std::size_t)>& work,
                                const std::function<void()>& beside) {
-    std::exception_ptr failure;
-    std::mutex failure_mutex;
-    auto guarded = [&](auto&& f) {
-        try {
-            f();
-        } catch (...) {
-            std::lock_guard lock(failure_mutex);
-            if (!failure) failure = std::current_exception();
-        }
-    };
+    FirstFailure failure;
     std::vector<std::thread> threads;
-    for (std::size_t w = 0; w < workers; ++w) threads.emplace_back([&, w] { guarded([&] { work(w); }); });
-    guarded(beside);
+    for (std::size_t w = 0; w < workers; ++w) threads.emplace_back([&, w] { failure.guard([&] { work(w); }); });
+    failure.guard(beside);
     for (auto& t : threads) t.join();
-    if (failure) std::rethrow_exception(failure);
+    failure.rethrow();
 }
 
 // One step of a pass: work(0) … work(workers - 1), each on a thread (with
@@ -198,35 +211,26 @@ inline void run_workers_beside(std::size_t workers, const std::function<void(std
 // is rethrown after all have finished.
 inline void run_step(std::size_t workers, const std::function<void(std::size_t)>& work,
                      std::span<const std::function<void()>> tasks) {
-    std::exception_ptr failure;
-    std::mutex failure_mutex;
-    auto guarded = [&](auto&& f) {
-        try {
-            f();
-        } catch (...) {
-            std::lock_guard lock(failure_mutex);
-            if (!failure) failure = std::current_exception();
-        }
-    };
+    FirstFailure failure;
     std::atomic<std::size_t> next{0};
     auto take_tasks = [&] {
-        for (std::size_t t; (t = next.fetch_add(1, std::memory_order_relaxed)) < tasks.size();) guarded(tasks[t]);
+        for (std::size_t t; (t = next.fetch_add(1, std::memory_order_relaxed)) < tasks.size();) failure.guard(tasks[t]);
     };
     const std::size_t here = workers > 1 ? 1 : 0;  // workers settled on the calling thread
     std::vector<std::thread> threads;
     for (std::size_t w = here; w < workers; ++w)
         threads.emplace_back([&, w] {
-            guarded([&] { work(w); });
+            failure.guard([&] { work(w); });
             take_tasks();
         });
     // One worker leaves a core to the tasks: two threads take them there, so
     // that one waiting (rows handed to a writer still busy with the last
     // block, say) does not hold up the others.
     if (workers == 1 && tasks.size() > 1) threads.emplace_back(take_tasks);
-    if (here == 1) guarded([&] { work(0); });
+    if (here == 1) failure.guard([&] { work(0); });
     take_tasks();
     for (auto& t : threads) t.join();
-    if (failure) std::rethrow_exception(failure);
+    failure.rethrow();
 }
 
 // Runs work(0) … work(workers - 1), on threads when there is more than one;
