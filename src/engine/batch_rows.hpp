@@ -204,8 +204,8 @@ inline void run_workers_beside(std::size_t workers, const std::function<void(std
 // One step of a pass: work(0) … work(workers - 1), each on a thread (with
 // several workers the calling thread is worker 0), and `tasks` (each run
 // once, in order of taking) taken by whichever thread is free: at once by the
-// calling thread when there is one worker, else by each worker when its own
-// share is done. So a step never has more runnable threads than workers (two
+// calling thread and one more when there is one worker, else by each worker
+// when its own share is done. So a step never has more runnable threads than workers (two
 // or more), and the worker that finishes first fills its core with the
 // step's other work instead of waiting. The first exception of any of them
 // is rethrown after all have finished.
