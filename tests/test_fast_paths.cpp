@@ -178,30 +178,35 @@ TEST_CASE("Fast form: Demo City's claim program is its claim shape", "[fast]") {
 
 TEST_CASE("Fast form: a claim shape binds other constants, and another claim program runs in the interpreter", "[fast]") {
     const std::string demo = read_text(policy_path("demo-city-2026.yaml"));
+    // A variant of the reference policy that keeps the claim shape, or leaves
+    // it for the interpreter, and agrees with the reference path either way.
+    auto keeps_shape = [](const std::string& text, std::uint32_t seed) {
+        const Graph g = compile_policy_text(text, "variant.yaml");
+        CHECK(g.program().fast->claim_shape >= 0);
+        CHECK(compare_paths(g, seed, 1500) > 500);
+    };
+    auto leaves_shape = [](const std::string& text, std::uint32_t seed) {
+        const Graph g = compile_policy_text(text, "variant.yaml");
+        CHECK(g.program().fast->claim_ok);
+        CHECK(g.program().fast->claim_shape < 0);
+        CHECK(compare_paths(g, seed, 1500) > 500);
+    };
     SECTION("other constants and tables in the same shape: still the shape") {
         std::string text = replace_once(demo, "{label: 退休人员, when: claim.insutype == employee and claim.retired, add: 5%}",
                                         "{label: 退休人员, when: claim.insutype == employee and claim.retired, add: 7%}");
         text = replace_once(text, "rows: {resident: 250000, employee: 400000}", "rows: {resident: 150000, employee: 300000}");
-        const Graph g = compile_policy_text(text, "variant.yaml");
-        CHECK(g.program().fast->claim_shape >= 0);
-        CHECK(compare_paths(g, 23, 1500) > 500);
+        keeps_shape(text, 23);
     }
     // The shape writes outputs and deltas from its own values (Shape::outputs,
     // deltas): the same ops with a result bound to another op's value must not
     // match, or the shape would report the wrong amount.
     SECTION("the same ops, an output bound to another stage's pay: the interpreter") {
         const std::string text = replace_once(demo, "hifp_pay: {value: hifp.pay,", "hifp_pay: {value: hifmi.pay,");
-        const Graph g = compile_policy_text(text, "variant.yaml");
-        CHECK(g.program().fast->claim_ok);
-        CHECK(g.program().fast->claim_shape < 0);
-        CHECK(compare_paths(g, 31, 1500) > 500);
+        leaves_shape(text, 31);
     }
     SECTION("the same ops, an update bound to another value: the interpreter") {
         const std::string text = replace_once(demo, "      hifp_ytd: pay\n", "      hifp_ytd: base\n");
-        const Graph g = compile_policy_text(text, "variant.yaml");
-        CHECK(g.program().fast->claim_ok);
-        CHECK(g.program().fast->claim_shape < 0);
-        CHECK(compare_paths(g, 33, 1500) > 500);
+        leaves_shape(text, 33);
     }
     SECTION("an update read from a claim field: still the shape, and a negative one is the reference's error") {
         // The shape tests the deltas' signs itself (ShapeResults::negative);
@@ -237,26 +242,19 @@ TEST_CASE("Fast form: a claim shape binds other constants, and another claim pro
     // the slot array) must store them first.
     SECTION("a deductible whose product with its multipliers leaves 64 bits: still the shape") {
         const std::string text = replace_once(demo, "employee: {1: 300, 2: 600, 3: 1200}", "employee: {1: 300, 2: 600, 3: 200000}");
-        const Graph g = compile_policy_text(text, "variant.yaml");
-        CHECK(g.program().fast->claim_shape >= 0);
-        CHECK(compare_paths(g, 47, 1500) > 500);
+        keeps_shape(text, 47);
     }
     SECTION("whole-amount bands: still the shape") {
         const std::string text = replace_once(demo,
                                               "    bands:\n      - {from: 0, to: 100000, ratio: 60%}\n      - {from: 100000, ratio: 70%}\n",
                                               "    bands:\n      method: whole_amount\n      list:\n        - {from: 0, to: 100000, ratio: 60%}\n"
                                               "        - {from: 100000, ratio: 70%}\n");
-        const Graph g = compile_policy_text(text, "variant.yaml");
-        CHECK(g.program().fast->claim_shape >= 0);
-        CHECK(compare_paths(g, 53, 1500) > 500);
+        keeps_shape(text, 53);
     }
     SECTION("one more op: the interpreter") {
         const std::string text = replace_once(demo, "psn_part_amt: {value: medfee - (hifp.pay + hifmi.pay + maf.pay + hmb.pay)",
                                               "psn_part_amt: {value: \"max(0, medfee - (hifp.pay + hifmi.pay + maf.pay + hmb.pay))\"");  // quoted: a bare comma ends a flow mapping's value
-        const Graph g = compile_policy_text(text, "variant.yaml");
-        CHECK(g.program().fast->claim_ok);
-        CHECK(g.program().fast->claim_shape < 0);
-        CHECK(compare_paths(g, 29, 1500) > 500);
+        leaves_shape(text, 29);
     }
 }
 
