@@ -17,7 +17,6 @@
 #include <cstring>
 #include <functional>
 #include <memory>
-#include <numeric>
 #include <unordered_map>
 #include <stdexcept>
 #include <type_traits>
@@ -77,14 +76,17 @@ public:
                                             [](std::uint32_t v, const Skip& s) { return v < s.first_key; });
         return i + 1 + (after == skips_.begin() ? 0 : std::prev(after)->lines);
     }
-    // Every key's place; the keys and their ids are let go (line() still works).
-    PageVector<detail::LinePlace> places_and_forget() {
+    // Every key's place.
+    PageVector<detail::LinePlace> places() const {
         PageVector<detail::LinePlace> places;
         places.reserve(keys.size());
         for (const Key& k : keys) places.push_back(detail::LinePlace::of(k.offset, k.length));
+        return places;
+    }
+    // The keys and their ids are let go (line() still works).
+    void forget() {
         release(keys);
         release(arena);
-        return places;
     }
     // A line that held no claim comes before the next key.
     void skip_line() {
@@ -301,7 +303,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
         if (std::uint64_t{first_lines} + second_lines > UINT32_MAX) throw std::length_error("too many lines in one batch");
     }
     lap(&FilePhases::keys);
-    const auto& keys = index.keys;  // until places_and_forget()
+    const auto& keys = index.keys;  // until index.forget()
     const std::size_t n = keys.size();
     if (n > UINT32_MAX) throw std::length_error("too many claims in one batch");
 
@@ -367,23 +369,32 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
             first_line[i] = first != first_line.end() ? first->second : index.line(prev);
         }
     };
-    // The two only read the index. With two workers or more they run at once
-    // (the other core is idle meanwhile); their arrays are then held together,
-    // ≈28 bytes per claim more for the length of the sorts, still under the
-    // settlement pass's peak (the rows, the ledger and the window).
+    // Where each line is, and which lines' keys could not be read.
+    PageVector<detail::LinePlace> places;
+    std::vector<std::uint32_t> unreadable;
+    auto lines_apart = [&] {
+        places = index.places();
+        for (std::uint32_t i = 0; i < n; ++i)
+            if (!keys[i].keys_ok()) {
+                unreadable.push_back(i);
+                state[i] = kDone | kCounted;  // in no share: the window passes them by
+            }
+    };
+    // The three only read the index (settlement_order writes the state of
+    // the claims with keys, lines_apart that of the others). With two workers
+    // or more the settlement order runs beside the other two, which take about
+    // as long; their arrays are then held together, ≈40 bytes per claim more
+    // for the length of the sorts, still under the settlement pass's peak
+    // (the rows, the ledger and the window).
     detail::run_workers(workers > 1 ? 2 : 1, [&](std::size_t part) {
         if (part == 0) settlement_order();
-        if (part == 1 || workers == 1) find_repeats();
-    });
-
-    lap(&FilePhases::order);
-    std::vector<std::uint32_t> unreadable;  // lines whose keys could not be read
-    for (std::uint32_t i = 0; i < n; ++i)
-        if (!keys[i].keys_ok()) {
-            unreadable.push_back(i);
-            state[i] = kDone | kCounted;  // in no share: the window passes them by
+        if (part == 1 || workers == 1) {
+            find_repeats();
+            lines_apart();
         }
-    const PageVector<detail::LinePlace> places = index.places_and_forget();  // `keys` is empty from here on
+    });
+    index.forget();  // `keys` is empty from here on
+    lap(&FilePhases::order);
 
     PageVector<detail::BlockRow> span(n);
     std::vector<detail::RowBlocks> bodies(workers);
@@ -458,14 +469,20 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
     bool use_window = window.use == FileWindow::Use::always;
     if (window.use == FileWindow::Use::when_it_pays) {
         // A pread per claim costs several times what copying its line in a block
-        // does; the window pays if it serves a good part of the claims.
-        std::size_t served = 0;
-        for (std::size_t b = 0; b < blocks; ++b) {
-            const std::uint32_t held = starts[b + 1 > window.kept ? b + 1 - window.kept : 0];
-            for (std::size_t w = 0; w < workers; ++w)
-                take_ready(w, held, starts[b], starts[b + 1], kCounted, [&](std::uint32_t) { ++served; });
-        }
-        use_window = served * 4 >= n - unreadable.size();
+        // does; the window pays if it serves a good part of the claims. Each
+        // worker's claims are counted on a thread of their own, as they would be settled.
+        std::vector<std::size_t> served(workers);
+        detail::run_workers(workers, [&](std::size_t w) {
+            std::size_t mine = 0;  // not served[w]: the workers' counts share a cache line
+            for (std::size_t b = 0; b < blocks; ++b) {
+                const std::uint32_t held = starts[b + 1 > window.kept ? b + 1 - window.kept : 0];
+                take_ready(w, held, starts[b], starts[b + 1], kCounted, [&](std::uint32_t) { ++mine; });
+            }
+            served[w] = mine;
+        });
+        std::size_t all = 0;
+        for (const std::size_t s : served) all += s;
+        use_window = all * 4 >= n - unreadable.size();
     }
 
     struct Worker {
@@ -476,6 +493,8 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
         std::string body;  // the claim's row
         Settlement s;
         BatchCounts counts;
+        std::size_t served = 0;  // claims the window served (here, not in a shared array: a count per claim
+                                 // in one cache line written by both workers made them wait on each other)
         std::vector<std::uint32_t> todo;  // this step's claims, in the order they are settled
     };
     std::vector<std::unique_ptr<Worker>> crew;
@@ -523,7 +542,6 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
     std::uint32_t sent = 0;  // lines [0, sent) are out, or in `going`
     std::vector<std::string_view> going;
 
-    std::vector<std::size_t> served(workers);
     if (use_window) {
         detail::LineWindow lines(file, places, starts, window.kept);
         std::vector<std::function<void()>> tasks;  // a step's work beside the workers' shares
@@ -563,7 +581,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
                         std::size_t readable = 0;
                         const std::string_view line = lines.line(i, readable);
                         settle_line(w, i, line, readable);
-                        ++served[w];
+                        ++crew[w]->served;
                     }
                 },
                 tasks);
@@ -592,8 +610,9 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
         }
         release(share[w]);
     });
-    if (served_by_window != nullptr) *served_by_window = std::accumulate(served.begin(), served.end(), std::size_t{0});
+    if (served_by_window != nullptr) *served_by_window = 0;
     for (const auto& my : crew) {
+        if (served_by_window != nullptr) *served_by_window += my->served;
         counts.settled += my->counts.settled;
         counts.rejected += my->counts.rejected;
         counts.errors += my->counts.errors;

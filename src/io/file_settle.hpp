@@ -32,7 +32,7 @@ struct FileWindow {
 // How long each pass of a run took (wall clock, seconds), for the benchmarks.
 struct FilePhases {
     double keys = 0;    // pass 1: the key index, read off every line
-    double order = 0;   // settlement order and the repeated-id check
+    double order = 0;   // settlement order, the repeated-id check and the lines' places
     double settle = 0;  // pass 2: decoding, settling and writing rows, to the last one
 };
 
