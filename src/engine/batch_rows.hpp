@@ -133,7 +133,7 @@ public:
     void add(std::string_view row) {
         block_.append(row);
         block_.push_back('\n');
-        if (block_.size() >= (1u << 20)) {
+        if (block_.size() >= (1u << 16)) {
             sink_(block_);
             block_.clear();
         }
