@@ -529,6 +529,25 @@ TEST_CASE("ResultWriter writes what write_result and write_error write, in every
                 writer.write(settlements[i], got);
                 CHECK(got == want);
             }
+            // write_to: the common rows in place, the same text; nothing for any other row.
+            std::vector<char> room(ResultWriter::row_room, '#');
+            std::size_t in_place = 0;
+            for (std::size_t i = 0; i < settlements.size(); ++i) {
+                const Settlement& s = settlements[i];
+                if (i < records.size() && !records[i].ok) continue;
+                const bool common = kind == ResultFormat::Kind::jsonl && !detail && s.status == SettleStatus::settled &&
+                                    i < records.size();  // the odd id and the short row are past the records
+                INFO("settlement " << i);
+                const char* end = writer.write_to(s, room.data(), room.size());
+                REQUIRE((end != nullptr) == common);
+                CHECK(writer.write_to(s, room.data(), room.size() - 1) == nullptr);  // less room than row_room
+                if (end == nullptr) continue;
+                std::string want;
+                write_result(g, s, f, want);
+                CHECK(std::string_view(room.data(), static_cast<std::size_t>(end - room.data())) == want);
+                ++in_place;
+            }
+            CHECK(in_place == (kind == ResultFormat::Kind::jsonl && !detail ? settled : 0));
         }
 }
 

@@ -96,6 +96,15 @@ public:
     void write(const Settlement& s, std::string& out) const;
     void write_error(const ClaimRecord& r, std::string& out) const;
 
+    // Room that any row write_to takes needs (it may write scratch past the row's end).
+    static constexpr std::size_t row_room = 4096;
+    // The common row (settled, JSON Lines without detail, a claim_id with
+    // nothing to escape) written into `out`, which has `room` bytes: returns
+    // the row's end. Any other row, or room < row_room: nothing is written
+    // and it returns nullptr (write it with write()). Lets a caller put rows
+    // straight where they are kept, with no copy.
+    char* write_to(const Settlement& s, char* out, std::size_t room) const;
+
 private:
     const Graph* g_;
     ResultFormat format_;

@@ -52,19 +52,29 @@ public:
         std::uint32_t block = 0, offset = 0, len = 0;
     };
     Row add(std::string_view row) {
-        if (blocks_.empty() || blocks_.back().size + row.size() > blocks_.back().capacity) {
-            if (row.size() <= kBlock && !spare_.empty()) {
+        char* p = room(row.size());
+        if (!row.empty()) std::memcpy(p, row.data(), row.size());
+        return commit(row.size());
+    }
+    // Where the next row goes, with `max` bytes of room; commit(len) then
+    // keeps its first len ≤ max bytes as a row. So a row can be written in
+    // place (ResultWriter::write_to) instead of copied in.
+    char* room(std::size_t max) {
+        if (blocks_.empty() || blocks_.back().size + max > blocks_.back().capacity) {
+            if (max <= kBlock && !spare_.empty()) {
                 blocks_.emplace_back(spare_.back(), kBlock);
                 spare_.pop_back();
             } else {
-                blocks_.emplace_back(row.size() > kBlock ? row.size() : kBlock);
+                blocks_.emplace_back(max > kBlock ? max : kBlock);
             }
         }
+        return blocks_.back().data + blocks_.back().size;
+    }
+    Row commit(std::size_t len) {
         Block& b = blocks_.back();
         const Row r{static_cast<std::uint32_t>(blocks_.size() - 1), static_cast<std::uint32_t>(b.size),
-                    static_cast<std::uint32_t>(row.size())};
-        if (!row.empty()) std::memcpy(b.data + b.size, row.data(), row.size());
-        b.size += row.size();
+                    static_cast<std::uint32_t>(len)};
+        b.size += len;
         ++b.rows;
         return r;
     }

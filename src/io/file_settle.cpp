@@ -507,11 +507,13 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
         Worker& my = *crew[w];
         ClaimRecord& r = my.r;
         Settlement& s = my.s;
-        my.body.clear();
         my.decoder.decode(line, readable, r);
         r.claim.line = index.line(i);
+        my.body.clear();
+        detail::RowBlocks::Row row;
         if (!r.ok) {
             writer.write_error(r, my.body);
+            row = bodies[w].add(my.body);
             ++my.counts.errors;
         } else {
             if (const auto dup = first_line.find(i); dup != first_line.end())
@@ -519,10 +521,17 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
                                   fmt::format("duplicate claim_id: already settled from line {}", dup->second));
             else
                 detail::settle_one(g, r.claim, *ledgers[w], s);
-            writer.write(s, my.body);
+            // The common row straight into its block; any other through the body.
+            char* at = bodies[w].room(ResultWriter::row_room);
+            if (const char* end = writer.write_to(s, at, ResultWriter::row_room); end != nullptr) {
+                row = bodies[w].commit(static_cast<std::size_t>(end - at));
+            } else {
+                writer.write(s, my.body);
+                row = bodies[w].add(my.body);
+            }
             detail::count(my.counts, s.status);
         }
-        span[i] = detail::BlockRow::of(static_cast<std::uint32_t>(w), bodies[w].add(my.body));
+        span[i] = detail::BlockRow::of(static_cast<std::uint32_t>(w), row);
     };
 
     // Line i read on its own.

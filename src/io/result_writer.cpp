@@ -465,7 +465,7 @@ void write_error(const Graph& g, const ClaimRecord& r, const ResultFormat& f, st
 }
 
 // Room for a fast row, and the slack its fixed-size copies may write past its end.
-constexpr std::size_t kRowRoom = 4096, kCopySlack = 32;
+constexpr std::size_t kRowRoom = ResultWriter::row_room, kCopySlack = 32;
 
 ResultWriter::ResultWriter(const Graph& g, const ResultFormat& f) : g_(&g), format_(f) {
     fast_ = f.kind == ResultFormat::Kind::jsonl && !f.detail;
@@ -483,17 +483,21 @@ ResultWriter::ResultWriter(const Graph& g, const ResultFormat& f) : g_(&g), form
 }
 
 void ResultWriter::write(const Settlement& s, std::string& out) const {
-    // The common row — settled, JSON Lines, a plain claim_id — from the
-    // prepared names into a buffer on the stack, then one append; every other
-    // row as write_result writes it. The constructor saw that the names, the
-    // amounts and the slack fit in half of the buffer; the id gets the other half.
-    if (!fast_ || s.status != SettleStatus::settled || s.outputs.size() != key_ends_.size() ||
-        s.claim_id.size() > kRowRoom / 2 - kCopySlack || !detail::is_plain_json(s.claim_id)) {
-        write_result(*g_, s, format_, out);
-        return;
-    }
     char buf[kRowRoom];
-    char* p = put(buf, "{\"claim_id\":\"");
+    if (const char* end = write_to(s, buf, sizeof buf); end != nullptr)
+        out.append(buf, static_cast<std::size_t>(end - buf));
+    else
+        write_result(*g_, s, format_, out);
+}
+
+char* ResultWriter::write_to(const Settlement& s, char* out, std::size_t room) const {
+    // The common row from the prepared names. The constructor saw that the
+    // names, the amounts and the slack fit in half of the room; the id gets
+    // the other half. Every other row as write_result writes it.
+    if (!fast_ || room < kRowRoom || s.status != SettleStatus::settled || s.outputs.size() != key_ends_.size() ||
+        s.claim_id.size() > kRowRoom / 2 - kCopySlack || !detail::is_plain_json(s.claim_id))
+        return nullptr;
+    char* p = put(out, "{\"claim_id\":\"");
     p = put(p, s.claim_id);
     *p++ = '"';
     std::uint32_t from = 0;
@@ -510,7 +514,7 @@ void ResultWriter::write(const Settlement& s, std::string& out) const {
         from = key_ends_[i];
     }
     *p++ = '}';
-    out.append(buf, static_cast<std::size_t>(p - buf));
+    return p;
 }
 
 void ResultWriter::write_error(const ClaimRecord& r, std::string& out) const { claimgraph::write_error(*g_, r, format_, out); }
