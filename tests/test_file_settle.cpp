@@ -209,6 +209,37 @@ TEST_CASE("settle_file: claims read through the window and one at a time give th
         }
 }
 
+TEST_CASE("settle_file: dates decades apart keep each member's claims in date order", "[file]") {
+    // The settlement order's sort key packs member and date into as few bits
+    // as the file's dates need: here 70 years of them, so the member keeps
+    // fewer bits of its hash than for the usual year or two.
+    const Graph& g = demo();
+    std::vector<std::string> lines;
+    for (int copy = 0; copy < 4; ++copy)
+        for (const std::string& l : golden_lines()) {
+            std::string line = std::regex_replace(l, std::regex(R"re("claim_id": "([^"]+)")re"),
+                                                  "\"claim_id\": \"$1-" + std::to_string(copy) + "\"");
+            const int year = 1990 + 23 * copy;  // each copy's claims in one year, as the golden ones are
+            lines.push_back(std::regex_replace(line, std::regex(R"re("date": "2026-)re"),
+                                               "\"date\": \"" + std::to_string(year) + "-"));
+        }
+    std::mt19937 rng(11);
+    std::shuffle(lines.begin(), lines.end(), rng);
+    std::string text;
+    for (const std::string& l : lines) text += l + "\n";
+    REQUIRE(text.find("\"date\": \"1990-") != std::string::npos);
+    REQUIRE(text.find("\"date\": \"2059-") != std::string::npos);
+
+    BatchCounts want_counts, got_counts;
+    const std::string want = via_records(g, text, want_counts);
+    REQUIRE(want_counts.settled > 150);
+    for (std::size_t threads : {1u, 2u, 3u}) {
+        INFO(threads << " threads");
+        CHECK(via_file(g, text, threads, got_counts) == want);
+        CHECK(got_counts.settled == want_counts.settled);
+    }
+}
+
 TEST_CASE("a claim too large to settle exactly is an error row on every path, and the next claim is settled", "[file]") {
     const Graph& g = demo();
     const std::vector<std::string> lines = lines_of(slurp(std::string(CLAIMGRAPH_SOURCE_DIR) + "/examples/claims/demo-claims.jsonl"));
