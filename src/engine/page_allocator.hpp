@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <new>
 #include <utility>
 
@@ -27,6 +28,27 @@ inline void* allocate_pages(std::size_t bytes) {
 }
 
 inline void free_pages(void* p, std::size_t bytes) noexcept { ::munmap(p, bytes); }
+
+// Pages for a buffer read all over again (the settlement window's blocks, a
+// radix sort's scratch): from a 2 MB boundary, its whole 2 MB stretches in
+// huge pages where the kernel gives them (transparent huge pages, asked for
+// with madvise), so that reading a line anywhere in 24 MB of window costs no
+// page-table walk. The tail past the last whole stretch stays in small pages:
+// a block's few bytes of padding would otherwise fault in 2 MB.
+inline constexpr std::size_t kHugePage = std::size_t{2} << 20;
+inline void* allocate_huge_pages(std::size_t bytes) {
+    if (bytes < kHugePage) return allocate_pages(bytes);
+    const std::size_t page = 4096, size = (bytes + page - 1) / page * page;
+    char* const p = static_cast<char*>(allocate_pages(size + kHugePage));
+    char* const at = reinterpret_cast<char*>((reinterpret_cast<std::uintptr_t>(p) + kHugePage - 1) & ~(kHugePage - 1));
+    if (at != p) ::munmap(p, static_cast<std::size_t>(at - p));
+    ::munmap(at + size, static_cast<std::size_t>(p + size + kHugePage - (at + size)));
+#ifdef MADV_HUGEPAGE
+    ::madvise(at, bytes / kHugePage * kHugePage, MADV_HUGEPAGE);  // a hint: without it, small pages
+#endif
+    return at;
+}
+inline void free_huge_pages(void* p, std::size_t bytes) noexcept { ::munmap(p, bytes); }
 
 template <class T>
 struct PageAllocator {
@@ -62,10 +84,10 @@ class PageBytes {
 public:
     PageBytes() = default;
     explicit PageBytes(std::size_t capacity) : capacity_(capacity) {
-        if (capacity_ > 0) data_ = static_cast<char*>(allocate_pages(capacity_));
+        if (capacity_ > 0) data_ = static_cast<char*>(allocate_huge_pages(capacity_));
     }
     ~PageBytes() {
-        if (data_ != nullptr) free_pages(data_, capacity_);
+        if (data_ != nullptr) free_huge_pages(data_, capacity_);
     }
     PageBytes(PageBytes&& o) noexcept
         : data_(std::exchange(o.data_, nullptr)), capacity_(std::exchange(o.capacity_, 0)), size_(std::exchange(o.size_, 0)) {}

@@ -511,6 +511,12 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
         use_window = served.load() >= enough;
     }
 
+    // A claim of a step, and its line when the window holds it (else null: read alone).
+    struct Todo {
+        std::uint32_t i;
+        const char* line;
+        std::size_t length, readable;
+    };
     struct Worker {
         explicit Worker(const Graph& g) : decoder(g) {}
         ClaimDecoder decoder;
@@ -521,7 +527,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
         BatchCounts counts;
         std::size_t served = 0;  // claims the window served (here, not in a shared array: a count per claim
                                  // in one cache line written by both workers made them wait on each other)
-        std::vector<std::uint32_t> todo;  // this step's claims, in the order they are settled
+        std::vector<Todo> todo;  // this step's claims, in the order they are settled
     };
     std::vector<std::unique_ptr<Worker>> crew;
     for (std::size_t w = 0; w < workers; ++w) crew.push_back(std::make_unique<Worker>(g));
@@ -593,29 +599,34 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
                     // that the next one's line can be fetched while this one
                     // is: the order jumps about the window, and waiting for
                     // a line's first bytes was a good part of decoding it.
+                    // Each line is found as the claim is listed: the listing goes
+                    // through the lines mostly in file order, so their places
+                    // come from memory in order, not one cache miss per claim.
                     auto& todo = crew[w]->todo;
                     todo.clear();
-                    auto plan = [&](std::uint32_t i) { todo.push_back(i); };
+                    auto plan = [&](std::uint32_t i) {
+                        Todo t{i, nullptr, 0, 0};
+                        if (i >= lines.first() && i < lines.end()) {
+                            const std::string_view line = lines.line(i, t.readable);
+                            t.line = line.data();
+                            t.length = line.size();
+                        }
+                        todo.push_back(t);
+                    };
                     take_ready(w, lines.first(), lines.newest(), lines.end(), kDone, plan);
                     take_waiting(w, lines.first(), lines.first(), lines.leaving(), plan);
-                    auto held = [&](std::uint32_t i) { return i >= lines.first() && i < lines.end(); };
                     for (std::size_t k = 0; k < todo.size(); ++k) {
-                        const std::uint32_t i = todo[k];
-                        if (k + 1 < todo.size() && held(todo[k + 1])) {
-                            std::size_t readable = 0;
-                            const std::string_view next = lines.line(todo[k + 1], readable);
-                            // Its first lines only: a line's ~20 cache lines at once would
-                            // wait for the cache's few outstanding misses (measured), and once
-                            // the decoder reads on, the hardware fetches the rest ahead of it.
-                            detail::prefetch_lines(next.data(), std::min<std::size_t>(next.size(), 256));
-                        }
-                        if (!held(i)) {
-                            settle_alone(w, i);
+                        const Todo& t = todo[k];
+                        // Its first lines only: a line's ~20 cache lines at once would
+                        // wait for the cache's few outstanding misses (measured), and once
+                        // the decoder reads on, the hardware fetches the rest ahead of it.
+                        if (k + 1 < todo.size() && todo[k + 1].line != nullptr)
+                            detail::prefetch_lines(todo[k + 1].line, std::min<std::size_t>(todo[k + 1].length, 256));
+                        if (t.line == nullptr) {
+                            settle_alone(w, t.i);
                             continue;
                         }
-                        std::size_t readable = 0;
-                        const std::string_view line = lines.line(i, readable);
-                        settle_line(w, i, line, readable);
+                        settle_line(w, t.i, std::string_view(t.line, t.length), t.readable);
                         ++crew[w]->served;
                     }
                 },
