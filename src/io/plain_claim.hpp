@@ -139,8 +139,12 @@ private:
         std::uint64_t* spans;
         TextColumn* column;
     };
-    static bool read_item_text(Cursor& r, ItemTexts& t, std::size_t slot);
-    static const char* read_item_text_slow(Cursor r, TextColumn& column, std::size_t used, std::size_t slot);
+    // Room for every text field of a row written the usual way (32 bytes
+    // each), made before the row: the texts then need no room check each.
+    void make_text_room(ItemTexts& t) const;
+    bool read_item_text(Cursor& r, ItemTexts& t, std::size_t slot) const;
+    bool read_item_text_at(Cursor& r, ItemTexts& t, std::size_t slot) const;
+    const char* read_item_text_slow(Cursor r, TextColumn& column, std::size_t used, std::size_t slot) const;
     Item read_item(const char* p, const char* end, std::int64_t* row, ItemTexts& texts, std::size_t first);
     const char* read_tags(Cursor r, Claim& c, std::size_t field, Labels& labels);
     static int read_key(Cursor& r, Keys& keys);
@@ -164,7 +168,7 @@ private:
         std::uint64_t fields = 0;  // the two fields' bits
         const Labels* labels = nullptr;
     };
-    bool read_label_run(Cursor& r, std::int64_t* row, std::uint64_t& seen) const;
+    bool read_label_run(Cursor& r, std::int64_t* row) const;
     void plan_label_run(const Schema& s);
     // The usual start of a fee line, `{"code":"`: its first field in the
     // schema, a text, matched with the braces and quotes around its key in
@@ -230,6 +234,7 @@ private:
     // short row is filled by one fixed-size copy of 8). In the reader, not a
     // vector, whose data pointer would be reloaded for every line.
     std::array<std::int64_t, 64> item_row_{};
+    std::size_t item_text_room_ = 0;  // make_text_room's: 32 bytes by text field
     std::array<std::uint64_t, 256> present_bytes_{};  // 8 bits -> 8 bytes of 0/1
 };
 
