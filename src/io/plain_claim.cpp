@@ -359,7 +359,7 @@ CG_INLINE bool read_plain_amount(Cursor& r, std::int64_t& fen) {
         // digits. Those bytes start at most 4 before the amount, inside the
         // line (its key is before it).
         const unsigned n = kAmountDigits[digit_bits(q) & 0x1FF];
-        if (n != 0 && q[n] == '.' && (n == 1 || *q != '0') && q + n + 3 <= r.end) {
+        if (n != 0 && q[n] == '.' && (*q != '0' || n == 1) && q + n + 3 <= r.end) {
             // By n: the bytes the n digits take once moved up over the dot
             // (the bytes before them, the key's, go in the same step).
             static constexpr std::uint64_t kYuan[6] = {0, 0x0000FF0000000000u, 0x0000FFFF00000000u, 0x0000FFFFFF000000u,
@@ -584,7 +584,8 @@ PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_k
     plan_item_start(s);
     for (unsigned m = 0; m < 256; ++m) {
         unsigned char bytes[8];
-        for (unsigned b = 0; b < 8; ++b) bytes[b] = static_cast<unsigned char>(m >> b & 1);
+        const std::uint64_t given = m | item_defaults_;
+        for (unsigned b = 0; b < 8; ++b) bytes[b] = static_cast<unsigned char>(given >> b & 1);
         std::memcpy(&present_bytes_[m], bytes, 8);
     }
 }
@@ -1006,11 +1007,10 @@ const char* PlainClaimReader::read_rows(Cursor r, Claim& c) {
         const Item line = read_item(r.p, r.end, values + row, item_texts, row);
         if (line.p == nullptr || (line.seen & required) != required) return nullptr;
         r.p = line.p;
-        const std::uint64_t seen = line.seen;
-        const std::uint64_t given = seen | defaults;
         if constexpr (Narrow) {
-            std::memcpy(present + row, &present_bytes_[given & 0xFF], 8);
+            std::memcpy(present + row, &present_bytes_[line.seen & 0xFF], 8);
         } else {
+            const std::uint64_t given = line.seen | defaults;
             for (std::size_t f = 0; f < n; ++f) present[row + f] = static_cast<std::uint8_t>(given >> f & 1);
         }
         ++count;

@@ -235,7 +235,9 @@ private:
     // vector, whose data pointer would be reloaded for every line.
     std::array<std::int64_t, 64> item_row_{};
     std::size_t item_text_room_ = 0;  // make_text_room's: 32 bytes by text field
-    std::array<std::uint64_t, 256> present_bytes_{};  // 8 bits -> 8 bytes of 0/1
+    // A narrow row's present bytes by the bits of the fields its line gave:
+    // 8 bits -> 8 bytes of 0/1, the defaults' bytes 1 (finish_claim's).
+    std::array<std::uint64_t, 256> present_bytes_{};
 };
 
 }  // namespace claimgraph::detail
