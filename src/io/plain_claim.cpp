@@ -1014,6 +1014,10 @@ const char* PlainClaimReader::read_rows(Cursor r, Claim& c) {
             for (std::size_t f = 0; f < n; ++f) present[row + f] = static_cast<std::uint8_t>(given >> f & 1);
         }
         ++count;
+        if (r.p < r.end && *r.p == ',') {  // the usual comma: the blanks after it are read_item's
+            ++r.p;
+            continue;
+        }
         const int next = next_or_close(r, ']');
         if (next > 0) continue;
         if (next < 0) return nullptr;
@@ -1129,7 +1133,7 @@ const char* PlainClaimReader::read_item_text_slow(Cursor r, TextColumn& column, 
     return r.p;
 }
 
-// One fee line, braces included, from p: its values into the claim's items
+// One fee line, blanks before it and braces included, from p: its values into the claim's items
 // from `first` on. With a cursor of its own, and no call but the UTF-8
 // check on its way: the fields' loop then keeps its state in registers. So
 // a value the plain readers decline, which the setters would take or word an
@@ -1157,6 +1161,7 @@ CG_INLINE PlainClaimReader::Item PlainClaimReader::read_item(const char* p, cons
     if (r.p[0] == '{' && r.p[1] == '"') {  // the usual start (in the line or its padding: the key matches only within the line)
         ++r.p;
     } else {
+        skip_blanks(r);  // after the comma before the fee line
         if (r.p >= r.end || *r.p != '{') return {};
         ++r.p;
         skip_blanks(r);
