@@ -620,7 +620,7 @@ void PlainClaimReader::plan_label_run(const Schema& s) {
         e.label = i;
         e.money = static_cast<int>(i + 1);
         e.fields = std::uint64_t{3} << i;
-        e.labels = item_labels_[i];
+        e.one_byte = &item_labels_[i]->one_byte;
         return;
     }
 }
@@ -1036,11 +1036,14 @@ const char* PlainClaimReader::read_rows(Cursor r, Claim& c) {
 // on any other bytes or a label other than a one-byte one (the general loop
 // then reads them). Tried only right after the usual start, whose text field
 // is neither of the run's: neither can have been seen yet.
+// Its bytes may be matched into the padding: the amount read after it must
+// end within the line, and a run past the line's end leaves the cursor past
+// it, so the line is then refused (the label stored from the padding with it).
 CG_INLINE bool PlainClaimReader::read_label_run(Cursor& r, std::int64_t* row) const {
     const LabelRun& run = item_run_;
     const std::uint32_t same = same_bytes(r.p, run.bytes.data()) | same_bytes(r.p + 16, run.bytes.data() + 16) << 16;  // in the line or its padding
-    if ((same & run.mask) != run.mask || static_cast<std::size_t>(r.end - r.p) < run.size) return false;
-    const int v = run.labels->one_byte[static_cast<unsigned char>(r.p[run.at])];
+    if ((same & run.mask) != run.mask) return false;
+    const int v = (*run.one_byte)[static_cast<unsigned char>(r.p[run.at])];
     if (v < 0) return false;
     row[run.label] = v;
     r.p += run.size;
@@ -1051,10 +1054,12 @@ CG_INLINE bool PlainClaimReader::read_label_run(Cursor& r, std::int64_t* row) co
 // A fee line that starts `{"code":"` (its first field a text, as the
 // schema lists it): the cursor at the text's quote, as the general start and
 // read_key leave it. False with nothing changed on any other bytes.
+// Its bytes may be matched into the padding: the text read after it must end
+// within the line, and a start past the line's end leaves the text's quote
+// past it, so the line is then refused.
 CG_INLINE bool PlainClaimReader::read_item_start(Cursor& r) const {
     const ItemStart& start = item_start_;
-    if ((same_bytes(r.p, start.bytes.data()) & start.mask) != start.mask || static_cast<std::size_t>(r.end - r.p) < start.size)
-        return false;  // in the line or its padding
+    if ((same_bytes(r.p, start.bytes.data()) & start.mask) != start.mask) return false;  // in the line or its padding
     r.p += start.size - 1;
     return true;
 }

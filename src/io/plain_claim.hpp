@@ -158,16 +158,22 @@ private:
     // checked in one 32-byte compare after a fee line's text (the code before
     // it) instead of two key look-ups and a label's. It stands for exactly
     // what next_key, read_item_label and next_key again read from those bytes.
+    // As made, no run: its mask (0) matches any bytes, and its labels none.
     struct alignas(64) LabelRun {
         std::array<char, 32> bytes{};  // the run, the label's byte 0
         std::uint32_t mask = 0;        // bit i: byte i is part of the run (not the label's byte)
-        std::size_t size = SIZE_MAX;   // SIZE_MAX: no run (no line is that long)
-        std::size_t at = 0;            // the label's byte
-        std::size_t label = 0;         // the label field, the money field after it
+        std::size_t size = 0;
+        std::size_t at = 0;     // the label's byte
+        std::size_t label = 0;  // the label field, the money field after it
         int money = -1;
         std::uint64_t fields = 0;  // the two fields' bits
-        const Labels* labels = nullptr;
+        const std::array<std::int8_t, 256>* one_byte = &kNoLabels;  // the label field's Labels::one_byte
     };
+    static constexpr std::array<std::int8_t, 256> kNoLabels = [] {
+        std::array<std::int8_t, 256> none{};
+        for (auto& x : none) x = -1;
+        return none;
+    }();
     bool read_label_run(Cursor& r, std::int64_t* row) const;
     void plan_label_run(const Schema& s);
     // The usual start of a fee line, `{"code":"`: its first field in the
@@ -175,8 +181,8 @@ private:
     // one 16-byte compare, then read straight away.
     struct alignas(32) ItemStart {
         std::array<char, 16> bytes{};
-        std::uint32_t mask = 0;       // bit i: byte i is part of the start
-        std::size_t size = SIZE_MAX;  // SIZE_MAX: none (no line is that long)
+        std::uint32_t mask = 1u << 16;  // bit i: byte i is part of the start; as made, one that never matches
+        std::size_t size = 0;
     };
     bool read_item_start(Cursor& r) const;
     void plan_item_start(const Schema& s);
