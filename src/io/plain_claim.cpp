@@ -1145,7 +1145,7 @@ const char* PlainClaimReader::read_item_text_slow(Cursor r, TextColumn& column, 
 // error about, makes the line not plain here.
 CG_INLINE PlainClaimReader::Item PlainClaimReader::read_item(const char* p, const char* end, std::int64_t* row, ItemTexts& texts, std::size_t first) {
     Cursor r{p, end};
-    std::uint64_t seen = 0;
+    std::uint64_t seen = 0, before = 0;
     // Declared before the loop: the usual start and the label run jump into
     // its cases (text, amount) with the field already known, no key look-up.
     int f = 0;
@@ -1177,8 +1177,9 @@ loop:
     while (f != kClosed) {
         if (f < 0) return {};
         k = static_cast<std::size_t>(f);
-        if (seen >> k & 1) return {};  // one bit test, no mask built
+        before = seen;
         seen |= std::uint64_t{1} << k;
+        if (seen == before) return {};  // given twice (set and test in one: no bit test before)
         v = 0;
         switch (item_kind_[k]) {
             case Kind::money:
