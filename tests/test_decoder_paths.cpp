@@ -751,9 +751,10 @@ std::pair<std::size_t, std::size_t> near_misses(ClaimDecoder& fast, ClaimDecoder
 }  // namespace
 
 TEST_CASE("decoder fast path: the usual `,\"category\":\"A\",\"amount\":` run after a text, and every near miss", "[io][decoder]") {
-    // After a fee line's text the reader tries the label field and the money
-    // field after it in the schema as one 32-byte compare (the label's byte
-    // free); anything else must read as the key-by-key loop reads it.
+    // After the text of a fee line's usual start the reader tries the label
+    // field and the money field after it in the schema as one 32-byte compare
+    // (the label's byte free); anything else must read as the key-by-key loop
+    // reads it.
     ClaimDecoder fast(demo()), full(demo(), false);
     const std::string head =
         R"({"claim_id":"R-1","member_id":"M1","date":"2026-03-01","insutype":"employee","med_type":"inpatient","hosp_lv":2,"region":"local","referred":false,"emergency":false,"retired":false,"tags":[],"hmb_enrolled":true,"hmb_preexisting":false,"items":[{"code":"Z","category":"C","amount":1},)";
@@ -781,7 +782,7 @@ TEST_CASE("decoder fast path: the usual `,\"category\":\"A\",\"amount\":` run af
         l.replace(from + 12, 3, label);
         check_same(fast, full, l);
     }
-    // The run after other texts, keys in other orders, keys missing or given
+    // The run after other texts (read key by key), keys in other orders, keys missing or given
     // twice, something between the two keys, escaped keys; amounts of every
     // kind after it.
     const std::vector<std::string> rows = {

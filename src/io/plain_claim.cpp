@@ -1138,16 +1138,17 @@ const char* PlainClaimReader::read_item_text_slow(Cursor r, TextColumn& column, 
     return r.p;
 }
 
-// One fee line, blanks before it and braces included, from p: its values into the claim's items
-// from `first` on. With a cursor of its own, and no call but the UTF-8
-// check on its way: the fields' loop then keeps its state in registers. So
-// a value the plain readers decline, which the setters would take or word an
-// error about, makes the line not plain here.
+// One fee line, blanks before it and braces included, from p: its values
+// into the claim's items from `first` on. With a cursor of its own, and no
+// call but the UTF-8 check on its way: the fields' loop then keeps its state
+// in registers. So a value the plain readers decline, which the setters would
+// take or word an error about, makes the line not plain here.
 CG_INLINE PlainClaimReader::Item PlainClaimReader::read_item(const char* p, const char* end, std::int64_t* row, ItemTexts& texts, std::size_t first) {
     Cursor r{p, end};
     std::uint64_t seen = 0, before = 0;
-    // Declared before the loop: the usual start and the label run jump into
-    // its cases (text, amount) with the field already known, no key look-up.
+    // Declared before the loop: the usual start jumps into it, and the label
+    // run after it into its amount case with the field already known, no key
+    // look-up.
     int f = 0;
     std::size_t k = 0;
     std::int64_t v = 0;

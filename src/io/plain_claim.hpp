@@ -155,8 +155,8 @@ private:
 
     // The usual middle of a fee line, `,"category":"A","amount":`: a label
     // field written as one byte and the money field after it in the schema,
-    // checked in one 32-byte compare after a fee line's text (the code before
-    // it) instead of two key look-ups and a label's. It stands for exactly
+    // checked in one 32-byte compare after the text of a fee line's usual
+    // start (ItemStart: the code) instead of two key look-ups and a label's. It stands for exactly
     // what next_key, read_item_label and next_key again read from those bytes.
     // As made, no run: its mask (0) matches any bytes, and its labels none.
     struct alignas(64) LabelRun {
