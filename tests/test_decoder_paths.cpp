@@ -751,9 +751,10 @@ std::pair<std::size_t, std::size_t> near_misses(ClaimDecoder& fast, ClaimDecoder
 }  // namespace
 
 TEST_CASE("decoder fast path: the usual `,\"category\":\"A\",\"amount\":` run after a text, and every near miss", "[io][decoder]") {
-    // After a fee line's text the reader tries the label field and the money
-    // field after it in the schema as one 32-byte compare (the label's byte
-    // free); anything else must read as the key-by-key loop reads it.
+    // After the text of a fee line's usual start the reader tries the label
+    // field and the money field after it in the schema as one 32-byte compare
+    // (the label's byte free); anything else must read as the key-by-key loop
+    // reads it.
     ClaimDecoder fast(demo()), full(demo(), false);
     const std::string head =
         R"({"claim_id":"R-1","member_id":"M1","date":"2026-03-01","insutype":"employee","med_type":"inpatient","hosp_lv":2,"region":"local","referred":false,"emergency":false,"retired":false,"tags":[],"hmb_enrolled":true,"hmb_preexisting":false,"items":[{"code":"Z","category":"C","amount":1},)";
@@ -781,7 +782,7 @@ TEST_CASE("decoder fast path: the usual `,\"category\":\"A\",\"amount\":` run af
         l.replace(from + 12, 3, label);
         check_same(fast, full, l);
     }
-    // The run after other texts, keys in other orders, keys missing or given
+    // The run after other texts (read key by key), keys in other orders, keys missing or given
     // twice, something between the two keys, escaped keys; amounts of every
     // kind after it.
     const std::vector<std::string> rows = {
@@ -880,4 +881,28 @@ TEST_CASE("decoder fast path: the usual `{\"code\":\"` start of a fee line, and 
     CHECK(check_same(fast_lot, full_lot, line));
     for (const std::string& r : rows) check_same(fast_lot, full_lot, head + r + "]}");
     check_same(fast_lot, full_lot, head + R"({"lot":2,"code":"A1","category":"A","amount":3.00}]})");
+}
+
+TEST_CASE("decoder fast path: a fee line's usual start or label run that runs into the padding is refused", "[io][decoder]") {
+    // The start and the run are matched with no test of the line's end: the
+    // text or the amount read after them must end within the line, and one
+    // that runs past it makes the reader give up. Each line below is cut at
+    // every byte of its last fee line, the rest of it in the padding.
+    detail::PlainClaimReader reader(demo().schema());
+    const std::string head =
+        R"({"claim_id":"P-1","member_id":"M1","date":"2026-03-01","insutype":"employee","med_type":"inpatient","hosp_lv":2,"region":"local","referred":false,"emergency":false,"retired":false,"tags":[],"hmb_enrolled":true,"hmb_preexisting":false,"items":[{"code":"Z","category":"C","amount":1},)";
+    for (const std::string row : {R"({"code":"A1","category":"B","amount":12.50})", R"({"code":"A1","category":"B","amount":7})",
+                                  R"({"code":"药物洗脱支架","category":"A","amount":3.00})",
+                                  R"({"code":"0123456789abcd","category":"C","amount":123456.78})"}) {
+        const std::string line = head + row + "]}";
+        const std::string block = line + std::string(ClaimDecoder::padding, ' ');
+        Claim c;
+        INFO("line: " << line);
+        CHECK(reader.read(std::string_view(block.data(), line.size()), c));  // the amount at the very end of the last fee line
+        CHECK(c.item_count == 2);
+        for (std::size_t cut = head.size(); cut < line.size(); ++cut) {
+            INFO("cut at " << cut);
+            CHECK_FALSE(reader.read(std::string_view(block.data(), cut), c));
+        }
+    }
 }

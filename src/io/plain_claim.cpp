@@ -359,7 +359,7 @@ CG_INLINE bool read_plain_amount(Cursor& r, std::int64_t& fen) {
         // digits. Those bytes start at most 4 before the amount, inside the
         // line (its key is before it).
         const unsigned n = kAmountDigits[digit_bits(q) & 0x1FF];
-        if (n != 0 && q[n] == '.' && (n == 1 || *q != '0') && q + n + 3 <= r.end) {
+        if (n != 0 && q[n] == '.' && (*q != '0' || n == 1) && q + n + 3 <= r.end) {
             // By n: the bytes the n digits take once moved up over the dot
             // (the bytes before them, the key's, go in the same step).
             static constexpr std::uint64_t kYuan[6] = {0, 0x0000FF0000000000u, 0x0000FFFF00000000u, 0x0000FFFFFF000000u,
@@ -547,6 +547,7 @@ PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_k
         // meet, with no range check before its jump.
         item_kind_[i] = p.kind < Kind::claim_id ? p.kind : Kind::claim_id;
         item_row_[i] = f.default_value.value_or(0);
+        if (p.kind == Kind::text) item_text_room_ += 32;
         const std::uint64_t bit = std::uint64_t{1} << i;
         if (f.default_value)
             item_defaults_ |= bit;
@@ -583,7 +584,8 @@ PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_k
     plan_item_start(s);
     for (unsigned m = 0; m < 256; ++m) {
         unsigned char bytes[8];
-        for (unsigned b = 0; b < 8; ++b) bytes[b] = static_cast<unsigned char>(m >> b & 1);
+        const std::uint64_t given = m | item_defaults_;
+        for (unsigned b = 0; b < 8; ++b) bytes[b] = static_cast<unsigned char>(given >> b & 1);
         std::memcpy(&present_bytes_[m], bytes, 8);
     }
 }
@@ -618,7 +620,7 @@ void PlainClaimReader::plan_label_run(const Schema& s) {
         e.label = i;
         e.money = static_cast<int>(i + 1);
         e.fields = std::uint64_t{3} << i;
-        e.labels = item_labels_[i];
+        e.one_byte = &item_labels_[i]->one_byte;
         return;
     }
 }
@@ -978,6 +980,7 @@ const char* PlainClaimReader::read_rows(Cursor r, Claim& c) {
     std::uint64_t* spans = texts.spans_.data();
     ItemTexts item_texts{texts.chars_.data(), 0, texts.chars_.size(), spans, &texts};
     for (;;) {
+        make_text_room(item_texts);
         const std::size_t row = count * n;
         if (row + width > size) {
             // 8 lines first, as start_item, then 4 at a time: what grows past
@@ -1004,14 +1007,17 @@ const char* PlainClaimReader::read_rows(Cursor r, Claim& c) {
         const Item line = read_item(r.p, r.end, values + row, item_texts, row);
         if (line.p == nullptr || (line.seen & required) != required) return nullptr;
         r.p = line.p;
-        const std::uint64_t seen = line.seen;
-        const std::uint64_t given = seen | defaults;
         if constexpr (Narrow) {
-            std::memcpy(present + row, &present_bytes_[given & 0xFF], 8);
+            std::memcpy(present + row, &present_bytes_[line.seen & 0xFF], 8);
         } else {
+            const std::uint64_t given = line.seen | defaults;
             for (std::size_t f = 0; f < n; ++f) present[row + f] = static_cast<std::uint8_t>(given >> f & 1);
         }
         ++count;
+        if (r.p < r.end && *r.p == ',') {  // the usual comma: the blanks after it are read_item's
+            ++r.p;
+            continue;
+        }
         const int next = next_or_close(r, ']');
         if (next > 0) continue;
         if (next < 0) return nullptr;
@@ -1027,15 +1033,18 @@ const char* PlainClaimReader::read_rows(Cursor r, Claim& c) {
 
 // The label run at the cursor (LabelRun): its label stored, the cursor after
 // the money field's key and the blanks after it. False with nothing changed
-// on any other bytes, a label other than a one-byte one, or either field
-// already seen (the general loop then reads them).
-CG_INLINE bool PlainClaimReader::read_label_run(Cursor& r, std::int64_t* row, std::uint64_t& seen) const {
+// on any other bytes or a label other than a one-byte one (the general loop
+// then reads them). Tried only right after the usual start, whose text field
+// is neither of the run's: neither can have been seen yet.
+// Its bytes may be matched into the padding: the amount read after it must
+// end within the line, and a run past the line's end leaves the cursor past
+// it, so the line is then refused (the label stored from the padding with it).
+CG_INLINE bool PlainClaimReader::read_label_run(Cursor& r, std::int64_t* row) const {
     const LabelRun& run = item_run_;
     const std::uint32_t same = same_bytes(r.p, run.bytes.data()) | same_bytes(r.p + 16, run.bytes.data() + 16) << 16;  // in the line or its padding
-    if ((same & run.mask) != run.mask || static_cast<std::size_t>(r.end - r.p) < run.size) return false;
-    const int v = run.labels->one_byte[static_cast<unsigned char>(r.p[run.at])];
-    if (v < 0 || (seen & run.fields) != 0) return false;
-    seen |= run.fields;
+    if ((same & run.mask) != run.mask) return false;
+    const int v = (*run.one_byte)[static_cast<unsigned char>(r.p[run.at])];
+    if (v < 0) return false;
     row[run.label] = v;
     r.p += run.size;
     skip_blanks(r);
@@ -1045,29 +1054,39 @@ CG_INLINE bool PlainClaimReader::read_label_run(Cursor& r, std::int64_t* row, st
 // A fee line that starts `{"code":"` (its first field a text, as the
 // schema lists it): the cursor at the text's quote, as the general start and
 // read_key leave it. False with nothing changed on any other bytes.
+// Its bytes may be matched into the padding: the text read after it must end
+// within the line, and a start past the line's end leaves the text's quote
+// past it, so the line is then refused.
 CG_INLINE bool PlainClaimReader::read_item_start(Cursor& r) const {
     const ItemStart& start = item_start_;
-    if ((same_bytes(r.p, start.bytes.data()) & start.mask) != start.mask || static_cast<std::size_t>(r.end - r.p) < start.size)
-        return false;  // in the line or its padding
+    if ((same_bytes(r.p, start.bytes.data()) & start.mask) != start.mask) return false;  // in the line or its padding
     r.p += start.size - 1;
     return true;
 }
 
+CG_INLINE void PlainClaimReader::make_text_room(ItemTexts& t) const {
+    if (t.size - t.used >= item_text_room_) return;
+    t.column->used_ = t.used;
+    t.column->grow(item_text_room_);
+    t.chars = t.column->chars_.data();
+    t.size = t.column->chars_.size();
+}
+
 // A fee line's text into the column, as read_text and assign_padded would
-// store it. The usual ones take one or two 16-byte loads, which are also what
-// is copied: ASCII up to 15 bytes (a code), or up to ten 3-byte characters
-// whose leads need no range check (a Chinese name: valid UTF-8 by shape).
-// Anything else goes the general way.
-CG_INLINE bool PlainClaimReader::read_item_text(Cursor& r, ItemTexts& t, std::size_t slot) {
+// store it.
+CG_INLINE bool PlainClaimReader::read_item_text(Cursor& r, ItemTexts& t, std::size_t slot) const {
+    if (*r.p != '"') return false;  // in the line or its padding; a text past the line finds its quote there, refused below
+    return read_item_text_at(r, t, slot);
+}
+
+// The same at a quote. The usual texts take one or two 16-byte loads, which
+// are also what is copied (make_text_room made room for them): ASCII up to
+// 15 bytes (a code), or up to ten 3-byte characters whose leads need no range
+// check (a Chinese name: valid UTF-8 by shape). Anything else goes the
+// general way.
+CG_INLINE bool PlainClaimReader::read_item_text_at(Cursor& r, ItemTexts& t, std::size_t slot) const {
 #if defined(__SSE2__)
     const char* s = r.p + 1;
-    if (*r.p != '"') return false;  // in the line or its padding; s past the line finds its quote there, refused below
-    if (t.size - t.used < 32) {  // room for two blocks
-        t.column->used_ = t.used;
-        t.column->grow(32);
-        t.chars = t.column->chars_.data();
-        t.size = t.column->chars_.size();
-    }
     const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
     const __m128i quote = _mm_cmpeq_epi8(x, _mm_set1_epi8('"'));
     const unsigned quotes = byte_bits(quote);
@@ -1108,45 +1127,60 @@ general:
 
 // Any other text: read_text and assign_padded, the column's state handed over
 // by value (a cursor or state whose address escaped would live in memory).
-const char* PlainClaimReader::read_item_text_slow(Cursor r, TextColumn& column, std::size_t used, std::size_t slot) {
+// Then room again for the row's other texts: assign_padded makes room for its
+// own text only.
+const char* PlainClaimReader::read_item_text_slow(Cursor r, TextColumn& column, std::size_t used, std::size_t slot) const {
     column.used_ = used;
     std::string_view text;
     if (!read_text(r, text)) return nullptr;
     column.assign_padded(slot, text);  // the text is in the padded line
+    if (column.chars_.size() - column.used_ < item_text_room_) column.grow(item_text_room_);
     return r.p;
 }
 
-// One fee line, braces included, from p: its values into the claim's items
-// from `first` on. With a cursor of its own, and no call but the UTF-8
-// check on its way: the fields' loop then keeps its state in registers. So
-// a value the plain readers decline, which the setters would take or word an
-// error about, makes the line not plain here.
+// One fee line, blanks before it and braces included, from p: its values
+// into the claim's items from `first` on. With a cursor of its own, and no
+// call but the UTF-8 check on its way: the fields' loop then keeps its state
+// in registers. So a value the plain readers decline, which the setters would
+// take or word an error about, makes the line not plain here.
 CG_INLINE PlainClaimReader::Item PlainClaimReader::read_item(const char* p, const char* end, std::int64_t* row, ItemTexts& texts, std::size_t first) {
     Cursor r{p, end};
-    std::uint64_t seen = 0;
-    // Declared before the loop: the usual start and the label run jump into
-    // its cases (text, amount) with the field already known, no key look-up.
+    std::uint64_t seen = 0, before = 0;
+    // Declared before the loop: the usual start jumps into it, and the label
+    // run after it into its amount case with the field already known, no key
+    // look-up.
     int f = 0;
     std::size_t k = 0;
     std::int64_t v = 0;
     if (read_item_start(r)) {  // at the first field's text, the field read_key would give
+        if (!read_item_text_at(r, texts, first)) return {};
         seen = 1;
-        goto text;
+        if (read_label_run(r, row)) {  // at the money field's value
+            seen |= item_run_.fields;
+            k = static_cast<std::size_t>(item_run_.money);
+            f = item_run_.money;
+            goto amount;
+        }
+        f = next_key(r, item_keys_);
+        goto loop;
     }
     if (r.p[0] == '{' && r.p[1] == '"') {  // the usual start (in the line or its padding: the key matches only within the line)
         ++r.p;
     } else {
+        skip_blanks(r);  // after the comma before the fee line
         if (r.p >= r.end || *r.p != '{') return {};
         ++r.p;
         skip_blanks(r);
         if (r.p < r.end && *r.p == '}') return {r.p + 1, 0};
     }
     f = read_key(r, item_keys_);
+loop:
     while (f != kClosed) {
         if (f < 0) return {};
         k = static_cast<std::size_t>(f);
-        if (seen >> k & 1) return {};  // one bit test, no mask built
+        before = seen;
         seen |= std::uint64_t{1} << k;
+        if (seen == before) return {};  // given twice (set and test in one: no bit test before)
         v = 0;
         switch (item_kind_[k]) {
             case Kind::money:
@@ -1154,13 +1188,7 @@ CG_INLINE PlainClaimReader::Item PlainClaimReader::read_item(const char* p, cons
                 if (!read_plain_amount(r, v) || v < item_min_[k]) return {};
                 break;
             case Kind::text:
-            text:
                 if (!read_item_text(r, texts, first + k)) return {};
-                if (read_label_run(r, row, seen)) {  // at the money field's value, both fields seen
-                    f = item_run_.money;
-                    k = static_cast<std::size_t>(f);
-                    goto amount;
-                }
                 f = next_key(r, item_keys_);
                 continue;
             case Kind::label:

@@ -139,8 +139,12 @@ private:
         std::uint64_t* spans;
         TextColumn* column;
     };
-    static bool read_item_text(Cursor& r, ItemTexts& t, std::size_t slot);
-    static const char* read_item_text_slow(Cursor r, TextColumn& column, std::size_t used, std::size_t slot);
+    // Room for every text field of a row written the usual way (32 bytes
+    // each), made before the row: the texts then need no room check each.
+    void make_text_room(ItemTexts& t) const;
+    bool read_item_text(Cursor& r, ItemTexts& t, std::size_t slot) const;
+    bool read_item_text_at(Cursor& r, ItemTexts& t, std::size_t slot) const;
+    const char* read_item_text_slow(Cursor r, TextColumn& column, std::size_t used, std::size_t slot) const;
     Item read_item(const char* p, const char* end, std::int64_t* row, ItemTexts& texts, std::size_t first);
     const char* read_tags(Cursor r, Claim& c, std::size_t field, Labels& labels);
     static int read_key(Cursor& r, Keys& keys);
@@ -151,28 +155,34 @@ private:
 
     // The usual middle of a fee line, `,"category":"A","amount":`: a label
     // field written as one byte and the money field after it in the schema,
-    // checked in one 32-byte compare after a fee line's text (the code before
-    // it) instead of two key look-ups and a label's. It stands for exactly
+    // checked in one 32-byte compare after the text of a fee line's usual
+    // start (ItemStart: the code) instead of two key look-ups and a label's. It stands for exactly
     // what next_key, read_item_label and next_key again read from those bytes.
+    // As made, no run: its mask (0) matches any bytes, and its labels none.
     struct alignas(64) LabelRun {
         std::array<char, 32> bytes{};  // the run, the label's byte 0
         std::uint32_t mask = 0;        // bit i: byte i is part of the run (not the label's byte)
-        std::size_t size = SIZE_MAX;   // SIZE_MAX: no run (no line is that long)
-        std::size_t at = 0;            // the label's byte
-        std::size_t label = 0;         // the label field, the money field after it
+        std::size_t size = 0;
+        std::size_t at = 0;     // the label's byte
+        std::size_t label = 0;  // the label field, the money field after it
         int money = -1;
         std::uint64_t fields = 0;  // the two fields' bits
-        const Labels* labels = nullptr;
+        const std::array<std::int8_t, 256>* one_byte = &kNoLabels;  // the label field's Labels::one_byte
     };
-    bool read_label_run(Cursor& r, std::int64_t* row, std::uint64_t& seen) const;
+    static constexpr std::array<std::int8_t, 256> kNoLabels = [] {
+        std::array<std::int8_t, 256> none{};
+        for (auto& x : none) x = -1;
+        return none;
+    }();
+    bool read_label_run(Cursor& r, std::int64_t* row) const;
     void plan_label_run(const Schema& s);
     // The usual start of a fee line, `{"code":"`: its first field in the
     // schema, a text, matched with the braces and quotes around its key in
     // one 16-byte compare, then read straight away.
     struct alignas(32) ItemStart {
         std::array<char, 16> bytes{};
-        std::uint32_t mask = 0;       // bit i: byte i is part of the start
-        std::size_t size = SIZE_MAX;  // SIZE_MAX: none (no line is that long)
+        std::uint32_t mask = 1u << 16;  // bit i: byte i is part of the start; as made, one that never matches
+        std::size_t size = 0;
     };
     bool read_item_start(Cursor& r) const;
     void plan_item_start(const Schema& s);
@@ -230,7 +240,10 @@ private:
     // short row is filled by one fixed-size copy of 8). In the reader, not a
     // vector, whose data pointer would be reloaded for every line.
     std::array<std::int64_t, 64> item_row_{};
-    std::array<std::uint64_t, 256> present_bytes_{};  // 8 bits -> 8 bytes of 0/1
+    std::size_t item_text_room_ = 0;  // make_text_room's: 32 bytes by text field
+    // A narrow row's present bytes by the bits of the fields its line gave:
+    // 8 bits -> 8 bytes of 0/1, the defaults' bytes 1 (finish_claim's).
+    std::array<std::uint64_t, 256> present_bytes_{};
 };
 
 }  // namespace claimgraph::detail
