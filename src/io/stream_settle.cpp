@@ -10,6 +10,9 @@
 // see of those members and the output does not depend on the worker count.
 #include <fmt/format.h>
 
+#include <barrier>
+#include <exception>
+#include <functional>
 #include <istream>
 #include <utility>
 #include <stdexcept>
@@ -62,10 +65,11 @@ private:
 
 // No worker could be told from the line's keys: every worker decodes it.
 constexpr std::uint32_t kAnyWorker = UINT32_MAX;
+// A blank line: no record, no row.
+constexpr std::uint32_t kBlank = UINT32_MAX - 1;
 
-// A claim line of the current block: its text (BOM and CR taken off), its
-// number and, with several workers, whose member it is (read once, as the
-// block is read, not by every worker).
+// A line of a block: its text (BOM and CR taken off), its number and whose
+// member it is (with one worker, 0), or kBlank.
 struct Line {
     std::string_view text;
     std::size_t number;
@@ -73,6 +77,32 @@ struct Line {
 };
 
 std::size_t owner_of(std::string_view member, std::size_t workers) { return std::hash<std::string_view>{}(member) % workers; }
+
+// A block of the stream: its lines as read, and as the workers label them.
+struct Block {
+    std::vector<std::string_view> texts;
+    std::vector<Line> lines;  // one per text
+    std::size_t first_number = 0;
+};
+
+// Labels lines [from, to) of the block: each line's keys are read once, by
+// one worker, the block's lines split evenly between the workers.
+void label_lines(Block& b, std::size_t from, std::size_t to, std::size_t workers, detail::ClaimKeys& keys) {
+    for (std::size_t j = from; j < to; ++j) {
+        std::string_view text = b.texts[j];
+        const std::size_t number = b.first_number + j;
+        if (number == 1 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 byte order mark
+        if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+        std::uint32_t worker = 0;
+        if (text.find_first_not_of(" \t") == std::string_view::npos) {
+            worker = kBlank;  // blank lines yield no record
+        } else if (workers > 1) {
+            std::string_view member, id, date;
+            worker = keys.read(text, member, id, date) ? static_cast<std::uint32_t>(owner_of(member, workers)) : kAnyWorker;
+        }
+        b.lines[j] = {text, number, worker};
+    }
+}
 
 // One worker's state, kept from block to block.
 class Worker {
@@ -89,6 +119,7 @@ public:
         out.clear();
         rows.clear();
         for (std::size_t j = 0; j < lines.size(); ++j) {
+            if (lines[j].worker == kBlank) continue;
             bool decoded = false;
             if (workers_ > 1) {
                 if (lines[j].worker != kAnyWorker) {
@@ -115,6 +146,7 @@ public:
     const std::vector<Row>& rows(int slot) const { return row_slots_[slot]; }
     const std::string& out(int slot) const { return out_slots_[slot]; }
     const BatchCounts& counts() const { return counts_; }
+    detail::ClaimKeys& keys() { return keys_; }
 
 private:
     void decode(const Line& line) {
@@ -147,6 +179,7 @@ private:
     ClaimRecord r_;
     Settlement s_;
     OrderCheck order_;
+    detail::ClaimKeys keys_;
     BatchCounts counts_;
     std::string out_slots_[2];
     std::vector<Row> row_slots_[2];
@@ -170,39 +203,27 @@ BatchCounts settle_stream(const Graph& g, std::istream& in, std::span<Ledger* co
 
     std::string out;
     write_header(g, format, out);
-    detail::LineBlocks blocks([&in](char* buf, std::size_t n) {
+    detail::LineBlocks line_blocks([&in](char* buf, std::size_t n) {
         in.read(buf, static_cast<std::streamsize>(n));
         if (in.bad()) throw std::runtime_error("cannot read the claims stream");
         return static_cast<std::size_t>(in.gcount());
     });
-    std::vector<std::string_view> texts;
-    std::vector<Line> lines[2];
-    detail::ClaimKeys keys;
-    std::size_t line_no = 0;
-    // The next block's claim lines into lines[slot] (maybe none: all blank);
-    // false at the end. One block per call: the block before stays readable.
-    auto read = [&](int slot) {
-        lines[slot].clear();
-        if (!blocks.next(texts)) return false;
-        for (std::string_view text : texts) {
-            ++line_no;
-            if (line_no == 1 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 byte order mark
-            if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
-            if (text.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank lines yield no record
-            std::uint32_t worker = 0;
-            if (workers.size() > 1) {
-                std::string_view member, id, date;
-                worker = keys.read(text, member, id, date) ? static_cast<std::uint32_t>(owner_of(member, workers.size()))
-                                                           : kAnyWorker;
-            }
-            lines[slot].push_back({text, line_no, worker});
-        }
-        return true;
+    Block blocks[2];
+    std::size_t lines_read = 0;
+    // The next block into `b`, its lines not yet labelled; false at the end.
+    // One block per call: the block before stays readable.
+    auto read = [&](Block& b) {
+        const bool more = line_blocks.next(b.texts);
+        b.first_number = lines_read + 1;
+        b.lines.resize(b.texts.size());
+        lines_read += b.texts.size();
+        return more;
     };
-    // Block `slot`'s rows out in line order: each worker's are in line order already.
+    // The `count` lines of block `slot` out, their rows in line order: each
+    // worker's are in line order already.
     std::vector<std::size_t> next(workers.size());
-    auto put_in_order = [&](int slot) {
-        if (workers.size() == 1) {  // one worker's rows are in line order already
+    auto put_in_order = [&](int slot, std::size_t count) {
+        if (workers.size() == 1) {
             out.append(workers[0].out(slot));
             if (out.size() >= kBlockBytes) {
                 sink(out);
@@ -211,7 +232,7 @@ BatchCounts settle_stream(const Graph& g, std::istream& in, std::span<Ledger* co
             return;
         }
         std::fill(next.begin(), next.end(), 0);
-        for (std::size_t j = 0; j < lines[slot].size(); ++j) {
+        for (std::size_t j = 0; j < count; ++j) {
             for (std::size_t w = 0; w < workers.size(); ++w) {
                 const auto& rows = workers[w].rows(slot);
                 const std::size_t k = next[w];
@@ -228,21 +249,47 @@ BatchCounts settle_stream(const Graph& g, std::istream& in, std::span<Ledger* co
         }
     };
 
-    // Block k is settled on the workers' threads (one thread too) while this
-    // thread puts block k-1's rows out and reads block k+1: the sink is only
-    // ever called from here.
+    // Block k is labelled (each worker a share of its lines, then all wait
+    // for the whole block) and settled by the workers; whichever thread is
+    // free puts block k-1's rows out and reads block k+1 (detail::run_step:
+    // never more runnable threads than cores, as a reading thread beside two
+    // workers made, which left a core idle at every block's end).
+    const std::size_t n = workers.size();
+    std::barrier labelled(static_cast<std::ptrdiff_t>(n));
     int slot = 0;
-    bool more = read(slot), started = false;
-    for (; more; slot ^= 1) {
-        detail::run_workers_beside(
-            workers.size(), [&](std::size_t w) { workers[w].run(lines[slot], slot); },
-            [&] {
-                if (started) put_in_order(slot ^ 1);
-                more = read(slot ^ 1);
-            });
-        started = true;
+    bool more = read(blocks[0]);
+    std::size_t put_count = 0;  // block k-1's lines
+    bool started = false;       // a block was settled: its rows are still to go out
+    std::vector<std::function<void()>> tasks;
+    for (; more; slot ^= 1, started = true) {
+        Block& b = blocks[slot];
+        bool more_after = false;
+        tasks.clear();
+        if (started) tasks.emplace_back([&, put = slot ^ 1, count = put_count] { put_in_order(put, count); });
+        tasks.emplace_back([&] { more_after = read(blocks[slot ^ 1]); });
+        detail::run_step(
+            n,
+            [&](std::size_t w) {
+                const std::size_t lines = b.lines.size();
+                if (n == 1) {
+                    label_lines(b, 0, lines, 1, workers[0].keys());
+                } else {
+                    std::exception_ptr failed;  // kept until every worker has arrived: one missing would hang the others
+                    try {
+                        label_lines(b, lines * w / n, lines * (w + 1) / n, n, workers[w].keys());
+                    } catch (...) {
+                        failed = std::current_exception();
+                    }
+                    labelled.arrive_and_wait();
+                    if (failed) std::rethrow_exception(failed);
+                }
+                workers[w].run(b.lines, slot);
+            },
+            tasks);
+        put_count = b.lines.size();
+        more = more_after;
     }
-    if (started) put_in_order(slot ^ 1);
+    if (started) put_in_order(slot ^ 1, put_count);
     if (!out.empty()) sink(out);
 
     BatchCounts counts;
