@@ -10,6 +10,9 @@
 // see of those members and the output does not depend on the worker count.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstring>
+#include <memory>
 #include <barrier>
 #include <exception>
 #include <functional>
@@ -104,6 +107,37 @@ void label_lines(Block& b, std::size_t from, std::size_t to, std::size_t workers
     }
 }
 
+// A worker's rows of a block, one after another. Its bytes are not cleared
+// when made, so that a common row can be written in place
+// (ResultWriter::write_to) instead of through a string and copied in.
+class RowText {
+public:
+    // Room for n bytes at the end; commit(k ≤ n) keeps k of them.
+    char* room(std::size_t n) {
+        if (capacity_ - size_ < n) grow(n);
+        return data_.get() + size_;
+    }
+    void commit(std::size_t n) { size_ += n; }
+    void append(std::string_view text) {
+        std::memcpy(room(text.size()), text.data(), text.size());
+        size_ += text.size();
+    }
+    void clear() { size_ = 0; }
+    std::size_t size() const { return size_; }
+    std::string_view text() const { return {data_.get(), size_}; }
+
+private:
+    void grow(std::size_t n) {
+        const std::size_t capacity = std::max({capacity_ * 2, size_ + n, std::size_t{1} << 16});
+        std::unique_ptr<char[]> bigger(new char[capacity]);
+        if (size_ > 0) std::memcpy(bigger.get(), data_.get(), size_);
+        data_ = std::move(bigger);
+        capacity_ = capacity;
+    }
+    std::unique_ptr<char[]> data_;
+    std::size_t size_ = 0, capacity_ = 0;
+};
+
 // One worker's state, kept from block to block.
 class Worker {
 public:
@@ -114,7 +148,7 @@ public:
     // each with the index of its line (two slots: one block's rows are put in
     // order while the next block is settled).
     void run(std::span<const Line> lines, int slot) {
-        std::string& out = out_slots_[slot];
+        RowText& out = out_slots_[slot];
         std::vector<Row>& rows = row_slots_[slot];
         out.clear();
         rows.clear();
@@ -134,7 +168,8 @@ public:
             }
             if (!decoded) decode(lines[j]);
             settle_one(out);
-            out += '\n';
+            *out.room(1) = '\n';
+            out.commit(1);
             rows.push_back({j, out.size()});
         }
     }
@@ -144,7 +179,7 @@ public:
         std::size_t end;   // of its text in out()
     };
     const std::vector<Row>& rows(int slot) const { return row_slots_[slot]; }
-    const std::string& out(int slot) const { return out_slots_[slot]; }
+    std::string_view out(int slot) const { return out_slots_[slot].text(); }
     const BatchCounts& counts() const { return counts_; }
     detail::ClaimKeys& keys() { return keys_; }
 
@@ -154,20 +189,29 @@ private:
         r_.claim.line = line.number;
     }
 
-    void settle_one(std::string& out) {
+    void settle_one(RowText& out) {
+        body_.clear();
         if (!r_.ok) {
-            writer_.write_error(r_, out);
+            writer_.write_error(r_, body_);
+            out.append(body_);
             ++counts_.errors;
             return;
         }
         if (std::string why = order_.admit(r_.claim); !why.empty()) {
             detail::set_error(s_, r_.claim, "claim_id", std::move(why));
-            writer_.write(s_, out);
+            writer_.write(s_, body_);
+            out.append(body_);
             ++counts_.errors;
             return;
         }
         detail::settle_one(g_, r_.claim, ledger_, s_);
-        writer_.write(s_, out);
+        char* at = out.room(ResultWriter::row_room);
+        if (const char* end = writer_.write_to(s_, at, ResultWriter::row_room); end != nullptr) {
+            out.commit(static_cast<std::size_t>(end - at));
+        } else {
+            writer_.write(s_, body_);
+            out.append(body_);
+        }
         detail::count(counts_, s_.status);
     }
 
@@ -181,7 +225,8 @@ private:
     OrderCheck order_;
     detail::ClaimKeys keys_;
     BatchCounts counts_;
-    std::string out_slots_[2];
+    std::string body_;  // a row other than the common one
+    RowText out_slots_[2];
     std::vector<Row> row_slots_[2];
 };
 
@@ -223,12 +268,10 @@ BatchCounts settle_stream(const Graph& g, std::istream& in, std::span<Ledger* co
     // worker's are in line order already.
     std::vector<std::size_t> next(workers.size());
     auto put_in_order = [&](int slot, std::size_t count) {
-        if (workers.size() == 1) {
-            out.append(workers[0].out(slot));
-            if (out.size() >= kBlockBytes) {
-                sink(out);
-                out.clear();
-            }
+        if (workers.size() == 1) {  // the block's rows as they are, after what is waiting
+            if (!out.empty()) sink(out);
+            out.clear();
+            sink(workers[0].out(slot));
             return;
         }
         std::fill(next.begin(), next.end(), 0);
@@ -238,7 +281,7 @@ BatchCounts settle_stream(const Graph& g, std::istream& in, std::span<Ledger* co
                 const std::size_t k = next[w];
                 if (k == rows.size() || rows[k].line != j) continue;
                 const std::size_t from = k == 0 ? 0 : rows[k - 1].end;
-                out.append(workers[w].out(slot), from, rows[k].end - from);
+                out.append(workers[w].out(slot).substr(from, rows[k].end - from));
                 ++next[w];
                 break;
             }
