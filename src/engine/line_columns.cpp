@@ -967,6 +967,8 @@ std::shared_ptr<const FastProgram> build_fast_program(const Program& p) {
     f->one_period = !f->accs.empty();
     for (const auto& a : f->accs) f->one_period &= a.key_field < 0 && a.start == f->accs[0].start;
     for (const auto& o : p.outputs) f->outputs.push_back(o.slot);
+    f->direct = f->claim_ok && f->claim_shape >= 0 && f->one_period && f->accs.size() == p.accumulators.size() &&
+                f->acc_first >= 0;
     return f;
 }
 
