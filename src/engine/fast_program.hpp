@@ -173,6 +173,11 @@ struct FastProgram {
     // The accumulators' slots are acc_first + i (the ledger reads into the
     // fast slot array itself), or -1.
     std::int32_t acc_first = -1;
+    // Every per-program choice settle_impl makes for each claim, made once:
+    // a claim shape runs, and the ledger reads the member's period
+    // (one_period) straight into the accumulators' slots (acc_first), so a
+    // claim takes settle_direct's path.
+    bool direct = false;
 };
 
 std::shared_ptr<const FastProgram> build_fast_program(const Program& p);

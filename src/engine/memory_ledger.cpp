@@ -116,16 +116,14 @@ std::uint32_t MemoryLedger::position(const Member& m, const Column& col) const {
 // period, no key): they are one run of the member's layout, found once per
 // layout and then by the layout's memo, with no per-cell search. Returns 1
 // when every cell has a value, 0 when none has, -1 when only some have one
-// (the general path decides).
+// (the general path decides). Only where_[0] is set, and only when it
+// returns 1: the run's first value; add_period needs no more (and fills
+// where_ itself before apply()).
 int MemoryLedger::locate_period(std::string_view member, std::int32_t period, std::uint32_t n) {
     const std::uint32_t m = lookup(member);
-    std::uint32_t* const w = where_.data();
     located_one_ = true;
     located_member_ = m;
-    if (m == npos) {
-        std::fill_n(w, n, npos);
-        return 0;
-    }
+    if (m == npos) return 0;
     Layout& l = layouts_[members_[m].layout];
     if (l.dense_n != n || l.dense_period != period) {
         // One pass over the layout: where accumulator 0 of the period is and
@@ -137,10 +135,7 @@ int MemoryLedger::locate_period(std::string_view member, std::int32_t period, st
                 ++have;
                 if (cols[p].accumulator == 0) start = p;
             }
-        if (have == 0) {
-            std::fill_n(w, n, npos);
-            return 0;
-        }
+        if (have == 0) return 0;
         if (have != n || start == npos || l.size - start < n) return -1;
         for (std::uint32_t k = 0; k < n; ++k)
             if (!(cols[start + k] == Column{k, period, 0})) return -1;
@@ -148,8 +143,7 @@ int MemoryLedger::locate_period(std::string_view member, std::int32_t period, st
         l.dense_pos = start;
         l.dense_period = period;
     }
-    const std::uint32_t at = members_[m].values + l.dense_pos;
-    for (std::uint32_t k = 0; k < n; ++k) w[k] = at + k;
+    where_[0] = members_[m].values + l.dense_pos;
     return 1;
 }
 
@@ -290,11 +284,11 @@ void MemoryLedger::read_period(std::string_view member, std::int32_t period, std
     } else {
         pending_all_ = found == 1;
         pending_size_ = n;
-        const std::uint32_t* const w = where_.data();
         if (pending_all_) {
             // One run of cells (locate_period).
-            const std::int32_t* const v = values_.data() + w[0];
-            for (std::size_t k = 0; k < n; ++k) out[k] = v[k] != kWide ? v[k] : load(w[k]);
+            const std::uint32_t run = where_[0];
+            const std::int32_t* const v = values_.data() + run;
+            for (std::size_t k = 0; k < n; ++k) out[k] = v[k] != kWide ? v[k] : load(run + static_cast<std::uint32_t>(k));
         } else {
             std::fill(out.begin(), out.end(), 0);
         }

@@ -115,26 +115,77 @@ inline std::int32_t period_of(std::int32_t days, std::uint32_t start) {
     return period;
 }
 
+// Whether the claim's arrays have the sizes the policy's schema gives them.
+inline bool fits_schema(const Program& p, const Claim& c) {
+    const std::size_t nf = p.schema.claim_fields.size();
+    return c.fields.size() == nf && c.present.size() == nf &&
+           c.items.size() == c.item_count * p.schema.item_fields.size() && c.item_present.size() == c.items.size();
+}
+
+// A claim that stops early reports zeroed results (a settled claim
+// overwrites every output and stage field instead).
+inline void zero_results(const Program& p, Settlement& out) {
+    out.outputs.assign(p.outputs.size(), Money{});
+    out.stages.assign(p.stages.size(), StageResult{});
+}
+
+// The first of the policy's rejections whose condition holds, reported; or
+// false, when none does.
+inline bool rejected(const Program& p, const std::int64_t* s, Settlement& out) {
+    for (const auto& r : p.rejections) {
+        if (s[r.cond]) {
+            zero_results(p, out);
+            out.status = SettleStatus::rejected;
+            out.code = r.code;
+            out.message = r.message.empty() ? r.label : r.message;
+            return true;
+        }
+    }
+    return false;
+}
+
+// Stage i's rejection: the first of its rejects whose condition holds.
+inline void stage_rejection(const Program& p, const std::int64_t* s, std::size_t i, StageResult& r) {
+    r.rejection.clear();
+    for (const auto& rj : p.stages[i].rejects)
+        if (s[rj.cond]) {
+            r.rejection = rj.code;
+            break;
+        }
+}
+
+// The first negative delta, reported as the error it is; or false, when
+// there is none.
+inline bool negative_delta(const Program& p, const std::int64_t* dv, Settlement& out) {
+    for (std::size_t i = 0; i < p.accumulators.size(); ++i)
+        if (dv[i] < 0) {
+            out.status = SettleStatus::error;
+            out.field = p.accumulators[i].name;
+            out.message = fmt::format("the update of accumulator '{}' is negative ({}): accumulators only grow",
+                                      p.accumulators[i].name, dv[i]);
+            return true;
+        }
+    return false;
+}
+
+// Settles a claim along any path (settle_direct takes the common one).
+// `read`: the member's accumulator values, already read from the ledger by
+// settle_direct, whose claim shape failed; the claim then runs the
+// reference loop, as it would have after the shape.
 template <bool Tracing>
-void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& out, Trace* trace) {
+void settle_all(const Program& p, const Claim& c, Ledger& ledger, Settlement& out, Trace* trace,
+                const std::int64_t* read) {
     prefetch_claim(c);
     out.claim_id = c.claim_id;
     out.status = SettleStatus::settled;
     out.code.clear();
     out.message.clear();
     out.field.clear();
-    // A settled claim overwrites every output and stage field below; only the
-    // paths that stop early need the zeroed results.
-    const auto zero_results = [&] {
-        out.outputs.assign(p.outputs.size(), Money{});
-        out.stages.assign(p.stages.size(), StageResult{});
-    };
     if constexpr (Tracing) detail::trace_begin(p, c, *trace);
 
     const std::size_t nf = p.schema.claim_fields.size();
-    if (c.fields.size() != nf || c.present.size() != nf ||
-        c.items.size() != c.item_count * p.schema.item_fields.size() || c.item_present.size() != c.items.size()) {
-        zero_results();
+    if (!fits_schema(p, c)) {
+        zero_results(p, out);
         out.status = SettleStatus::error;
         out.message = "the claim was not built for this policy's schema";
         if constexpr (Tracing) detail::trace_end(p, nullptr, out, {}, {}, *trace);
@@ -166,7 +217,7 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
     // straight into it.
     std::int64_t* fsv = nullptr;
     if constexpr (!Tracing) {
-        if (p.fast && p.fast->claim_ok) {
+        if (p.fast && p.fast->claim_ok && !read) {
             const FastProgram& f = *p.fast;
             thread_local struct {
                 std::uint64_t id = 0;
@@ -183,7 +234,9 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
         }
     }
     const bool direct = fsv && by_period && p.fast->acc_first >= 0;
-    if (direct) {
+    if (read) {
+        std::copy(read, read + na, accv.data());
+    } else if (direct) {
         ledger.read_period(member, period, std::span<std::int64_t>(fsv + p.fast->acc_first, na));
     } else if (by_period) {
         ledger.read_period(member, period, accv);
@@ -264,20 +317,14 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
         run_reference<Tracing>(p, c, s, out, trace);
     }
     if (out.status == SettleStatus::error) {
-        zero_results();
+        zero_results(p, out);
         if constexpr (Tracing) detail::trace_end(p, nullptr, out, accv, {}, *trace);
         return;
     }
 
-    for (const auto& r : p.rejections) {
-        if (s[r.cond]) {
-            zero_results();
-            out.status = SettleStatus::rejected;
-            out.code = r.code;
-            out.message = r.message.empty() ? r.label : r.message;
-            if constexpr (Tracing) detail::trace_end(p, s, out, accv, {}, *trace);
-            return;
-        }
+    if (rejected(p, s, out)) {
+        if constexpr (Tracing) detail::trace_end(p, s, out, accv, {}, *trace);
+        return;
     }
     if (!shaped) {  // else sized before the shape wrote them
         out.outputs.resize(no);
@@ -285,19 +332,10 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
     }
     const StageInfo* const stages = p.stages.data();
     StageResult* const sr = out.stages.data();
-    const auto stage_rejection = [&](std::size_t i) {
-        auto& r = sr[i];
-        r.rejection.clear();
-        for (const auto& rj : stages[i].rejects)
-            if (s[rj.cond]) {
-                r.rejection = rj.code;
-                break;
-            }
-    };
     if (shaped) {
         // The shape wrote the outputs and stage results, but not a stage's rejection.
         if (p.fast->stage_slots.empty())
-            for (std::size_t i = 0; i < ns; ++i) stage_rejection(i);
+            for (std::size_t i = 0; i < ns; ++i) stage_rejection(p, s, i, sr[i]);
     } else {
         Money* const o = out.outputs.data();
         if (p.fast && p.fast->outputs.size() == no) {
@@ -327,7 +365,7 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
             r.deductible = Money::from_fen(s[st.deductible]);
             r.raw = Money::from_fen(s[st.raw]);
             r.pay = Money::from_fen(s[st.pay]);
-            stage_rejection(i);
+            stage_rejection(p, s, i, r);
         }
     }
     // Packed (FastProgram::delta_slots, one per accumulator) when there is a fast form.
@@ -339,19 +377,77 @@ void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& o
             negative |= d < 0;
         }
     }
-    if (negative)
-        for (std::size_t i = 0; i < na; ++i)
-            if (dv[i] < 0) {
-                out.status = SettleStatus::error;
-                out.field = p.accumulators[i].name;
-                out.message = fmt::format("the update of accumulator '{}' is negative ({}): accumulators only grow",
-                                          p.accumulators[i].name, dv[i]);
-                if constexpr (Tracing) detail::trace_end(p, s, out, accv, {}, *trace);
-                return;
-            }
+    if (negative && negative_delta(p, dv, out)) {
+        if constexpr (Tracing) detail::trace_end(p, s, out, accv, {}, *trace);
+        return;
+    }
     if constexpr (Tracing) detail::trace_end(p, s, out, accv, deltas, *trace);
     if (by_period) ledger.add_period(member, period, deltas);
     else ledger.add_claim(cells, deltas);
+}
+
+// settle_all's path for a program whose choices are all made
+// (FastProgram::direct) and a claim that fits its schema: only what a
+// claim costs, nothing a program decides. The claim shape runs in a slot
+// array of its own per thread, into which the ledger reads the member's
+// period; if the shape fails, settle_all takes over with the values read.
+inline void settle_direct(const Program& p, const FastProgram& f, const Claim& c, Ledger& ledger, Settlement& out) {
+    prefetch_claim(c);
+    out.claim_id = c.claim_id;
+    out.status = SettleStatus::settled;
+    out.code.clear();
+    out.message.clear();
+    out.field.clear();
+    const std::size_t na = p.accumulators.size();
+    // As settle_all's fast slot array: constants copied in once per
+    // program, FastProgram::reset between claims.
+    thread_local struct {
+        std::uint64_t id = 0;
+        std::vector<std::int64_t> v, deltas;
+    } t;
+    if (t.id != f.id) {
+        t.v.assign(p.slot_init.begin(), p.slot_init.end());
+        t.v.resize(static_cast<std::size_t>(f.slots), 0);
+        t.deltas.assign(na, 0);
+        t.id = f.id;
+    } else {
+        for (const std::int32_t k : f.reset) t.v[static_cast<std::size_t>(k)] = p.slot_init[static_cast<std::size_t>(k)];
+    }
+    std::int64_t* const s = t.v.data();
+    const std::string_view member = c.member_id;
+    const std::int32_t period = period_of(c.date.days, f.accs[0].start);
+    ledger.read_period(member, period, std::span<std::int64_t>(s + f.acc_first, na));
+    // The fields in one block copy, the presence flags read (settle_all).
+    if (const std::size_t nf = c.fields.size(); nf != 0)
+        std::memcpy(s + p.claim_fields, c.fields.data(), nf * sizeof(std::int64_t));
+    std::int64_t* const sp = s + p.claim_present;
+    const std::uint8_t* const present = c.present.data();
+    for (const std::int32_t i : f.claim_reads_present) sp[i] = present[i];
+    s[p.claim_date] = c.date.days;
+    out.outputs.resize(p.outputs.size());
+    out.stages.resize(p.stages.size());
+    ShapeResults r{out.outputs.data(), out.stages.data(), t.deltas.data()};
+    if (!run_claim_shape(p, f, c, s, r)) {
+        settle_all<false>(p, c, ledger, out, nullptr, s + f.acc_first);
+        return;
+    }
+    if (rejected(p, s, out)) return;
+    // The shape wrote the outputs and stage results, but not a stage's rejection.
+    if (f.stage_slots.empty())
+        for (std::size_t i = 0; i < p.stages.size(); ++i) stage_rejection(p, s, i, out.stages[i]);
+    if (r.negative && negative_delta(p, t.deltas.data(), out)) return;
+    ledger.add_period(member, period, t.deltas);
+}
+
+template <bool Tracing>
+void settle_impl(const Program& p, const Claim& c, Ledger& ledger, Settlement& out, Trace* trace) {
+    if constexpr (!Tracing) {
+        if (p.fast && p.fast->direct && fits_schema(p, c)) {
+            settle_direct(p, *p.fast, c, ledger, out);
+            return;
+        }
+    }
+    settle_all<Tracing>(p, c, ledger, out, trace, nullptr);
 }
 
 }  // namespace claimgraph::detail
