@@ -2,7 +2,10 @@
 // input is in settlement order; claims out of order become error rows.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -35,6 +38,27 @@ Golden golden() {
     for (const auto& r : g.records) g.claims.push_back(r.claim);
     g.order = settlement_order(g.claims);
     return g;
+}
+
+// settle_stream_file on a file holding `text` (the CLI's --sorted on a file).
+std::string via_file(const Graph& g, const std::string& text, Ledgers& ledgers, BatchCounts& counts) {
+    // One file per call and per process: ctest runs test cases in parallel.
+    static int calls = 0;
+    const std::string path = std::string(CLAIMGRAPH_SOURCE_DIR) + "/build-test-stream-" + std::to_string(::getpid()) +
+                             "-" + std::to_string(++calls) + ".jsonl";
+    {
+        std::ofstream f(path, std::ios::binary);
+        f << text;
+    }
+    std::string out;
+    try {
+        counts = settle_stream_file(g, path, ledgers.ptrs, ResultFormat{}, [&](std::string_view t) { out += t; });
+    } catch (...) {
+        std::remove(path.c_str());
+        throw;
+    }
+    std::remove(path.c_str());
+    return out;
 }
 
 }  // namespace
@@ -174,6 +198,15 @@ TEST_CASE("settle_stream writes the same rows on 1, 2 or 3 threads, across block
         CHECK(counts.rejected == want_counts.rejected);
         CHECK(counts.errors == want_counts.errors);
     }
+    // The same from a file, its blocks read in parts on whichever thread is free.
+    for (std::size_t threads : {1u, 2u, 3u}) {
+        INFO(threads << " threads, from a file");
+        Ledgers ledgers(threads);
+        BatchCounts counts;
+        CHECK(via_file(g, input, ledgers, counts) == want);
+        CHECK(counts.settled == want_counts.settled);
+        CHECK(counts.errors == want_counts.errors);
+    }
 }
 
 TEST_CASE("settle_stream: a line longer than a block, a block of blank lines, a last line without newline", "[stream]") {
@@ -204,5 +237,9 @@ TEST_CASE("settle_stream: a line longer than a block, a block of blank lines, a 
         const BatchCounts counts = settle_stream(g, in, ledgers.ptrs, ResultFormat{}, [&](std::string_view t) { out += t; });
         CHECK(out == want);
         CHECK(counts.settled == 3);
+        Ledgers from_file(threads);
+        BatchCounts file_counts;
+        CHECK(via_file(g, text, from_file, file_counts) == want);
+        CHECK(file_counts.settled == 3);
     }
 }

@@ -163,11 +163,17 @@ BatchCounts settle_stream(const Graph& g, std::istream& in, Ledger& ledger, cons
                           const std::function<void(std::string_view)>& sink);
 // The same on one thread per ledger, members partitioned between them (each
 // member's claims always go to the same ledger); the output is the same for
-// any number of ledgers. Memory: a block of input (8 MB) and its rows. The
-// calling thread reads the next block and hands the last one's rows to `sink`
-// while the ledgers' threads settle (one thread for one ledger, too); `in` and
-// `sink` are only ever used from the calling thread.
+// any number of ledgers. Memory: two blocks of input (8 MB each) and their
+// rows. While a block is settled, the next is read and the last one's rows
+// handed to `sink` by whichever of the run's threads is free: `in` is read
+// and `sink` called from one thread at a time, not always the calling one.
 BatchCounts settle_stream(const Graph& g, std::istream& in, std::span<Ledger* const> ledgers, const ResultFormat& format,
                           const std::function<void(std::string_view)>& sink);
+// The same for a claim file (what `claimgraph settle --sorted` runs): the next
+// block is read in 1 MB parts, several at once, so that each thread reads
+// when its share of the block is settled. Throws std::runtime_error naming
+// the file when it cannot be opened or read.
+BatchCounts settle_stream_file(const Graph& g, const std::string& path, std::span<Ledger* const> ledgers,
+                               const ResultFormat& format, const std::function<void(std::string_view)>& sink);
 
 }  // namespace claimgraph

@@ -32,13 +32,13 @@ public:
     std::string_view read_at(std::uint64_t offset, std::uint32_t length, std::string& buf) const;
     // Exactly n bytes at `offset` into `to`; throws if the file has fewer.
     void read_exact(std::uint64_t offset, char* to, std::size_t n) const;
+    // Up to n bytes at offset `at`, 0 at the end of the file; safe from
+    // several threads at once.
+    std::size_t read_some(std::uint64_t at, char* buf, std::size_t n) const;
 
     static constexpr std::size_t padding = LineBlocks::padding;
 
 private:
-    // Up to n bytes at offset `at`; 0 at the end of the file.
-    std::size_t read_some(std::uint64_t at, char* buf, std::size_t n) const;
-
     int fd_ = -1;
     std::string path_;
     std::uint64_t size_ = 0;

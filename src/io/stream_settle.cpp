@@ -24,7 +24,8 @@
 #include "claimgraph/io.hpp"
 #include "engine/batch_rows.hpp"
 #include "io/claim_keys.hpp"
-#include "io/line_blocks.hpp"
+#include "io/claim_file.hpp"
+#include "io/stream_blocks.hpp"
 
 namespace claimgraph {
 
@@ -71,30 +72,38 @@ constexpr std::uint32_t kAnyWorker = UINT32_MAX;
 // A blank line: no record, no row.
 constexpr std::uint32_t kBlank = UINT32_MAX - 1;
 
-// A line of a block: its text (BOM and CR taken off), its number and whose
-// member it is (with one worker, 0), or kBlank.
+// A line of a block: its text (BOM and CR taken off) and whose member it is
+// (with one worker, 0), or kBlank.
 struct Line {
     std::string_view text;
-    std::size_t number;
     std::uint32_t worker;
 };
 
 std::size_t owner_of(std::string_view member, std::size_t workers) { return std::hash<std::string_view>{}(member) % workers; }
 
-// A block of the stream: its lines as read, and as the workers label them.
-struct Block {
-    std::vector<std::string_view> texts;
-    std::vector<Line> lines;  // one per text
-    std::size_t first_number = 0;
-};
+// Where worker w's share of a block of `size` bytes of whole lines begins:
+// the first line start at or after w/workers of the way (worker w - 1's share
+// ends there).
+std::size_t share_start(const char* block, std::size_t size, std::size_t w, std::size_t workers) {
+    if (w == 0) return 0;
+    if (w >= workers) return size;
+    const std::size_t from = size * w / workers - 1;
+    const void* nl = std::memchr(block + from, '\n', size - from);
+    return nl == nullptr ? size : static_cast<std::size_t>(static_cast<const char*>(nl) - block) + 1;
+}
 
-// Labels lines [from, to) of the block: each line's keys are read once, by
-// one worker, the block's lines split evenly between the workers.
-void label_lines(Block& b, std::size_t from, std::size_t to, std::size_t workers, detail::ClaimKeys& keys) {
-    for (std::size_t j = from; j < to; ++j) {
-        std::string_view text = b.texts[j];
-        const std::size_t number = b.first_number + j;
-        if (number == 1 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 byte order mark
+// The lines of bytes [from, to) of the block (which begins at `base` in the
+// source) into `lines`, each labelled: a line's keys are read once, by the
+// worker whose share of the block it is in.
+void label_lines(const char* block, std::uint64_t base, std::size_t from, std::size_t to, std::size_t workers,
+                 detail::ClaimKeys& keys, std::vector<Line>& lines) {
+    lines.clear();
+    for (std::size_t at = from; at < to;) {
+        const void* nl = std::memchr(block + at, '\n', to - at);
+        const std::size_t end = nl == nullptr ? to : static_cast<std::size_t>(static_cast<const char*>(nl) - block);
+        std::string_view text(block + at, end - at);
+        if (base + at == 0 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 byte order mark
+        at = end + 1;
         if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
         std::uint32_t worker = 0;
         if (text.find_first_not_of(" \t") == std::string_view::npos) {
@@ -103,7 +112,7 @@ void label_lines(Block& b, std::size_t from, std::size_t to, std::size_t workers
             std::string_view member, id, date;
             worker = keys.read(text, member, id, date) ? static_cast<std::uint32_t>(owner_of(member, workers)) : kAnyWorker;
         }
-        b.lines[j] = {text, number, worker};
+        lines.push_back({text, worker});
     }
 }
 
@@ -144,34 +153,38 @@ public:
     Worker(const Graph& g, const ResultFormat& format, Ledger& ledger, std::size_t index, std::size_t workers)
         : g_(g), writer_(g, format), ledger_(ledger), index_(index), workers_(workers), decoder_(g) {}
 
-    // Settles this worker's lines of the block; its rows go to rows(slot),
-    // each with the index of its line (two slots: one block's rows are put in
-    // order while the next block is settled).
-    void run(std::span<const Line> lines, int slot) {
+    // Settles this worker's lines of the block (the workers' shares of it, in
+    // order; its first line is number `first`); its rows go to rows(slot),
+    // each with the index of its line in the block (two slots: one block's
+    // rows are put in order while the next block is settled).
+    void run(std::span<const std::vector<Line>> shares, std::size_t first, int slot) {
         RowText& out = out_slots_[slot];
         std::vector<Row>& rows = row_slots_[slot];
         out.clear();
         rows.clear();
-        for (std::size_t j = 0; j < lines.size(); ++j) {
-            if (lines[j].worker == kBlank) continue;
-            bool decoded = false;
-            if (workers_ > 1) {
-                if (lines[j].worker != kAnyWorker) {
-                    if (lines[j].worker != index_) continue;
-                } else {
-                    // Keys not readable: every worker decodes the line; the
-                    // member's worker settles it, worker 0 reports a bad line.
-                    decode(lines[j]);
-                    decoded = true;
-                    if ((r_.ok ? owner_of(r_.claim.member_id, workers_) : 0) != index_) continue;
+        std::size_t j = 0;
+        for (const std::vector<Line>& lines : shares)
+            for (const Line& line : lines) {
+                const std::size_t at = j++;
+                if (line.worker == kBlank) continue;
+                bool decoded = false;
+                if (workers_ > 1) {
+                    if (line.worker != kAnyWorker) {
+                        if (line.worker != index_) continue;
+                    } else {
+                        // Keys not readable: every worker decodes the line; the
+                        // member's worker settles it, worker 0 reports a bad line.
+                        decode(line, first + at);
+                        decoded = true;
+                        if ((r_.ok ? owner_of(r_.claim.member_id, workers_) : 0) != index_) continue;
+                    }
                 }
+                if (!decoded) decode(line, first + at);
+                settle_one(out);
+                *out.room(1) = '\n';
+                out.commit(1);
+                rows.push_back({at, out.size()});
             }
-            if (!decoded) decode(lines[j]);
-            settle_one(out);
-            *out.room(1) = '\n';
-            out.commit(1);
-            rows.push_back({j, out.size()});
-        }
     }
 
     struct Row {
@@ -184,9 +197,9 @@ public:
     detail::ClaimKeys& keys() { return keys_; }
 
 private:
-    void decode(const Line& line) {
-        decoder_.decode(line.text, line.text.size() + detail::LineBlocks::padding, r_);  // in place
-        r_.claim.line = line.number;
+    void decode(const Line& line, std::size_t number) {
+        decoder_.decode(line.text, line.text.size() + detail::StreamBlocks::padding, r_);  // in place
+        r_.claim.line = number;
     }
 
     void settle_one(RowText& out) {
@@ -238,37 +251,25 @@ BatchCounts settle_stream(const Graph& g, std::istream& in, Ledger& ledger, cons
     return settle_stream(g, in, std::span<Ledger* const>(one), format, sink);
 }
 
-BatchCounts settle_stream(const Graph& g, std::istream& in, std::span<Ledger* const> ledgers, const ResultFormat& format,
-                          const std::function<void(std::string_view)>& sink) {
-    static_assert(detail::LineBlocks::padding >= detail::ClaimKeys::padding);
+namespace {
+
+// settle_stream on any source of blocks.
+BatchCounts settle_blocks(const Graph& g, detail::StreamBlocks& blocks, std::span<Ledger* const> ledgers,
+                          const ResultFormat& format, const std::function<void(std::string_view)>& sink) {
+    static_assert(detail::StreamBlocks::padding >= detail::ClaimKeys::padding);
     if (ledgers.empty()) throw std::invalid_argument("settle_stream: at least one ledger is needed");
+    const std::size_t n = ledgers.size();
     std::vector<Worker> workers;
-    workers.reserve(ledgers.size());
-    for (std::size_t w = 0; w < ledgers.size(); ++w) workers.emplace_back(g, format, *ledgers[w], w, ledgers.size());
+    workers.reserve(n);
+    for (std::size_t w = 0; w < n; ++w) workers.emplace_back(g, format, *ledgers[w], w, n);
 
     std::string out;
     write_header(g, format, out);
-    detail::LineBlocks line_blocks([&in](char* buf, std::size_t n) {
-        in.read(buf, static_cast<std::streamsize>(n));
-        if (in.bad()) throw std::runtime_error("cannot read the claims stream");
-        return static_cast<std::size_t>(in.gcount());
-    });
-    Block blocks[2];
-    std::size_t lines_read = 0;
-    // The next block into `b`, its lines not yet labelled; false at the end.
-    // One block per call: the block before stays readable.
-    auto read = [&](Block& b) {
-        const bool more = line_blocks.next(b.texts);
-        b.first_number = lines_read + 1;
-        b.lines.resize(b.texts.size());
-        lines_read += b.texts.size();
-        return more;
-    };
     // The `count` lines of block `slot` out, their rows in line order: each
     // worker's are in line order already.
-    std::vector<std::size_t> next(workers.size());
+    std::vector<std::size_t> next(n);
     auto put_in_order = [&](int slot, std::size_t count) {
-        if (workers.size() == 1) {  // the block's rows as they are, after what is waiting
+        if (n == 1) {  // the block's rows as they are, after what is waiting
             if (!out.empty()) sink(out);
             out.clear();
             sink(workers[0].out(slot));
@@ -276,7 +277,7 @@ BatchCounts settle_stream(const Graph& g, std::istream& in, std::span<Ledger* co
         }
         std::fill(next.begin(), next.end(), 0);
         for (std::size_t j = 0; j < count; ++j) {
-            for (std::size_t w = 0; w < workers.size(); ++w) {
+            for (std::size_t w = 0; w < n; ++w) {
                 const auto& rows = workers[w].rows(slot);
                 const std::size_t k = next[w];
                 if (k == rows.size() || rows[k].line != j) continue;
@@ -292,45 +293,48 @@ BatchCounts settle_stream(const Graph& g, std::istream& in, std::span<Ledger* co
         }
     };
 
-    // Block k is labelled (each worker a share of its lines, then all wait
-    // for the whole block) and settled by the workers; whichever thread is
-    // free puts block k-1's rows out and reads block k+1 (detail::run_step:
-    // never more runnable threads than cores, as a reading thread beside two
-    // workers made, which left a core idle at every block's end).
-    const std::size_t n = workers.size();
+    // Block k is cut into one share of lines per worker, each labelled by
+    // its worker (all then wait for the whole block), and settled by the
+    // workers; whichever thread is free puts block k-1's rows out and reads
+    // block k+1's parts (detail::run_step: never more runnable threads than
+    // cores, as a reading thread beside two workers made, which left a core
+    // idle at every block's end).
+    std::vector<std::vector<Line>> shares(n);
     std::barrier labelled(static_cast<std::ptrdiff_t>(n));
+    blocks.start();
+    bool more = blocks.next();
     int slot = 0;
-    bool more = read(blocks[0]);
-    std::size_t put_count = 0;  // block k-1's lines
-    bool started = false;       // a block was settled: its rows are still to go out
+    std::size_t first_line = 1;  // the number of block k's first line
+    std::size_t put_count = 0;   // block k-1's lines
+    bool started = false;        // a block was settled: its rows are still to go out
     std::vector<std::function<void()>> tasks;
     for (; more; slot ^= 1, started = true) {
-        Block& b = blocks[slot];
-        bool more_after = false;
+        const char* const block = blocks.data();
+        const std::size_t size = blocks.size();
+        const std::uint64_t base = blocks.base();
+        blocks.start();  // carries block k's unfinished last line over: block k stays as it is
         tasks.clear();
         if (started) tasks.emplace_back([&, put = slot ^ 1, count = put_count] { put_in_order(put, count); });
-        tasks.emplace_back([&] { more_after = read(blocks[slot ^ 1]); });
+        for (std::size_t p = 0; p < blocks.parts(); ++p) tasks.emplace_back([&blocks, p] { blocks.read_part(p); });
         detail::run_step(
             n,
             [&](std::size_t w) {
-                const std::size_t lines = b.lines.size();
-                if (n == 1) {
-                    label_lines(b, 0, lines, 1, workers[0].keys());
-                } else {
-                    std::exception_ptr failed;  // kept until every worker has arrived: one missing would hang the others
-                    try {
-                        label_lines(b, lines * w / n, lines * (w + 1) / n, n, workers[w].keys());
-                    } catch (...) {
-                        failed = std::current_exception();
-                    }
-                    labelled.arrive_and_wait();
-                    if (failed) std::rethrow_exception(failed);
+                std::exception_ptr failed;  // kept until every worker has arrived: one missing would hang the others
+                try {
+                    label_lines(block, base, share_start(block, size, w, n), share_start(block, size, w + 1, n), n,
+                                workers[w].keys(), shares[w]);
+                } catch (...) {
+                    failed = std::current_exception();
                 }
-                workers[w].run(b.lines, slot);
+                if (n > 1) labelled.arrive_and_wait();
+                if (failed) std::rethrow_exception(failed);
+                workers[w].run(shares, first_line, slot);
             },
             tasks);
-        put_count = b.lines.size();
-        more = more_after;
+        put_count = 0;
+        for (const auto& share : shares) put_count += share.size();
+        first_line += put_count;
+        more = blocks.next();
     }
     if (started) put_in_order(slot ^ 1, put_count);
     if (!out.empty()) sink(out);
@@ -342,6 +346,29 @@ BatchCounts settle_stream(const Graph& g, std::istream& in, std::span<Ledger* co
         counts.errors += w.counts().errors;
     }
     return counts;
+}
+
+}  // namespace
+
+BatchCounts settle_stream(const Graph& g, std::istream& in, std::span<Ledger* const> ledgers, const ResultFormat& format,
+                          const std::function<void(std::string_view)>& sink) {
+    // A stream is read in order, in one part per block.
+    detail::StreamBlocks blocks(
+        [&in](std::uint64_t, char* buf, std::size_t n) {
+            in.read(buf, static_cast<std::streamsize>(n));
+            if (in.bad()) throw std::runtime_error("cannot read the claims stream");
+            return static_cast<std::size_t>(in.gcount());
+        },
+        /*parallel=*/false);
+    return settle_blocks(g, blocks, ledgers, format, sink);
+}
+
+BatchCounts settle_stream_file(const Graph& g, const std::string& path, std::span<Ledger* const> ledgers,
+                               const ResultFormat& format, const std::function<void(std::string_view)>& sink) {
+    const detail::ClaimFile file(path);
+    detail::StreamBlocks blocks([&file](std::uint64_t at, char* buf, std::size_t n) { return file.read_some(at, buf, n); },
+                                /*parallel=*/true, file.size());
+    return settle_blocks(g, blocks, ledgers, format, sink);
 }
 
 }  // namespace claimgraph

@@ -1,0 +1,79 @@
+// Internal: settle --sorted's input a block of whole lines at a time, each
+// block read in parts that whichever thread is free may take. A file's parts
+// are read at once, by offset (pread(2)); a stream's in one part, in order.
+// Fine parts are what let the thread that finishes its claims first fill its
+// core with reading while the other still settles (session 10,
+// docs/performance.md): one 8 MB read left that core idle instead.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "engine/page_allocator.hpp"
+
+namespace claimgraph::detail {
+
+class StreamBlocks {
+public:
+    static constexpr std::size_t padding = 64;  // readable bytes after a block's last line (LineBlocks::padding)
+    static constexpr std::size_t block_bytes = std::size_t{8} << 20;
+    static constexpr std::size_t part_bytes = std::size_t{1} << 20;
+
+    // read(offset, buf, n) fills up to n bytes of the source from `offset` and
+    // returns how many (fewer only at its end); it throws on a read error.
+    // `parallel`: it may be called from several threads at once, for distinct
+    // ranges (pread(2)); else it is called in order of offset, one call at a
+    // time. `size_hint`: the source's size when known, so that a small source
+    // gets buffers of its own size.
+    using Read = std::function<std::size_t(std::uint64_t offset, char* buf, std::size_t n)>;
+    StreamBlocks(Read read, bool parallel, std::uint64_t size_hint = UINT64_MAX);
+
+    // The reading of the block after the current one: start() (the current
+    // block's unfinished last line is carried over), then read_part(p) for
+    // each p < parts() (distinct parts at once, beside any use of the current
+    // block), then next() makes it current.
+    void start();
+    std::size_t parts() const { return parts_.size(); }
+    void read_part(std::size_t p);
+    // Reads what no read_part read, and on while the block holds no whole
+    // line (a line longer than a block); false at the end of the source.
+    // Throws if the source ended before a part that read something (a file
+    // that changed while it was read).
+    bool next();
+
+    // The current block: whole lines (the source's last one may lack its
+    // '\n'), followed by `padding` readable bytes; valid until the next()
+    // after the next start().
+    const char* data() const { return buffers_[current_].bytes.data(); }
+    std::size_t size() const { return buffers_[current_].end; }
+    // Where the current block starts in the source.
+    std::uint64_t base() const { return buffers_[current_].base; }
+
+private:
+    struct Buffer {
+        PageBytes bytes;
+        std::uint64_t base = 0;
+        std::size_t filled = 0;  // bytes read, the carried line included
+        std::size_t end = 0;     // of the last whole line
+    };
+    struct Part {
+        std::size_t at = 0, size = 0, got = 0;
+        bool done = false;  // written by its reader only, read after the step
+    };
+    Buffer& loading() { return buffers_[current_ ^ 1]; }
+    std::size_t read_fully(std::uint64_t offset, char* buf, std::size_t n) const;
+
+    Read read_;
+    bool parallel_;
+    std::size_t block_;
+    Buffer buffers_[2];
+    int current_ = 1;  // the first start() loads buffer 0
+    std::uint64_t source_at_ = 0;  // bytes of the source read so far
+    std::size_t carried_ = 0;     // of the block loading: its first bytes, from the block before
+    bool ended_ = false;           // the source has no more bytes
+    std::vector<Part> parts_;
+};
+
+}  // namespace claimgraph::detail
