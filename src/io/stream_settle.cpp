@@ -19,11 +19,11 @@
 #include <istream>
 #include <utility>
 #include <stdexcept>
-#include <unordered_map>
 
 #include "claimgraph/io.hpp"
 #include "engine/batch_rows.hpp"
 #include "io/claim_keys.hpp"
+#include "io/order_check.hpp"
 #include "io/claim_file.hpp"
 #include "io/stream_blocks.hpp"
 
@@ -33,39 +33,6 @@ namespace {
 
 // Output is handed on in blocks of about this size.
 constexpr std::size_t kBlockBytes = std::size_t{1} << 20;
-
-// The last (date, claim_id) settled per member: each member's claims must come
-// in strictly increasing settlement order (an equal key is a repeated claim).
-class OrderCheck {
-public:
-    // Empty when in order; otherwise why not.
-    std::string admit(const Claim& c) {
-        // Sorted input brings a member's claims one after another: the member
-        // of the claim before is checked before the map is searched.
-        if (prev_ == nullptr || prev_->first != c.member_id) {
-            auto [it, fresh] = last_.try_emplace(c.member_id, Last{c.date, c.claim_id});
-            prev_ = &*it;
-            if (fresh) return {};
-        }
-        Last& l = prev_->second;
-        if (c.date == l.date && c.claim_id == l.claim_id)
-            return fmt::format("duplicate claim_id: already settled for member {}", c.member_id);
-        if (c.date < l.date || (c.date == l.date && c.claim_id < l.claim_id))
-            return fmt::format("out of settlement order (--sorted): member {} already settled {} of {}", c.member_id,
-                               l.claim_id, l.date.str());
-        l.date = c.date;
-        l.claim_id = c.claim_id;
-        return {};
-    }
-
-private:
-    struct Last {
-        Date date;
-        std::string claim_id;
-    };
-    std::unordered_map<std::string, Last> last_;
-    std::pair<const std::string, Last>* prev_ = nullptr;  // nodes stay put when the map grows
-};
 
 // No worker could be told from the line's keys: every worker decodes it.
 constexpr std::uint32_t kAnyWorker = UINT32_MAX;
@@ -235,7 +202,7 @@ private:
     ClaimDecoder decoder_;
     ClaimRecord r_;
     Settlement s_;
-    OrderCheck order_;
+    detail::OrderCheck order_;
     detail::ClaimKeys keys_;
     BatchCounts counts_;
     std::string body_;  // a row other than the common one
