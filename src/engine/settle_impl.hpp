@@ -168,6 +168,17 @@ inline bool negative_delta(const Program& p, const std::int64_t* dv, Settlement&
     return false;
 }
 
+// What every path does first: the claim's arrays asked for, and the result
+// made a settled one of this claim with no code or message.
+inline void start_result(const Claim& c, Settlement& out) {
+    prefetch_claim(c);
+    out.claim_id = c.claim_id;
+    out.status = SettleStatus::settled;
+    out.code.clear();
+    out.message.clear();
+    out.field.clear();
+}
+
 // Settles a claim along any path (settle_direct takes the common one).
 // `read`: the member's accumulator values, already read from the ledger by
 // settle_direct, whose claim shape failed; the claim then runs the
@@ -175,12 +186,7 @@ inline bool negative_delta(const Program& p, const std::int64_t* dv, Settlement&
 template <bool Tracing>
 void settle_all(const Program& p, const Claim& c, Ledger& ledger, Settlement& out, Trace* trace,
                 const std::int64_t* read) {
-    prefetch_claim(c);
-    out.claim_id = c.claim_id;
-    out.status = SettleStatus::settled;
-    out.code.clear();
-    out.message.clear();
-    out.field.clear();
+    start_result(c, out);
     if constexpr (Tracing) detail::trace_begin(p, c, *trace);
 
     const std::size_t nf = p.schema.claim_fields.size();
@@ -392,12 +398,7 @@ void settle_all(const Program& p, const Claim& c, Ledger& ledger, Settlement& ou
 // array of its own per thread, into which the ledger reads the member's
 // period; if the shape fails, settle_all takes over with the values read.
 inline void settle_direct(const Program& p, const FastProgram& f, const Claim& c, Ledger& ledger, Settlement& out) {
-    prefetch_claim(c);
-    out.claim_id = c.claim_id;
-    out.status = SettleStatus::settled;
-    out.code.clear();
-    out.message.clear();
-    out.field.clear();
+    start_result(c, out);
     const std::size_t na = p.accumulators.size();
     // As settle_all's fast slot array: constants copied in once per
     // program, FastProgram::reset between claims.
