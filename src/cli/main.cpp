@@ -225,9 +225,10 @@ int cmd_settle(const std::vector<std::string>& args) {
     const BatchCounts counts = write_output(out_path, [&](const Sink& sink) {
         if (vm.count("sorted")) {
             // Already in settlement order: stream it, in bounded memory.
-            // A regular file is read by offset, in parts; a pipe or standard input in order.
+            // A regular file is read by offset, in parts; a pipe or standard
+            // input in order. (A directory: the file path says so by name.)
             std::error_code ec;
-            if (claims != "-" && std::filesystem::is_regular_file(claims, ec))
+            if (claims != "-" && (std::filesystem::is_regular_file(claims, ec) || std::filesystem::is_directory(claims, ec)))
                 return settle_stream_file(g, claims, ledger_ptrs, format, sink);
             std::ifstream file;
             if (claims != "-") {
