@@ -243,3 +243,29 @@ TEST_CASE("settle_stream: a line longer than a block, a block of blank lines, a 
         CHECK(file_counts.settled == 3);
     }
 }
+
+TEST_CASE("settle_stream and settle_stream_file: inputs smaller than one line per worker", "[stream]") {
+    // A block of a byte or two is shared out between up to three workers:
+    // every share but the last may be empty.
+    const Graph& g = demo();
+    const std::string claim = golden().raw.front();
+    for (const std::string& text : {std::string{}, std::string("\n"), std::string("x"), std::string("\n\n"), std::string("x\n"),
+                                    claim, claim + "\n", "\n" + claim, "x\n" + claim + "\n\n"}) {
+        std::string want;
+        for (std::size_t threads : {1u, 2u, 3u}) {
+            INFO(threads << " threads, " << text.size() << " bytes");
+            Ledgers ledgers(threads);
+            std::istringstream in(text);
+            std::string out;
+            settle_stream(g, in, ledgers.ptrs, ResultFormat{}, [&](std::string_view t) { out += t; });
+            if (threads == 1) want = out;
+            CHECK(out == want);
+            Ledgers from_file(threads);
+            BatchCounts counts;
+            CHECK(via_file(g, text, from_file, counts) == want);
+        }
+        std::size_t records = 0;  // one row per line that is not blank
+        for (const std::string& line : lines_of(text)) records += line.find_first_not_of(" \t\r") != std::string::npos;
+        CHECK(static_cast<std::size_t>(std::count(want.begin(), want.end(), '\n')) == records);
+    }
+}

@@ -3,8 +3,9 @@
 // as it comes, so memory stays bounded by the blocks and the ledger whatever
 // the input's size.
 //
-// With several ledgers, every worker goes through each block and takes the
-// lines of its own members (a hash of member_id, read off the line); the
+// With several ledgers, each worker labels a share of each block's lines
+// with their member's worker (a hash of member_id, read off the line once),
+// then goes through the whole block and takes its own members' lines; the
 // rows are then put back in line order. A member's claims all go to one
 // worker, in input order, so each worker sees exactly what one thread would
 // see of those members and the output does not depend on the worker count.
@@ -52,9 +53,10 @@ std::size_t owner_of(std::string_view member, std::size_t workers) { return std:
 // the first line start at or after w/workers of the way (worker w - 1's share
 // ends there).
 std::size_t share_start(const char* block, std::size_t size, std::size_t w, std::size_t workers) {
-    if (w == 0) return 0;
     if (w >= workers) return size;
-    const std::size_t from = size * w / workers - 1;
+    const std::size_t cut = size * w / workers;
+    if (cut == 0) return 0;  // worker 0 (or a block too small to share): from the start
+    const std::size_t from = cut - 1;
     const void* nl = std::memchr(block + from, '\n', size - from);
     return nl == nullptr ? size : static_cast<std::size_t>(static_cast<const char*>(nl) - block) + 1;
 }
