@@ -4,7 +4,9 @@
 
 #include <catch2/catch.hpp>
 #include <simdjson.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -29,6 +31,27 @@ struct Ledgers {
     }
     std::vector<MemoryLedger> owned;
     std::vector<Ledger*> ptrs;
+};
+
+// A file holding `text` under the source tree, named `stem` and a number
+// unique to this call and process (ctest runs test cases in parallel), removed
+// when this goes, a failed test too.
+class TextFile {
+public:
+    TextFile(const std::string& stem, const std::string& text) {
+        static int calls = 0;
+        path_ = std::string(CLAIMGRAPH_SOURCE_DIR) + "/build-test-" + stem + "-" + std::to_string(::getpid()) + "-" +
+                std::to_string(++calls) + ".jsonl";
+        std::ofstream out(path_, std::ios::binary);
+        out << text;
+    }
+    ~TextFile() { std::remove(path_.c_str()); }
+    TextFile(const TextFile&) = delete;
+    TextFile& operator=(const TextFile&) = delete;
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
 };
 
 inline std::string slurp(const std::string& path) {

@@ -3,10 +3,8 @@
 // order, with bad lines, blank lines, CRLF, a BOM and repeated claim ids.
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <fstream>
 #include <random>
 #include <regex>
@@ -29,19 +27,11 @@ std::string via_records(const Graph& g, const std::string& text, BatchCounts& co
 std::string via_file(const Graph& g, const std::string& text, std::size_t threads, BatchCounts& counts,
                      ResultFormat format = {}, const detail::FileWindow& window = {},
                      std::size_t* served_by_window = nullptr) {
-    // One file per call and per process: ctest runs test cases in parallel.
-    static int calls = 0;
-    const std::string path = std::string(CLAIMGRAPH_SOURCE_DIR) + "/build-test-file-settle-" +
-                             std::to_string(::getpid()) + "-" + std::to_string(++calls) + ".jsonl";
-    {
-        std::ofstream out(path, std::ios::binary);
-        out << text;
-    }
+    const TextFile file("file-settle", text);
     Ledgers ledgers(threads);
     std::string result;
-    counts = detail::settle_file(g, path, ledgers.ptrs, format, [&](std::string_view t) { result += t; }, window,
+    counts = detail::settle_file(g, file.path(), ledgers.ptrs, format, [&](std::string_view t) { result += t; }, window,
                                   served_by_window);
-    std::remove(path.c_str());
     return result;
 }
 
@@ -331,15 +321,9 @@ TEST_CASE("a ledger that throws makes that claim an error row on every path, and
     {
         FailingLedger ledger("M02");
         Ledger* ledgers[] = {&ledger};
-        const std::string path = std::string(CLAIMGRAPH_SOURCE_DIR) + "/build-test-file-settle-failing-" +
-                                 std::to_string(::getpid()) + ".jsonl";
-        {
-            std::ofstream out(path, std::ios::binary);
-            out << text;
-        }
+        const TextFile file("file-settle-failing", text);
         std::string got;
-        const BatchCounts counts = settle_file(g, path, ledgers, ResultFormat{}, [&](std::string_view t) { got += t; });
-        std::remove(path.c_str());
+        const BatchCounts counts = settle_file(g, file.path(), ledgers, ResultFormat{}, [&](std::string_view t) { got += t; });
         check(got, counts);
     }
     {

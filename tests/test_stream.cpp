@@ -2,10 +2,8 @@
 // input is in settlement order; claims out of order become error rows.
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -42,22 +40,9 @@ Golden golden() {
 
 // settle_stream_file on a file holding `text` (the CLI's --sorted on a file).
 std::string via_file(const Graph& g, const std::string& text, Ledgers& ledgers, BatchCounts& counts) {
-    // One file per call and per process: ctest runs test cases in parallel.
-    static int calls = 0;
-    const std::string path = std::string(CLAIMGRAPH_SOURCE_DIR) + "/build-test-stream-" + std::to_string(::getpid()) +
-                             "-" + std::to_string(++calls) + ".jsonl";
-    {
-        std::ofstream f(path, std::ios::binary);
-        f << text;
-    }
+    const TextFile file("stream", text);
     std::string out;
-    try {
-        counts = settle_stream_file(g, path, ledgers.ptrs, ResultFormat{}, [&](std::string_view t) { out += t; });
-    } catch (...) {
-        std::remove(path.c_str());
-        throw;
-    }
-    std::remove(path.c_str());
+    counts = settle_stream_file(g, file.path(), ledgers.ptrs, ResultFormat{}, [&](std::string_view t) { out += t; });
     return out;
 }
 

@@ -32,7 +32,7 @@ inline void free_pages(void* p, std::size_t bytes) noexcept { ::munmap(p, bytes)
 // Pages for a buffer read all over again (the settlement window's blocks, a
 // radix sort's scratch): from a 2 MB boundary, its whole 2 MB stretches in
 // huge pages where the kernel gives them (transparent huge pages, asked for
-// with madvise), so that reading a line anywhere in 24 MB of window costs no
+// with madvise; free_pages lets them go), so that reading a line anywhere in 24 MB of window costs no
 // page-table walk. The tail past the last whole stretch stays in small pages:
 // a block's few bytes of padding would otherwise fault in 2 MB.
 inline constexpr std::size_t kHugePage = std::size_t{2} << 20;
@@ -48,7 +48,6 @@ inline void* allocate_huge_pages(std::size_t bytes) {
 #endif
     return at;
 }
-inline void free_huge_pages(void* p, std::size_t bytes) noexcept { ::munmap(p, bytes); }
 
 template <class T>
 struct PageAllocator {
@@ -87,7 +86,7 @@ public:
         if (capacity_ > 0) data_ = static_cast<char*>(allocate_huge_pages(capacity_));
     }
     ~PageBytes() {
-        if (data_ != nullptr) free_huge_pages(data_, capacity_);
+        if (data_ != nullptr) free_pages(data_, capacity_);
     }
     PageBytes(PageBytes&& o) noexcept
         : data_(std::exchange(o.data_, nullptr)), capacity_(std::exchange(o.capacity_, 0)), size_(std::exchange(o.size_, 0)) {}

@@ -12,20 +12,20 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstring>
-#include <memory>
 #include <barrier>
+#include <cstring>
 #include <exception>
 #include <functional>
 #include <istream>
-#include <utility>
+#include <memory>
 #include <stdexcept>
+#include <utility>
 
 #include "claimgraph/io.hpp"
 #include "engine/batch_rows.hpp"
+#include "io/claim_file.hpp"
 #include "io/claim_keys.hpp"
 #include "io/order_check.hpp"
-#include "io/claim_file.hpp"
 #include "io/stream_blocks.hpp"
 
 namespace claimgraph {
