@@ -3,7 +3,6 @@
 // order, with bad lines, blank lines, CRLF, a BOM and repeated claim ids.
 #include <catch2/catch.hpp>
 
-
 #include <algorithm>
 #include <fstream>
 #include <random>

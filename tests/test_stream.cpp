@@ -2,7 +2,6 @@
 // input is in settlement order; claims out of order become error rows.
 #include <catch2/catch.hpp>
 
-
 #include <algorithm>
 #include <cstring>
 #include <fstream>
