@@ -14,12 +14,12 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "claimgraph/io.hpp"
 #include "engine/page_allocator.hpp"
+#include "engine/started_threads.hpp"
 
 namespace claimgraph::detail {
 
@@ -204,10 +204,9 @@ private:
 inline void run_workers_beside(std::size_t workers, const std::function<void(std::size_t)>& work,
                                const std::function<void()>& beside) {
     FirstFailure failure;
-    std::vector<std::thread> threads;
-    for (std::size_t w = 0; w < workers; ++w) threads.emplace_back([&, w] { failure.guard([&] { work(w); }); });
+    StartedThreads threads(workers, [&](std::size_t w) { failure.guard([&] { work(w); }); });
     failure.guard(beside);
-    for (auto& t : threads) t.join();
+    threads.join();
     failure.rethrow();
 }
 
@@ -227,19 +226,17 @@ inline void run_step(std::size_t workers, const std::function<void(std::size_t)>
         for (std::size_t t; (t = next.fetch_add(1, std::memory_order_relaxed)) < tasks.size();) failure.guard(tasks[t]);
     };
     const std::size_t here = workers > 1 ? 1 : 0;  // workers settled on the calling thread
-    std::vector<std::thread> threads;
-    for (std::size_t w = here; w < workers; ++w)
-        threads.emplace_back([&, w] {
-            failure.guard([&] { work(w); });
-            take_tasks();
-        });
     // One worker leaves a core to the tasks: two threads take them there, so
     // that one waiting (rows handed to a writer still busy with the last
     // block, say) does not hold up the others.
-    if (workers == 1 && tasks.size() > 1) threads.emplace_back(take_tasks);
+    const std::size_t task_takers = workers == 1 && tasks.size() > 1 ? 1 : 0;
+    StartedThreads threads(workers - here + task_takers, [&](std::size_t k) {
+        if (here + k < workers) failure.guard([&] { work(here + k); });
+        take_tasks();
+    });
     if (here == 1) failure.guard([&] { work(0); });
     take_tasks();
-    for (auto& t : threads) t.join();
+    threads.join();
     failure.rethrow();
 }
 
