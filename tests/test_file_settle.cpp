@@ -147,6 +147,42 @@ TEST_CASE("settle_file: line numbers in error rows count blank lines in either h
     }
 }
 
+TEST_CASE("settle_file: a file of several key-pass blocks, blank and broken lines at their edges", "[file]") {
+    const Graph& g = demo();
+    // Over 8 MB (StreamBlocks::block_bytes), so the key pass reads several
+    // blocks and cuts each into shares: copies of the golden claims under new
+    // claim ids, with runs of blank lines, broken lines and CRLF all through,
+    // and a repeated claim id far from its first occurrence.
+    const std::vector<std::string> lines = golden_lines();
+    std::string text;
+    std::size_t copy = 0;
+    while (text.size() < (std::size_t{9} << 20)) {
+        for (std::size_t i = 0; i < lines.size(); ++i) {
+            text += std::regex_replace(lines[i], std::regex(R"re("claim_id": "([^"]+)")re"),
+                                       "\"claim_id\": \"$1-" + std::to_string(copy) + "\"");
+            text += (copy + i) % 5 == 0 ? "\r\n" : "\n";
+            if ((copy + i) % 97 == 0) text += std::string(1 + i % 4, '\n');
+            if ((copy + i) % 211 == 0) text += "{broken " + std::to_string(copy) + "\n";
+        }
+        ++copy;
+    }
+    text += std::regex_replace(lines[3], std::regex(R"re("claim_id": "([^"]+)")re"), "\"claim_id\": \"$1-0\"") +
+            "\n";  // the first copy's fourth claim id again
+    BatchCounts want_counts, got_counts;
+    const std::string want = via_records(g, text, want_counts);
+    REQUIRE(want_counts.settled > 10000);
+    REQUIRE(want_counts.errors > 10);
+    // Line 6: a blank line and a broken one follow the first claim.
+    REQUIRE(want.find("duplicate claim_id: already settled from line 6") != std::string::npos);
+    for (std::size_t threads : {1u, 2u, 3u}) {
+        INFO(threads << " threads");
+        CHECK(via_file(g, text, threads, got_counts) == want);
+        CHECK(got_counts.settled == want_counts.settled);
+        CHECK(got_counts.rejected == want_counts.rejected);
+        CHECK(got_counts.errors == want_counts.errors);
+    }
+}
+
 TEST_CASE("settle_file: claims read through the window and one at a time give the same rows", "[file]") {
     const Graph& g = demo();
     // Six copies of every golden claim (new claim ids, same members and

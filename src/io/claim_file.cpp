@@ -42,26 +42,6 @@ std::size_t ClaimFile::read_some(std::uint64_t at, char* buf, std::size_t n) con
     }
 }
 
-LineBlocks ClaimFile::lines(std::uint64_t from, std::uint64_t to) const {
-    return LineBlocks([this, at = from, to](char* buf, std::size_t n) mutable {
-        if (at >= to) return std::size_t{0};
-        const std::size_t got = read_some(at, buf, static_cast<std::size_t>(std::min<std::uint64_t>(n, to - at)));
-        at += got;
-        return got;
-    }, /*read_ahead=*/true, to - from);
-}
-
-std::uint64_t ClaimFile::line_start_after(std::uint64_t at) const {
-    char chunk[4096];
-    while (at < size_) {
-        const std::size_t got = read_some(at, chunk, sizeof chunk);
-        if (got == 0) break;
-        if (const void* nl = std::memchr(chunk, '\n', got)) return at + static_cast<std::size_t>(static_cast<const char*>(nl) - chunk) + 1;
-        at += got;
-    }
-    return size_;
-}
-
 std::string_view ClaimFile::read_at(std::uint64_t offset, std::uint32_t length, std::string& buf) const {
     buf.resize(std::size_t{length} + padding);
     read_exact(offset, buf.data(), length);

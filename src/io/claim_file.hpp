@@ -1,5 +1,5 @@
 // Internal: reading a claims file for the two-pass file settlement — in large
-// blocks for the key pass (a range of it per thread), one line at a time by
+// blocks for the key pass (through StreamBlocks), one line at a time by
 // offset for the settlement pass. Plain read(2)/pread(2), not a memory map: a file truncated
 // while it is being settled must give an error, not a SIGBUS.
 #pragma once
@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "io/line_blocks.hpp"
+#include "io/stream_blocks.hpp"
 
 namespace claimgraph::detail {
 
@@ -22,11 +22,6 @@ public:
     ClaimFile& operator=(const ClaimFile&) = delete;
 
     std::uint64_t size() const { return size_; }
-    // The lines of bytes [from, to), `from` being the start of a line; the
-    // offsets LineBlocks gives are from `from`. One reader per thread.
-    LineBlocks lines(std::uint64_t from, std::uint64_t to) const;
-    // The start of the first line after offset `at` (the file's size if none).
-    std::uint64_t line_start_after(std::uint64_t at) const;
     // The line of `length` bytes at `offset` into `buf` (followed by
     // `padding` readable bytes); safe from several threads at once.
     std::string_view read_at(std::uint64_t offset, std::uint32_t length, std::string& buf) const;
@@ -36,7 +31,7 @@ public:
     // several threads at once.
     std::size_t read_some(std::uint64_t at, char* buf, std::size_t n) const;
 
-    static constexpr std::size_t padding = LineBlocks::padding;
+    static constexpr std::size_t padding = StreamBlocks::padding;
 
 private:
     int fd_ = -1;

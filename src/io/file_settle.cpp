@@ -34,6 +34,7 @@
 #include "io/claim_keys.hpp"
 #include "io/file_settle.hpp"
 #include "io/line_window.hpp"
+#include "io/stream_blocks.hpp"
 
 namespace claimgraph {
 
@@ -101,11 +102,11 @@ public:
             skips_.push_back({next, lines});
     }
 
-    // The three keys, read off the line (which is followed by LineBlocks::padding
+    // The three keys, read off the line (which is followed by StreamBlocks::padding
     // readable bytes); anything unusual leaves them unread and the full decoder
     // reports it in pass 2.
     void add(std::string_view line, std::uint64_t offset) {
-        static_assert(detail::LineBlocks::padding >= detail::ClaimKeys::padding);
+        static_assert(detail::StreamBlocks::padding >= detail::ClaimKeys::padding);
         Key k{offset, static_cast<std::uint32_t>(line.size()), 0, 0, 0, 0};
         std::string_view member, id, date;
         if (reader_.read(line, member, id, date)) add_keys(k, member, id, date);
@@ -137,7 +138,10 @@ public:
             k.at += shift;
             keys.push_back(k);
         }
-        other = KeyIndex{};
+        // Emptied, its room and reader kept for the next block's share.
+        other.keys.clear();
+        other.arena.clear();
+        other.skips_.clear();
     }
 
 private:
@@ -162,40 +166,72 @@ private:
     detail::ClaimKeys reader_;
 };
 
-// Reads the keys of the lines in bytes [from, to) of the file (from: a line
-// start) into `index`, numbering lines from 1; returns how many lines there
-// were. After the first block the index makes room for the lines of
-// `room_for` bytes of the file (the lines this index will hold, appended ones too).
-std::uint32_t scan_keys(const detail::ClaimFile& file, std::uint64_t from, std::uint64_t to, KeyIndex& index,
-                        std::uint64_t room_for) {
-    detail::LineBlocks blocks = file.lines(from, to);
-    std::vector<std::string_view> lines;
-    std::uint32_t line_no = 0;
-    for (bool sized = false; blocks.next(lines);) {
-        if (!sized && line_no > 0) {  // the second block: the first one's lines tell
-            sized = true;
-            // Lines of the bytes so far, scaled up, and an eighth more for lines
-            // longer or shorter further on (a miss only means growing as before).
-            const std::uint64_t so_far = blocks.offset_of(lines.front());
-            const std::uint64_t lines_expected = room_for / std::max<std::uint64_t>(so_far / line_no, 1);
-            index.expect(lines_expected + lines_expected / 8);
+// Reads the keys of the lines in bytes [from, to) of a block (`from`: a line
+// start) that begins at `base` in the file into `index`; returns how many
+// lines there were.
+std::uint32_t scan_keys(const char* block, std::uint64_t base, std::size_t from, std::size_t to, KeyIndex& index) {
+    std::uint32_t lines = 0;
+    for (std::size_t at = from; at < to; ++lines) {
+        const char* const start = block + at;
+        const void* nl = std::memchr(start, '\n', to - at);
+        const std::size_t length = nl != nullptr ? static_cast<std::size_t>(static_cast<const char*>(nl) - start) : to - at;
+        std::string_view line(start, length);
+        std::uint64_t offset = base + at;
+        at += length + 1;
+        if (offset == 0 && line.substr(0, 3) == "\xEF\xBB\xBF") {  // UTF-8 byte order mark
+            line.remove_prefix(3);
+            offset = 3;
         }
-        for (std::string_view line : lines) {
-            ++line_no;
-            std::uint64_t at = from + blocks.offset_of(line);
-            if (at == 0 && line.substr(0, 3) == "\xEF\xBB\xBF") {  // UTF-8 byte order mark
-                line.remove_prefix(3);
-                at = 3;
-            }
-            if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-            if (line.find_first_not_of(" \t") == std::string_view::npos) {  // blank lines yield no record
-                index.skip_line();
-                continue;
-            }
-            index.add(line, at);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (line.find_first_not_of(" \t") == std::string_view::npos) {  // blank lines yield no record
+            index.skip_line();
+            continue;
+        }
+        index.add(line, offset);
+    }
+    return lines;
+}
+
+// Pass 1: every line's keys and place. The file is read a block at a time,
+// in parts that whichever thread is free reads (StreamBlocks), and each block
+// is cut into one share of lines per worker, as settle --sorted cuts it: each
+// worker reads its share's keys into an index of its own (worker 0's is the
+// whole file's), and the others' are put after it when the block is done.
+KeyIndex read_keys(const detail::ClaimFile& file, std::size_t workers) {
+    KeyIndex index;
+    std::vector<KeyIndex> others(workers - 1);
+    std::vector<std::uint32_t> lines(workers);
+    std::uint64_t all_lines = 0;
+    detail::StreamBlocks blocks([&file](std::uint64_t at, char* buf, std::size_t n) { return file.read_some(at, buf, n); },
+                                /*parallel=*/true, file.size());
+    std::vector<std::function<void()>> tasks;
+    blocks.start();
+    for (bool more = blocks.next(); more; more = blocks.next()) {
+        const char* const block = blocks.data();
+        const std::size_t size = blocks.size();
+        const std::uint64_t base = blocks.base();
+        blocks.start();
+        tasks.clear();
+        for (std::size_t p = 0; p < blocks.parts(); ++p) tasks.emplace_back([&blocks, p] { blocks.read_part(p); });
+        detail::run_step(
+            workers,
+            [&](std::size_t w) {
+                lines[w] = scan_keys(block, base, detail::share_start(block, size, w, workers),
+                                     detail::share_start(block, size, w + 1, workers), w == 0 ? index : others[w - 1]);
+            },
+            tasks);
+        for (KeyIndex& other : others) index.append(std::move(other));
+        for (const std::uint32_t l : lines) all_lines += l;
+        if (all_lines > UINT32_MAX) throw std::length_error("too many lines in one batch");
+        if (base == 0 && all_lines > 0) {
+            // Room for the file's keys as the first block's lines tell, and an
+            // eighth more for lines longer or shorter further on (a miss only
+            // means growing by doubling).
+            const std::uint64_t expected = file.size() / std::max<std::uint64_t>(size / all_lines, 1);
+            index.expect(expected + expected / 8);
         }
     }
-    return line_no;
+    return index;
 }
 
 // Sorts v by a key of KeyBits bits and then, among equal keys, by `tie` (a
@@ -305,29 +341,14 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
     if (ledgers.empty()) throw std::invalid_argument("settle_file: at least one ledger is needed");
     detail::ClaimFile file(path);
 
-    // Pass 1: keys and places; with several workers the file is split in two
-    // at a line boundary and both halves are read at once.
-    KeyIndex index;
-    {
-        const std::uint64_t mid = ledgers.size() > 1 ? file.line_start_after(file.size() / 2) : file.size();
-        KeyIndex second;
-        std::uint32_t first_lines = 0, second_lines = 0;
-        detail::run_workers(mid < file.size() ? 2 : 1, [&](std::size_t part) {
-            if (part == 0)
-                first_lines = scan_keys(file, 0, mid, index, file.size());
-            else
-                second_lines = scan_keys(file, mid, file.size(), second, file.size() - mid);
-        });
-        index.append(std::move(second));
-        if (std::uint64_t{first_lines} + second_lines > UINT32_MAX) throw std::length_error("too many lines in one batch");
-    }
+    if (ledgers.size() > detail::BlockRow::max_workers) throw std::invalid_argument("settle_file: too many workers");
+    KeyIndex index = read_keys(file, ledgers.size());
     lap(&FilePhases::keys);
     const auto& keys = index.keys;  // until index.forget()
     const std::size_t n = keys.size();
     if (n > UINT32_MAX) throw std::length_error("too many claims in one batch");
 
     const std::size_t workers = ledgers.size();
-    if (workers > detail::BlockRow::max_workers) throw std::invalid_argument("settle_file: too many workers");
 
     // Settlement order: members by a hash of their id (OrderKey), each member's
     // claims by (date, claim_id), ties in input order. Any order of members

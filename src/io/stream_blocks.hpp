@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <vector>
 
@@ -17,7 +18,7 @@ namespace claimgraph::detail {
 
 class StreamBlocks {
 public:
-    static constexpr std::size_t padding = 64;  // readable bytes after a block's last line (LineBlocks::padding)
+    static constexpr std::size_t padding = 64;  // readable bytes after a block's last line
     static constexpr std::size_t block_bytes = std::size_t{8} << 20;
     static constexpr std::size_t part_bytes = std::size_t{1} << 20;
 
@@ -75,5 +76,17 @@ private:
     bool ended_ = false;           // the source has no more bytes
     std::vector<Part> parts_;
 };
+
+// Where worker w's share of a block of `size` bytes of whole lines begins:
+// the first line start at or after w/workers of the way (worker w - 1's share
+// ends there).
+inline std::size_t share_start(const char* block, std::size_t size, std::size_t w, std::size_t workers) {
+    if (w >= workers) return size;
+    const std::size_t cut = size * w / workers;
+    if (cut == 0) return 0;  // worker 0 (or a block too small to share): from the start
+    const std::size_t from = cut - 1;
+    const void* nl = std::memchr(block + from, '\n', size - from);
+    return nl == nullptr ? size : static_cast<std::size_t>(static_cast<const char*>(nl) - block) + 1;
+}
 
 }  // namespace claimgraph::detail

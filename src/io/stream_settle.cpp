@@ -49,18 +49,6 @@ struct Line {
 
 std::size_t owner_of(std::string_view member, std::size_t workers) { return std::hash<std::string_view>{}(member) % workers; }
 
-// Where worker w's share of a block of `size` bytes of whole lines begins:
-// the first line start at or after w/workers of the way (worker w - 1's share
-// ends there).
-std::size_t share_start(const char* block, std::size_t size, std::size_t w, std::size_t workers) {
-    if (w >= workers) return size;
-    const std::size_t cut = size * w / workers;
-    if (cut == 0) return 0;  // worker 0 (or a block too small to share): from the start
-    const std::size_t from = cut - 1;
-    const void* nl = std::memchr(block + from, '\n', size - from);
-    return nl == nullptr ? size : static_cast<std::size_t>(static_cast<const char*>(nl) - block) + 1;
-}
-
 // The lines of bytes [from, to) of the block (which begins at `base` in the
 // source) into `lines`, each labelled: a line's keys are read once, by the
 // worker whose share of the block it is in.
@@ -290,7 +278,7 @@ BatchCounts settle_blocks(const Graph& g, detail::StreamBlocks& blocks, std::spa
             [&](std::size_t w) {
                 std::exception_ptr failed;  // kept until every worker has arrived: one missing would hang the others
                 try {
-                    label_lines(block, base, share_start(block, size, w, n), share_start(block, size, w + 1, n), n,
+                    label_lines(block, base, detail::share_start(block, size, w, n), detail::share_start(block, size, w + 1, n), n,
                                 workers[w].keys(), shares[w]);
                 } catch (...) {
                     failed = std::current_exception();
