@@ -2,7 +2,7 @@
 # Builds the benchmarks and prints one markdown summary table
 # (docs/performance.md explains every row).
 #
-#   ./scripts/bench.sh                 # full run, about 5 minutes on 2 idle cores (8 GB RSS peak)
+#   ./scripts/bench.sh                 # full run, about 6 minutes on 2 idle cores (8 GB RSS peak)
 #   ./scripts/bench.sh --update-doc    # ... and replace the table in docs/performance.md
 #
 # Environment:
@@ -70,8 +70,9 @@ if [[ ! -s $CLAIMS_FILE ]]; then
 fi
 
 # Runs `claimgraph settle` once; appends "label wall_s user_s sys_s maxrss_kb" to
-# $OUT/e2e.txt. The label is the thread count, or "sortedN" for --sorted on N
-# threads on the file sorted into settlement order.
+# $OUT/e2e.txt. The label is the thread count, "sortedN" for --sorted on N
+# threads on the file sorted into settlement order, or "datedN" for the
+# default path on N threads on the file sorted by date.
 run_e2e() {
   local threads=$1 log=$OUT/e2e-t$1-r$2.log res=$OUT/results-t$1.jsonl
   local input=$CLAIMS_FILE
@@ -79,6 +80,9 @@ run_e2e() {
   if [[ $threads == sorted* ]]; then
     input=$SORTED_FILE
     cmd=("$BUILD_DIR/claimgraph" settle --sorted --threads "${threads#sorted}" --policy "$POLICY" --claims "$input" --out "$res")
+  elif [[ $threads == dated* ]]; then
+    input=$DATED_FILE
+    cmd=("$BUILD_DIR/claimgraph" settle --threads "${threads#dated}" --policy "$POLICY" --claims "$input" --out "$res")
   elif ((threads > 1)); then
     cmd+=(--threads "$threads")
   fi
@@ -117,7 +121,7 @@ EOF
 : >"$OUT/e2e.txt"
 THREADS=(1)
 if "$BUILD_DIR/claimgraph" settle --help 2>/dev/null | grep -q -- '--threads'; then THREADS+=(2); fi
-# E2E_RUNS runs per thread count; $1 is "" (the shuffled file) or "sorted".
+# E2E_RUNS runs per thread count; $1 is "" (the shuffled file), "sorted" or "dated".
 run_e2e_all() {
   local t r
   for t in "${THREADS[@]}"; do
@@ -148,12 +152,32 @@ if [[ ! -s $SORTED_FILE ]]; then
   mv "$SORTED_FILE.part" "$SORTED_FILE"
 fi
 run_e2e_all sorted
+# The same claims in date order (date, claim_id: the 12th and 4th fields),
+# as a settlement system exports a period's claims: every member's claims in
+# order, but members interleaved all through the file. The default path
+# (no --sorted), whose window then serves every claim.
+DATED_FILE=$OUT/claims-$E2E_CLAIMS-$SEED.dated.jsonl
+if [[ ! -s $DATED_FILE ]]; then
+  say "sorting the claim file by date → $DATED_FILE"
+  LC_ALL=C sort -t'"' -k12,12 -k4,4 -S 1G "$CLAIMS_FILE" >"$DATED_FILE.part"
+  mv "$DATED_FILE.part" "$DATED_FILE"
+fi
+run_e2e_all dated
+# Rows go out in input order: the date-ordered file's are the same rows in another order.
+if ! cmp -s <(LC_ALL=C sort -S 1G "$OUT/results-t1.jsonl") <(LC_ALL=C sort -S 1G "$OUT/results-tdated1.jsonl"); then
+  echo "bench.sh: the file in date order settled to different rows" >&2
+  exit 1
+fi
 if [[ -f $OUT/results-t2.jsonl ]] && ! cmp -s "$OUT/results-t1.jsonl" "$OUT/results-t2.jsonl"; then
   echo "bench.sh: --threads 2 wrote different results from 1 thread" >&2
   exit 1
 fi
 if [[ -f $OUT/results-tsorted2.jsonl ]] && ! cmp -s "$OUT/results-tsorted1.jsonl" "$OUT/results-tsorted2.jsonl"; then
   echo "bench.sh: --sorted --threads 2 wrote different results from 1 thread" >&2
+  exit 1
+fi
+if [[ -f $OUT/results-tdated2.jsonl ]] && ! cmp -s "$OUT/results-tdated1.jsonl" "$OUT/results-tdated2.jsonl"; then
+  echo "bench.sh: the file in date order on 2 threads wrote different results from 1 thread" >&2
   exit 1
 fi
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -238,11 +262,14 @@ if "BM_WriteResultsJsonl" in D:
 size = os.path.getsize(claims_file)
 e2e = {}
 sorted_runs = {}
+dated_runs = {}
 for line in open(os.path.join(out, "e2e.txt")):
     t, wall, user, sys_, rss = line.split()
     run = (float(wall), float(user) + float(sys_), int(rss))
     if t.startswith("sorted"):
         sorted_runs.setdefault(int(t[len("sorted"):]), []).append(run)
+    elif t.startswith("dated"):
+        dated_runs.setdefault(int(t[len("dated"):]), []).append(run)
     else:
         e2e.setdefault(int(t), []).append(run)
 for t in sorted(e2e):
@@ -273,6 +300,16 @@ for t in sorted(sorted_runs):
         f"the same claims sorted into settlement order; wall {wall:.1f} s (CPU {cpu:.1f} s), median of {len(runs_t)}")
     row(f"peak memory (RSS), `--sorted`, {threads_word}", f"{rss:,.0f} MiB",
         "bounded: two 8 MB input blocks, their rows, ledger, order check")
+for t in sorted(dated_runs):
+    runs_t = dated_runs[t]
+    wall = statistics.median(r[0] for r in runs_t)
+    cpu = statistics.median(r[1] for r in runs_t)
+    rss = max(r[2] for r in runs_t) / 1024
+    threads_word = f"{t} thread{'s' if t > 1 else ''}"
+    row(f"end to end `claimgraph settle`, file in date order, {threads_word}",
+        f"{n/wall:,.0f} claims/s, {size/1e6/wall:,.0f} MB/s",
+        f"the same claims sorted by date (members interleaved); wall {wall:.1f} s (CPU {cpu:.1f} s), "
+        f"peak {rss:,.0f} MiB, median of {len(runs_t)}")
 if 2 not in e2e:
     row("end to end, 2 threads", "n/a", "`claimgraph settle --help` lists no `--threads` yet")
 ref = C["BM_CompileReference"]
