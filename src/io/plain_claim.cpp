@@ -466,7 +466,8 @@ PlainClaimReader::Keys::Keys(std::vector<std::string_view> names) : lookup(match
     const auto ok = matchable(names);
     for (std::size_t i = 0; i < ok.size(); ++i) {
         if (ok[i] == "\"") continue;
-        const std::string key = "\"" + std::string(ok[i]) + "\":";
+        std::string key = "\"";  // appended, not "\"" + ...: GCC 12 warns of a false -Wrestrict there
+        key.append(ok[i]).append("\":");
         patterns.add(key, static_cast<int>(i));
         after_comma.add("," + key, static_cast<int>(i));
     }
@@ -483,7 +484,7 @@ PlainClaimReader::Labels::Labels(std::vector<std::string_view> names) : lookup(m
         if (names[i].size() == 1 && names[i][0] >= '0' && names[i][0] <= '9') digit[static_cast<std::size_t>(names[i][0] - '0')] = static_cast<int>(i);
     const auto ok = matchable(names);
     for (std::size_t i = 0; i < ok.size(); ++i)
-        if (ok[i] != "\"") patterns.add("\"" + std::string(ok[i]) + "\"", static_cast<int>(i));
+        if (ok[i] != "\"") patterns.add(std::string("\"").append(ok[i]).append("\""), static_cast<int>(i));
 }
 
 PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_keys(s)), item_keys_(item_keys(s)) {
