@@ -497,12 +497,11 @@ CG_LINE_CLONES bool run_block(const Program& p, const LinePlan& plan, const Clai
 // Fee-line program shapes run as one fused loop (LineKernel). A shape is the
 // op sequence as the lowering emits it, each operand a role: the result of an
 // earlier op (T), an item field (F), an item field's presence (P), a
-// constant (K), the constant 0 (Z: one the loop need not hold in a register)
-// or a claim value computed before the lines (S). The loop is generated from the shape at compile time, so a
+// constant (K) or a claim value computed before the lines (S). The loop is generated from the shape at compile time, so a
 // new shape is one more table.
 namespace shape {
 
-enum class Kind : std::uint8_t { none, t, f, p, k, s, z };
+enum class Kind : std::uint8_t { none, t, f, p, k, s };
 struct Arg {
     Kind kind = Kind::none;
     std::uint8_t i = 0;
@@ -512,7 +511,6 @@ constexpr Arg F(int i) { return {Kind::f, static_cast<std::uint8_t>(i)}; }
 constexpr Arg P(int i) { return {Kind::p, static_cast<std::uint8_t>(i)}; }
 constexpr Arg K(int i) { return {Kind::k, static_cast<std::uint8_t>(i)}; }
 constexpr Arg S(int i) { return {Kind::s, static_cast<std::uint8_t>(i)}; }
-constexpr Arg Z{Kind::z, 0};
 struct Op {
     OpCode code;
     Arg a, b, c;
@@ -551,30 +549,30 @@ constexpr Arg kCappedShareSums[] = {T(15), T(12), F(1), T(7), T(5)};
 constexpr Shape kCappedShare{kCappedShareOps, static_cast<int>(std::size(kCappedShareOps)), kCappedShareSums,
                              static_cast<int>(std::size(kCappedShareSums)), 5, 1, 7, 0};
 
-// The same with the constants most policies write: 0 for every "nothing"
-// (Z) and one category compared twice (K0). Two constants instead of seven,
-// and 0 known when compiled, leave the loop registers for its sums; a
-// policy whose constants differ matches kCappedShare instead.
+// The same with the constants most policies write, each one role: 0 for every
+// "nothing" (K0) and one category compared twice (K1). Three constants
+// instead of seven leave the loop registers for its sums; a policy whose
+// constants differ matches kCappedShare instead.
 constexpr Op kCappedShareFewOps[] = {
     {OpCode::mul, F(4), F(3)},          // 0  price_cap × qty
     {OpCode::sub, F(1), T(0)},          // 1
-    {OpCode::max, Z, T(1)},             // 2
-    {OpCode::ne, F(0), K(0)},           // 3
+    {OpCode::max, K(0), T(1)},          // 2
+    {OpCode::ne, F(0), K(1)},           // 3
     {OpCode::and_, T(3), P(0)},         // 4
-    {OpCode::select, T(4), T(2), Z},    // 5  over the cap
-    {OpCode::eq, F(0), K(0)},           // 6
-    {OpCode::select, T(6), F(1), Z},    // 7  fully self-paid
+    {OpCode::select, T(4), T(2), K(0)}, // 5  over the cap
+    {OpCode::eq, F(0), K(1)},           // 6
+    {OpCode::select, T(6), F(1), K(0)}, // 7  fully self-paid
     {OpCode::sub, F(1), T(5)},          // 8
     {OpCode::mul, T(8), F(2)},          // 9
-    {OpCode::eq, F(0), K(1)},           // 10
-    {OpCode::select, T(10), T(9), Z},   // 11
+    {OpCode::eq, F(0), K(2)},           // 10
+    {OpCode::select, T(10), T(9), K(0)},// 11
     {OpCode::round, T(11)},             // 12 self-paid share
     {OpCode::sub, F(1), T(7)},          // 13
     {OpCode::sub, T(13), T(5)},         // 14
     {OpCode::sub, T(14), T(12)},        // 15 in scope
 };
 constexpr Shape kCappedShareFew{kCappedShareFewOps, static_cast<int>(std::size(kCappedShareFewOps)), kCappedShareSums,
-                                static_cast<int>(std::size(kCappedShareSums)), 5, 1, 2, 0};
+                                static_cast<int>(std::size(kCappedShareSums)), 5, 1, 3, 0};
 
 // Qinzhou's fee line (rules/qinzhou-ci-example.yaml): a price cap when one
 // is given, a per-category cap, a self-paid class and a fixed self-pay share.
@@ -675,7 +673,6 @@ struct Binding {
                 for (const auto& sum : p.line_sums)
                     if (sum.claim_slot == slot) return false;
                 return bind(bound_s[a.i], k.scalar[a.i], slot);
-            case Kind::z: return !written[slot] && producer[slot] < 0 && p.slot_init[slot] == 0;
             case Kind::none: break;
         }
         return false;
@@ -775,7 +772,6 @@ struct Row {
         else if constexpr (A.kind == Kind::f) return fv[A.i];
         else if constexpr (A.kind == Kind::p) return pv[A.i];
         else if constexpr (A.kind == Kind::s) return sv[A.i];
-        else if constexpr (A.kind == Kind::z) return std::int64_t{0};
         else return kv[A.i];
     }
 
