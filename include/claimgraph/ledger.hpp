@@ -104,6 +104,7 @@ private:
     std::uint32_t position(const Member& m, const Column& col) const;
     bool locate(std::span<const Cell> cells);
     int locate_period(std::string_view member, std::int32_t period, std::uint32_t n);
+    void read_run(std::uint32_t run, std::span<std::int64_t> out);
     void make_room(std::span<const Cell> cells);
     void add_columns(std::uint32_t member, std::span<const Column> fresh);
     void move_to_layout(std::uint32_t member, std::uint32_t layout);

@@ -462,7 +462,12 @@ struct Runner {
             } else if constexpr (o.code == OpCode::not_) {
                 r = get<I, 0>() == 0;
             } else if constexpr (o.code == OpCode::select) {
-                r = get<I, 0>() ? get<I, 1>() : get<I, 2>();
+                // A mask, not a branch: a claim's conditions (its insurance
+                // type, region, tags) are as good as random from one claim to
+                // the next, and GCC's branches on them were mispredicted.
+                const auto x = static_cast<std::uint64_t>(get<I, 1>()), y = static_cast<std::uint64_t>(get<I, 2>());
+                const std::uint64_t take_x = 0 - static_cast<std::uint64_t>(get<I, 0>() != 0);
+                r = static_cast<std::int64_t>(y ^ ((x ^ y) & take_x));
             } else if constexpr (o.code == OpCode::tags_any) {
                 r = (get<I, 0>() & d.imm) != 0;
             } else if constexpr (o.code == OpCode::tags_all) {

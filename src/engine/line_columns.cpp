@@ -798,9 +798,12 @@ struct Row {
             else if constexpr (o.code == OpCode::not_) d = get<o.a>() == 0;
             else if constexpr (o.code == OpCode::select) {
                 // Unpredictable (it is the item's category, line after line):
-                // a conditional move, not the branch GCC would make of it.
-                const std::int64_t x = get<o.b>(), y = get<o.c>();
-                d = __builtin_expect_with_probability(get<o.a>() != 0, 1, 0.5) ? x : y;
+                // a mask, not a branch. GCC made a branch of `?:` (even
+                // marked 50/50) around the ops that feed only one side, and
+                // mispredicted it on most claims' lines.
+                const std::uint64_t x = static_cast<std::uint64_t>(get<o.b>()), y = static_cast<std::uint64_t>(get<o.c>());
+                const std::uint64_t take_x = 0 - static_cast<std::uint64_t>(get<o.a>() != 0);
+                d = static_cast<std::int64_t>(y ^ ((x ^ y) & take_x));
             } else if constexpr (o.code == OpCode::tags_any) d = (get<o.a>() & k.imm[I]) != 0;
             else if constexpr (o.code == OpCode::tags_all) d = (get<o.a>() & k.imm[I]) == k.imm[I];
             else if constexpr (o.code == OpCode::round) {

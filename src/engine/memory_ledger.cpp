@@ -44,6 +44,32 @@ inline bool same_id(std::string_view a, std::string_view b) {
     return ((x0 ^ y0) | (x1 ^ y1)) == 0;
 }
 
+// Adds deltas to a run of narrow values in place when every value is narrow
+// (kWide is INT32_MIN) and stays so, in (INT32_MIN, INT32_MAX], which is
+// nearly always; else puts the run back as it was and says so. No branch per
+// value: which of a claim's deltas are 0 follows its member's stages, claim
+// by claim, and a branch on it was mispredicted. The smallest value read and
+// the largest sum (shifted so that the narrow range starts at 0, unsigned)
+// are tested once at the end. A sum that wraps past the int64 range lands at
+// least 2^63 - 2^31 from 0, far outside the narrow range, so the same test
+// catches an int64 overflow.
+inline bool add_narrow(std::int32_t* v, const std::int64_t* d, std::size_t n) {
+    constexpr std::uint64_t kShift = INT32_MAX;  // INT32_MIN + 1 → 0
+    constexpr std::uint64_t kSpan = UINT32_MAX - 1;  // INT32_MAX → kSpan
+    std::int32_t least = INT32_MAX;
+    std::uint64_t most = 0;
+    for (std::size_t k = 0; k < n; ++k) {
+        const std::int32_t was = v[k];
+        const std::uint64_t r = static_cast<std::uint64_t>(std::int64_t{was}) + static_cast<std::uint64_t>(d[k]);
+        least = std::min(least, was);
+        most = std::max(most, r + kShift);
+        v[k] = static_cast<std::int32_t>(r);
+    }
+    if (least != INT32_MIN && most <= kSpan) [[likely]] return true;
+    for (std::size_t k = 0; k < n; ++k) v[k] = static_cast<std::int32_t>(static_cast<std::uint64_t>(std::int64_t{v[k]}) - static_cast<std::uint64_t>(d[k]));
+    return false;
+}
+
 // The evaluator passes one string_view for all of a claim's cells.
 inline bool same(std::string_view a, std::string_view b) {
     return (a.data() == b.data() && a.size() == b.size()) || a == b;
@@ -271,10 +297,36 @@ void MemoryLedger::grow_located_to(std::uint32_t m, std::uint32_t layout, std::s
         w[k] = w[k] == npos ? now + size + static_cast<std::uint32_t>(j++) : w[k] - was + now;
 }
 
+// read_period's values when the member has every cell, one run from `run`.
+inline void MemoryLedger::read_run(std::uint32_t run, std::span<std::int64_t> out) {
+    const std::size_t n = out.size();
+    where_[0] = run;
+    pending_all_ = true;
+    pending_size_ = n;
+    const std::int32_t* const v = values_.data() + run;
+    for (std::size_t k = 0; k < n; ++k) out[k] = v[k] != kWide ? v[k] : load(run + static_cast<std::uint32_t>(k));
+}
+
 void MemoryLedger::read_period(std::string_view member, std::int32_t period, std::span<std::int64_t> out) {
     const std::size_t n = out.size();
     forget_pending();
     if (where_.size() < n) where_.resize(n);
+    // Most claims: the member of the claim before (settlement order brings a
+    // member's claims together) in a layout whose run for this period is
+    // known; what lookup() and locate_period() would find, without the calls.
+    if (last_ != npos) {
+        const Member& mb = members_[last_];
+        const Layout& l = layouts_[mb.layout];
+        if (l.dense_n == n && n > 0 && l.dense_period == period && same_id(name(mb), member)) {
+            located_one_ = true;
+            located_member_ = last_;
+            read_run(mb.values + l.dense_pos, out);
+            period_pending_ = true;
+            period_member_ = member;
+            period_ = period;
+            return;
+        }
+    }
     const int found = n > 0 && n < UINT32_MAX ? locate_period(member, period, static_cast<std::uint32_t>(n)) : -1;
     if (found < 0) {
         // The member has some of the cells: the general path, cells named.
@@ -282,14 +334,11 @@ void MemoryLedger::read_period(std::string_view member, std::int32_t period, std
         for (std::size_t k = 0; k < n; ++k) period_cells_[k] = Cell{member, static_cast<std::uint32_t>(k), period, {}};
         read_claim(period_cells_, out);
     } else {
-        pending_all_ = found == 1;
-        pending_size_ = n;
-        if (pending_all_) {
-            // One run of cells (locate_period).
-            const std::uint32_t run = where_[0];
-            const std::int32_t* const v = values_.data() + run;
-            for (std::size_t k = 0; k < n; ++k) out[k] = v[k] != kWide ? v[k] : load(run + static_cast<std::uint32_t>(k));
+        if (found == 1) {
+            read_run(where_[0], out);  // one run of cells (locate_period)
         } else {
+            pending_all_ = false;
+            pending_size_ = n;
             std::fill(out.begin(), out.end(), 0);
         }
     }
@@ -343,17 +392,7 @@ void MemoryLedger::add_period(std::string_view member, std::int32_t period, std:
     // in place while every value stays narrow, which is nearly always;
     // otherwise undone and left to apply(), which handles wide values.
     if (n > 0) {
-        std::int32_t* const v = values_.data() + run;
-        const std::int64_t* const d = deltas.data();
-        std::size_t k = 0;
-        for (; k < n; ++k) {
-            if (d[k] == 0) continue;
-            std::int64_t r;
-            if (v[k] == kWide || __builtin_add_overflow(std::int64_t{v[k]}, d[k], &r) || r <= INT32_MIN || r > INT32_MAX) break;
-            v[k] = static_cast<std::int32_t>(r);
-        }
-        if (k == n) return;
-        while (k-- > 0) v[k] = static_cast<std::int32_t>(v[k] - d[k]);
+        if (add_narrow(values_.data() + run, deltas.data(), n)) return;
         for (std::uint32_t j = 0; j < n; ++j) where_[j] = run + j;
     }
     apply(deltas);
