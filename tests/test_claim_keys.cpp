@@ -39,7 +39,7 @@ std::string compact(std::string_view id, std::string_view member, std::string_vi
 TEST_CASE("claim keys: ids of every length around the 16-byte steps are read whole") {
     ClaimKeys reader;
     for (std::size_t n = 1; n <= 50; ++n) {
-        const std::string id(n, 'C'), member = "M" + std::string(n, '7');
+        const std::string id(n, 'C'), member = std::string(1, 'M').append(n, '7');
         const Keys k = read(reader, compact(id, member, "2026-03-01"));
         INFO("length " << n);
         REQUIRE(k.ok);

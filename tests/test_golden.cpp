@@ -86,7 +86,7 @@ TEST_CASE("Golden claims settle identically on 1, 2 and 4 threads", "[golden][pa
                 for (const char* key : {"\"claim_id\": \"", "\"member_id\": \""}) {
                     const auto at = l.find(key);
                     REQUIRE(at != std::string::npos);
-                    l.insert(at + std::strlen(key), "K" + std::to_string(copy) + "-");
+                    l.insert(at + std::strlen(key), std::string("K") + std::to_string(copy) + "-");
                 }
                 text += l + "\n";
             }

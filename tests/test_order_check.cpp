@@ -20,12 +20,12 @@ TEST_CASE("OrderCheck admits what a map of each member's last claim admits, for 
         // Runs of one member's claims (as a sorted file brings them), members
         // coming back later, ids long enough to leave the string's inline room.
         const unsigned m = rng() % 5000;
-        const std::string member = "M" + std::to_string(m) + (m % 7 == 0 ? std::string(20, 'x') : "");
+        const std::string member = std::string("M") + std::to_string(m) + (m % 7 == 0 ? std::string(20, 'x') : "");
         for (unsigned k = 0, n = 1 + rng() % 4; k < n; ++k) {
             Claim c;
             c.member_id = member;
             c.date = Date{static_cast<std::int32_t>(20000 + rng() % 400)};
-            c.claim_id = "C" + std::to_string(rng() % 50) + (m % 5 == 0 ? std::string(18, 'y') : "");
+            c.claim_id = std::string("C") + std::to_string(rng() % 50) + (m % 5 == 0 ? std::string(18, 'y') : "");
             const auto it = last.find(c.member_id);
             const bool in_order = it == last.end() || std::pair(c.date.days, c.claim_id) > it->second;
             const std::string why = check.admit(c);
