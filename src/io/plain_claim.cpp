@@ -582,6 +582,7 @@ PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_k
     }
     plan_label_run(s);
     plan_item_start(s);
+    plan_item_heads();
     for (unsigned m = 0; m < 256; ++m) {
         unsigned char bytes[8];
         const std::uint64_t given = m | item_defaults_;
@@ -643,6 +644,25 @@ void PlainClaimReader::plan_item_start(const Schema& s) {
     e.bytes[key.size() + 1] = '"';
     e.size = key.size() + 2;
     e.mask = (1u << e.size) - 1;
+}
+
+// The usual start, a text of each length it can have with its closing quote
+// in the start's 16 bytes, and the label run after it, when the schema has both.
+void PlainClaimReader::plan_item_heads() {
+    const ItemStart& start = item_start_;
+    const LabelRun& run = item_run_;
+    if (start.size == 0 || run.money < 0) return;
+    for (std::size_t n = 0; start.size + n < 16; ++n) {
+        const std::size_t quote = start.size + n, size = quote + 1 + run.size;
+        if (size > 48) break;
+        ItemHead& h = item_heads_[n];
+        std::memcpy(h.bytes.data(), start.bytes.data(), start.size);
+        h.bytes[quote] = '"';
+        std::memcpy(h.bytes.data() + quote + 1, run.bytes.data(), run.size);
+        h.mask = ((std::uint64_t{1} << start.size) - 1) | std::uint64_t{1} << quote | std::uint64_t{run.mask} << (quote + 1);
+        h.size = static_cast<std::uint8_t>(size);
+        h.at = static_cast<std::uint8_t>(quote + 1 + run.at);
+    }
 }
 
 bool PlainClaimReader::read(std::string_view line, Claim& c) {
@@ -1064,6 +1084,50 @@ CG_INLINE bool PlainClaimReader::read_item_start(Cursor& r) const {
     return true;
 }
 
+// The usual start, its text and the label run (ItemHead) at the cursor: the
+// text stored as read_item_text_at's plain ASCII case stores it, the label as
+// read_label_run, the cursor after the money field's key and the blanks after
+// it. False with nothing changed on any other bytes (the parts are then tried
+// one by one). Its bytes may be matched into the padding: the amount read
+// after it must end within the line, so a head past the line's end refuses it.
+CG_INLINE bool PlainClaimReader::read_item_head(Cursor& r, ItemTexts& t, std::size_t slot, std::int64_t* row) const {
+#if defined(__SSE2__)
+    const char* p = r.p;
+    const std::size_t from = item_start_.size;  // the text's first byte
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i quote = _mm_cmpeq_epi8(x, _mm_set1_epi8('"'));
+    // As in read_item_text_at: the text is plain ASCII when its first quote,
+    // backslash, control character or byte >= 0x80 is a quote.
+    const unsigned stops = byte_bits(_mm_or_si128(_mm_or_si128(quote, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+                                                  _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)))) >> from;
+    if ((stops & -stops & byte_bits(quote) >> from) == 0) return false;
+    const unsigned n = static_cast<unsigned>(__builtin_ctz(stops));
+    const ItemHead& h = item_heads_[n];
+    // The head's blocks are aligned (ItemHead is): each compare takes its block from memory.
+    const auto* b = reinterpret_cast<const __m128i*>(h.bytes.data());
+    auto same_at = [&](std::size_t i) {
+        return byte_bits(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i)), _mm_load_si128(b + i)));
+    };
+    const std::uint64_t same = byte_bits(_mm_cmpeq_epi8(x, _mm_load_si128(b))) | same_at(1) << 16 | std::uint64_t{same_at(2)} << 32;
+    if ((same & h.mask) != h.mask) return false;
+    // The run's places from the text's end, not loaded from the head: the
+    // cursor's next value then waits for no load but the line's.
+    const char* run = p + from + n + 1;
+    const int v = (*item_run_.one_byte)[static_cast<unsigned char>(run[item_run_.at])];
+    if (v < 0) return false;
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(t.chars + t.used), _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + from)));
+    t.spans[slot] = static_cast<std::uint64_t>(t.used) << 32 | n;
+    t.used += n;
+    row[item_run_.label] = v;
+    r.p = run + item_run_.size;
+    skip_blanks(r);
+    return true;
+#else
+    (void)r, (void)t, (void)slot, (void)row;
+    return false;
+#endif
+}
+
 CG_INLINE void PlainClaimReader::make_text_room(ItemTexts& t) const {
     if (t.size - t.used >= item_text_room_) return;
     t.column->used_ = t.used;
@@ -1152,6 +1216,12 @@ CG_INLINE PlainClaimReader::Item PlainClaimReader::read_item(const char* p, cons
     int f = 0;
     std::size_t k = 0;
     std::int64_t v = 0;
+    if (read_item_head(r, texts, first, row)) {  // at the money field's value
+        seen = 1 | item_run_.fields;
+        k = static_cast<std::size_t>(item_run_.money);
+        f = item_run_.money;
+        goto amount;
+    }
     if (read_item_start(r)) {  // at the first field's text, the field read_key would give
         if (!read_item_text_at(r, texts, first)) return {};
         seen = 1;

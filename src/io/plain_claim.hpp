@@ -187,6 +187,20 @@ private:
     bool read_item_start(Cursor& r) const;
     void plan_item_start(const Schema& s);
 
+    // The usual start, its text and the label run together, by the text's
+    // length (0 to 15 - the start's size): three 16-byte compares at fixed
+    // places from the line's brace, where the parts one after the other took
+    // three dependent matches. The text's bytes and the label's are free in
+    // the compare (mask bit clear); as made, one that never matches.
+    struct alignas(64) ItemHead {
+        std::array<char, 48> bytes{};
+        std::uint64_t mask = std::uint64_t{1} << 63;  // bit i: byte i is part of the head
+        std::uint8_t size = 0;                       // through the money field's key
+        std::uint8_t at = 0;                         // the label's byte
+    };
+    bool read_item_head(Cursor& r, ItemTexts& t, std::size_t slot, std::int64_t* row) const;
+    void plan_item_heads();
+
     // A claim key written `,"key":`, as after_comma finds it; one that never
     // matches when after_comma would not give that key for those bytes.
     struct alignas(64) NextKey {
@@ -229,6 +243,7 @@ private:
     std::array<Labels*, 64> item_labels_{};     // and their labels
     LabelRun item_run_;
     ItemStart item_start_;
+    std::array<ItemHead, 16> item_heads_{};  // by the text's length
 
     std::vector<Labels> labels_;
     // Bits by claim key (own keys first) and by item field.
