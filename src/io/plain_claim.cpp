@@ -116,6 +116,8 @@ bool delimiter(char ch) {
 }
 
 using Cursor = PlainClaimReader::Cursor;
+// The fee lines' room (rows, text bytes) is made for this many lines at a time.
+constexpr std::size_t kRoomRows = 8;
 #define CG_INLINE inline __attribute__((always_inline))
 
 // A cursor is only ever handed by reference to functions that are inlined, or
@@ -547,7 +549,7 @@ PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_k
         // meet, with no range check before its jump.
         item_kind_[i] = p.kind < Kind::claim_id ? p.kind : Kind::claim_id;
         item_row_[i] = f.default_value.value_or(0);
-        if (p.kind == Kind::text) item_text_room_ += 32;
+        if (p.kind == Kind::text) item_text_room_ += 32 * kRoomRows;
         const std::uint64_t bit = std::uint64_t{1} << i;
         if (f.default_value)
             item_defaults_ |= bit;
@@ -660,8 +662,6 @@ void PlainClaimReader::plan_item_heads() {
         h.bytes[quote] = '"';
         std::memcpy(h.bytes.data() + quote + 1, run.bytes.data(), run.size);
         h.mask = ((std::uint64_t{1} << start.size) - 1) | std::uint64_t{1} << quote | std::uint64_t{run.mask} << (quote + 1);
-        h.size = static_cast<std::uint8_t>(size);
-        h.at = static_cast<std::uint8_t>(quote + 1 + run.at);
     }
 }
 
@@ -999,22 +999,27 @@ const char* PlainClaimReader::read_rows(Cursor r, Claim& c) {
     std::uint8_t* present = c.item_present.data();
     std::uint64_t* spans = texts.spans_.data();
     ItemTexts item_texts{texts.chars_.data(), 0, texts.chars_.size(), spans, &texts};
+    std::size_t rows_left = 0;  // rows that may start before room is made again
     for (;;) {
-        make_text_room(item_texts);
         const std::size_t row = count * n;
-        if (row + width > size) {
-            // 8 lines first, as start_item, then 4 at a time: what grows past
-            // the claim's lines is cut at its end, and zero-filled again by the
-            // next claim that grows the columns.
-            size = (count < 4 ? 8 : count + 4) * n + width;
-            c.items.resize(size);
-            c.item_present.resize(size);
-            texts.spans_.resize(size);
-            values = c.items.data();
-            present = c.item_present.data();
-            spans = texts.spans_.data();
-            item_texts.spans = spans;
+        // Room for kRoomRows rows at a time: one test a row, not two.
+        if (rows_left == 0) {
+            make_text_room(item_texts);
+            if (row + (kRoomRows - 1) * n + width > size) {
+                // What grows past the claim's lines is cut at its end, and
+                // zero-filled again by the next claim that grows the columns.
+                size = (count + kRoomRows) * n + width;
+                c.items.resize(size);
+                c.item_present.resize(size);
+                texts.spans_.resize(size);
+                values = c.items.data();
+                present = c.item_present.data();
+                spans = texts.spans_.data();
+                item_texts.spans = spans;
+            }
+            rows_left = kRoomRows;
         }
+        --rows_left;
         // The defaults (finish_claim's), and zeros as start_item leaves them,
         // before the fields overwrite theirs; no texts yet.
         if constexpr (Narrow) {
@@ -1191,8 +1196,9 @@ general:
 
 // Any other text: read_text and assign_padded, the column's state handed over
 // by value (a cursor or state whose address escaped would live in memory).
-// Then room again for the row's other texts: assign_padded makes room for its
-// own text only.
+// Then room again for the texts of as many rows as make_text_room makes room
+// for (those left of its rows, this one's other texts): assign_padded makes
+// room for its own text only.
 const char* PlainClaimReader::read_item_text_slow(Cursor r, TextColumn& column, std::size_t used, std::size_t slot) const {
     column.used_ = used;
     std::string_view text;

@@ -139,8 +139,9 @@ private:
         std::uint64_t* spans;
         TextColumn* column;
     };
-    // Room for every text field of a row written the usual way (32 bytes
-    // each), made before the row: the texts then need no room check each.
+    // Room for every text field of the next rows written the usual way (32
+    // bytes each, kRoomRows rows), made before them: the texts then need no
+    // room check each.
     void make_text_room(ItemTexts& t) const;
     bool read_item_text(Cursor& r, ItemTexts& t, std::size_t slot) const;
     bool read_item_text_at(Cursor& r, ItemTexts& t, std::size_t slot) const;
@@ -195,8 +196,6 @@ private:
     struct alignas(64) ItemHead {
         std::array<char, 48> bytes{};
         std::uint64_t mask = std::uint64_t{1} << 63;  // bit i: byte i is part of the head
-        std::uint8_t size = 0;                       // through the money field's key
-        std::uint8_t at = 0;                         // the label's byte
     };
     bool read_item_head(Cursor& r, ItemTexts& t, std::size_t slot, std::int64_t* row) const;
     void plan_item_heads();
@@ -255,7 +254,7 @@ private:
     // short row is filled by one fixed-size copy of 8). In the reader, not a
     // vector, whose data pointer would be reloaded for every line.
     std::array<std::int64_t, 64> item_row_{};
-    std::size_t item_text_room_ = 0;  // make_text_room's: 32 bytes by text field
+    std::size_t item_text_room_ = 0;  // make_text_room's: 32 bytes by text field and row
     // A narrow row's present bytes by the bits of the fields its line gave:
     // 8 bits -> 8 bytes of 0/1, the defaults' bytes 1 (finish_claim's).
     std::array<std::uint64_t, 256> present_bytes_{};
