@@ -1159,11 +1159,14 @@ CG_INLINE bool PlainClaimReader::read_item_text_at(Cursor& r, ItemTexts& t, std:
     const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
     const __m128i quote = _mm_cmpeq_epi8(x, _mm_set1_epi8('"'));
     const unsigned quotes = byte_bits(quote);
-    // A quote, a backslash, a control character or a byte >= 0x80 (signed < 0x20).
-    const unsigned stops = byte_bits(_mm_or_si128(_mm_or_si128(quote, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
-                                                  _mm_cmplt_epi8(x, _mm_set1_epi8(0x20))));
     unsigned n;
-    if ((stops & -stops & quotes) != 0) {
+    // By the first byte: plain ASCII can only start below 0x80, the
+    // characters of a block only at a lead (>= 0x80).
+    if ((byte_bits(x) & 1) == 0) {
+        // A quote, a backslash, a control character or a byte >= 0x80 (signed < 0x20).
+        const unsigned stops = byte_bits(_mm_or_si128(_mm_or_si128(quote, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+                                                      _mm_cmplt_epi8(x, _mm_set1_epi8(0x20))));
+        if ((stops & -stops & quotes) == 0) goto general;
         n = static_cast<unsigned>(__builtin_ctz(stops));  // plain ASCII
         _mm_storeu_si128(reinterpret_cast<__m128i*>(t.chars + t.used), x);
     } else if (quotes != 0) {
