@@ -309,6 +309,12 @@ inline unsigned digit_bits(const char* p) {
 // once, in three multiplications of digit pairs, quads, octets (as in
 // simdjson's parse_eight_digits_unrolled).
 // The eight digits of w, the first in its low byte (a zero byte is a 0).
+// The same with each byte's high nibble already clear.
+inline std::uint64_t eight_nibbles(std::uint64_t w) {
+    w = w * 2561 >> 8;
+    w = (w & 0x00FF00FF00FF00FFu) * 6553601 >> 16;
+    return (w & 0x0000FFFF0000FFFFu) * 42949672960001u >> 32;
+}
 inline std::uint64_t eight_digits(std::uint64_t w) {
     w = (w & 0x0F0F0F0F0F0F0F0Fu) * 2561 >> 8;
     w = (w & 0x00FF00FF00FF00FFu) * 6553601 >> 16;
@@ -362,13 +368,14 @@ CG_INLINE bool read_plain_amount(Cursor& r, std::int64_t& fen) {
         // line (its key is before it).
         const unsigned n = kAmountDigits[digit_bits(q) & 0x1FF];
         if (n != 0 && q[n] == '.' && (*q != '0' || n == 1) && q + n + 3 <= r.end) {
-            // By n: the bytes the n digits take once moved up over the dot
-            // (the bytes before them, the key's, go in the same step).
-            static constexpr std::uint64_t kYuan[6] = {0, 0x0000FF0000000000u, 0x0000FFFF00000000u, 0x0000FFFFFF000000u,
-                                                       0x0000FFFFFFFF0000u, 0x0000FFFFFFFFFF00u};
+            // By n: the low nibbles of the bytes the n digits take once moved
+            // up over the dot (the bytes before them, the key's, go in the
+            // same step), those of the two decimals, and nothing else.
+            static constexpr std::uint64_t kYuan[6] = {0, 0x00000F0000000000u, 0x00000F0F00000000u, 0x00000F0F0F000000u,
+                                                       0x00000F0F0F0F0000u, 0x00000F0F0F0F0F00u};
             std::uint64_t w;
             std::memcpy(&w, q + n - 5, 8);
-            fen = static_cast<std::int64_t>(eight_digits((w & 0xFFFF000000000000u) | (w << 8 & kYuan[n])));
+            fen = static_cast<std::int64_t>(eight_nibbles((w & 0x0F0F000000000000u) | (w << 8 & kYuan[n])));
             r.p = q + n + 3;
             return true;
         }
