@@ -309,14 +309,14 @@ inline unsigned digit_bits(const char* p) {
 // once, in three multiplications of digit pairs, quads, octets (as in
 // simdjson's parse_eight_digits_unrolled).
 // The eight digits of w, the first in its low byte (a zero byte is a 0).
-// The same with each byte's high nibble already clear.
-inline std::uint64_t eight_nibbles(std::uint64_t w) {
-    w = w * 2561 >> 8;
+inline std::uint64_t eight_digits(std::uint64_t w) {
+    w = (w & 0x0F0F0F0F0F0F0F0Fu) * 2561 >> 8;
     w = (w & 0x00FF00FF00FF00FFu) * 6553601 >> 16;
     return (w & 0x0000FFFF0000FFFFu) * 42949672960001u >> 32;
 }
-inline std::uint64_t eight_digits(std::uint64_t w) {
-    w = (w & 0x0F0F0F0F0F0F0F0Fu) * 2561 >> 8;
+// The same with each byte's high nibble already clear: no first mask.
+inline std::uint64_t eight_nibbles(std::uint64_t w) {
+    w = w * 2561 >> 8;
     w = (w & 0x00FF00FF00FF00FFu) * 6553601 >> 16;
     return (w & 0x0000FFFF0000FFFFu) * 42949672960001u >> 32;
 }
