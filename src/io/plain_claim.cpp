@@ -116,6 +116,8 @@ bool delimiter(char ch) {
 }
 
 using Cursor = PlainClaimReader::Cursor;
+// The fee lines' room (rows, text bytes) is made for this many lines at a time.
+constexpr std::size_t kRoomRows = 8;
 #define CG_INLINE inline __attribute__((always_inline))
 
 // A cursor is only ever handed by reference to functions that are inlined, or
@@ -166,22 +168,20 @@ CG_INLINE bool read_text(Cursor& r, std::string_view& out) {
 
 #if defined(__SSE2__)
 inline unsigned byte_bits(__m128i m) { return static_cast<unsigned>(_mm_movemask_epi8(m)); }
-// Bit i set when byte i of x is the lead of a 3-byte character whose second
-// byte may be any continuation byte: E1..EC, EE, EF (E0 and ED limit theirs).
-// Signed compares: E1..EF are -31..-17.
-inline unsigned free_3byte_leads(__m128i x) {
-    const __m128i lead = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(static_cast<char>(0xE0))),
-                                       _mm_cmpgt_epi8(_mm_set1_epi8(static_cast<char>(0xF0)), x));
-    return byte_bits(_mm_andnot_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(static_cast<char>(0xED))), lead));
-}
-// Bit i set when byte i of x is a continuation byte, 80..BF (-128..-65).
-inline unsigned continuation_bytes(__m128i x) { return byte_bits(_mm_cmpgt_epi8(_mm_set1_epi8(static_cast<char>(0xC0)), x)); }
-// True when the first n bytes (n <= 16) of x are whole 3-byte characters of
-// free_3byte_leads: valid UTF-8 with nothing a string scan stops at.
+// True when the first n bytes (n <= 16) of x are whole 3-byte characters
+// whose lead lets the second byte be any continuation byte (E1..EC, EE, EF;
+// E0 and ED limit theirs): valid UTF-8 with nothing a string scan stops at.
 inline bool cjk_run(__m128i x, unsigned n) {
-    constexpr unsigned kLeads = 0x9249;  // places 0, 3, 6, 9, 12, 15
+    // Every byte's class in one compare (1110xxxx at places 0, 3, 6, 9, 12,
+    // 15, 10xxxxxx between), then no lead E0 or ED: fewer steps than the
+    // leads' and continuation bytes' ranges compared apart.
+    const __m128i kClassMask = _mm_setr_epi8(-16, -64, -64, -16, -64, -64, -16, -64, -64, -16, -64, -64, -16, -64, -64, -16);
+    const __m128i kClass = _mm_setr_epi8(-32, -128, -128, -32, -128, -128, -32, -128, -128, -32, -128, -128, -32, -128, -128, -32);
     const unsigned bits = (1u << n) - 1;
-    return (free_3byte_leads(x) & bits) == (kLeads & bits) && (continuation_bytes(x) & bits) == (~kLeads & bits);
+    const unsigned shaped = byte_bits(_mm_cmpeq_epi8(_mm_and_si128(x, kClassMask), kClass));
+    const unsigned edge = byte_bits(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(static_cast<char>(0xE0))),
+                                                 _mm_cmpeq_epi8(x, _mm_set1_epi8(static_cast<char>(0xED)))));
+    return (shaped & bits) == bits && (edge & bits & 0x9249u) == 0;
 }
 #endif
 
@@ -312,6 +312,12 @@ inline std::uint64_t eight_digits(std::uint64_t w) {
     w = (w & 0x00FF00FF00FF00FFu) * 6553601 >> 16;
     return (w & 0x0000FFFF0000FFFFu) * 42949672960001u >> 32;
 }
+// The same with each byte's high nibble already clear: no first mask.
+inline std::uint64_t eight_nibbles(std::uint64_t w) {
+    w = w * 2561 >> 8;
+    w = (w & 0x00FF00FF00FF00FFu) * 6553601 >> 16;
+    return (w & 0x0000FFFF0000FFFFu) * 42949672960001u >> 32;
+}
 inline std::uint64_t digits_value(const char* p, unsigned n) {
     std::uint64_t w;
     std::memcpy(&w, p, 8);
@@ -360,13 +366,14 @@ CG_INLINE bool read_plain_amount(Cursor& r, std::int64_t& fen) {
         // line (its key is before it).
         const unsigned n = kAmountDigits[digit_bits(q) & 0x1FF];
         if (n != 0 && q[n] == '.' && (*q != '0' || n == 1) && q + n + 3 <= r.end) {
-            // By n: the bytes the n digits take once moved up over the dot
-            // (the bytes before them, the key's, go in the same step).
-            static constexpr std::uint64_t kYuan[6] = {0, 0x0000FF0000000000u, 0x0000FFFF00000000u, 0x0000FFFFFF000000u,
-                                                       0x0000FFFFFFFF0000u, 0x0000FFFFFFFFFF00u};
+            // By n: the low nibbles of the bytes the n digits take once moved
+            // up over the dot (the bytes before them, the key's, go in the
+            // same step), those of the two decimals, and nothing else.
+            static constexpr std::uint64_t kYuan[6] = {0, 0x00000F0000000000u, 0x00000F0F00000000u, 0x00000F0F0F000000u,
+                                                       0x00000F0F0F0F0000u, 0x00000F0F0F0F0F00u};
             std::uint64_t w;
             std::memcpy(&w, q + n - 5, 8);
-            fen = static_cast<std::int64_t>(eight_digits((w & 0xFFFF000000000000u) | (w << 8 & kYuan[n])));
+            fen = static_cast<std::int64_t>(eight_nibbles((w & 0x0F0F000000000000u) | (w << 8 & kYuan[n])));
             r.p = q + n + 3;
             return true;
         }
@@ -548,7 +555,7 @@ PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_k
         // meet, with no range check before its jump.
         item_kind_[i] = p.kind < Kind::claim_id ? p.kind : Kind::claim_id;
         item_row_[i] = f.default_value.value_or(0);
-        if (p.kind == Kind::text) item_text_room_ += 32;
+        if (p.kind == Kind::text) item_text_room_ += 32 * kRoomRows;
         const std::uint64_t bit = std::uint64_t{1} << i;
         if (f.default_value)
             item_defaults_ |= bit;
@@ -583,6 +590,7 @@ PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_k
     }
     plan_label_run(s);
     plan_item_start(s);
+    plan_item_heads();
     for (unsigned m = 0; m < 256; ++m) {
         unsigned char bytes[8];
         const std::uint64_t given = m | item_defaults_;
@@ -644,6 +652,23 @@ void PlainClaimReader::plan_item_start(const Schema& s) {
     e.bytes[key.size() + 1] = '"';
     e.size = key.size() + 2;
     e.mask = (1u << e.size) - 1;
+}
+
+// The usual start, a text of each length it can have with its closing quote
+// in the start's 16 bytes, and the label run after it, when the schema has both.
+void PlainClaimReader::plan_item_heads() {
+    const ItemStart& start = item_start_;
+    const LabelRun& run = item_run_;
+    if (start.size == 0 || run.money < 0) return;
+    for (std::size_t n = 0; start.size + n < 16; ++n) {
+        const std::size_t quote = start.size + n, size = quote + 1 + run.size;
+        if (size > 48) break;
+        ItemHead& h = item_heads_[n];
+        std::memcpy(h.bytes.data(), start.bytes.data(), start.size);
+        h.bytes[quote] = '"';
+        std::memcpy(h.bytes.data() + quote + 1, run.bytes.data(), run.size);
+        h.mask = ((std::uint64_t{1} << start.size) - 1) | std::uint64_t{1} << quote | std::uint64_t{run.mask} << (quote + 1);
+    }
 }
 
 bool PlainClaimReader::read(std::string_view line, Claim& c) {
@@ -980,22 +1005,27 @@ const char* PlainClaimReader::read_rows(Cursor r, Claim& c) {
     std::uint8_t* present = c.item_present.data();
     std::uint64_t* spans = texts.spans_.data();
     ItemTexts item_texts{texts.chars_.data(), 0, texts.chars_.size(), spans, &texts};
+    std::size_t rows_left = 0;  // rows that may start before room is made again
     for (;;) {
-        make_text_room(item_texts);
         const std::size_t row = count * n;
-        if (row + width > size) {
-            // 8 lines first, as start_item, then 4 at a time: what grows past
-            // the claim's lines is cut at its end, and zero-filled again by the
-            // next claim that grows the columns.
-            size = (count < 4 ? 8 : count + 4) * n + width;
-            c.items.resize(size);
-            c.item_present.resize(size);
-            texts.spans_.resize(size);
-            values = c.items.data();
-            present = c.item_present.data();
-            spans = texts.spans_.data();
-            item_texts.spans = spans;
+        // Room for kRoomRows rows at a time: one test a row, not two.
+        if (rows_left == 0) {
+            make_text_room(item_texts);
+            if (row + (kRoomRows - 1) * n + width > size) {
+                // What grows past the claim's lines is cut at its end, and
+                // zero-filled again by the next claim that grows the columns.
+                size = (count + kRoomRows) * n + width;
+                c.items.resize(size);
+                c.item_present.resize(size);
+                texts.spans_.resize(size);
+                values = c.items.data();
+                present = c.item_present.data();
+                spans = texts.spans_.data();
+                item_texts.spans = spans;
+            }
+            rows_left = kRoomRows;
         }
+        --rows_left;
         // The defaults (finish_claim's), and zeros as start_item leaves them,
         // before the fields overwrite theirs; no texts yet.
         if constexpr (Narrow) {
@@ -1065,6 +1095,50 @@ CG_INLINE bool PlainClaimReader::read_item_start(Cursor& r) const {
     return true;
 }
 
+// The usual start, its text and the label run (ItemHead) at the cursor: the
+// text stored as read_item_text_at's plain ASCII case stores it, the label as
+// read_label_run, the cursor after the money field's key and the blanks after
+// it. False with nothing changed on any other bytes (the parts are then tried
+// one by one). Its bytes may be matched into the padding: the amount read
+// after it must end within the line, so a head past the line's end refuses it.
+CG_INLINE bool PlainClaimReader::read_item_head(Cursor& r, ItemTexts& t, std::size_t slot, std::int64_t* row) const {
+#if defined(__SSE2__)
+    const char* p = r.p;
+    const std::size_t from = item_start_.size;  // the text's first byte
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i quote = _mm_cmpeq_epi8(x, _mm_set1_epi8('"'));
+    // As in read_item_text_at: the text is plain ASCII when its first quote,
+    // backslash, control character or byte >= 0x80 is a quote.
+    const unsigned stops = byte_bits(_mm_or_si128(_mm_or_si128(quote, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+                                                  _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)))) >> from;
+    if ((stops & -stops & byte_bits(quote) >> from) == 0) return false;
+    const unsigned n = static_cast<unsigned>(__builtin_ctz(stops));
+    const ItemHead& h = item_heads_[n];
+    // The head's blocks are aligned (ItemHead is): each compare takes its block from memory.
+    const auto* b = reinterpret_cast<const __m128i*>(h.bytes.data());
+    auto same_at = [&](std::size_t i) {
+        return byte_bits(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i)), _mm_load_si128(b + i)));
+    };
+    const std::uint64_t same = byte_bits(_mm_cmpeq_epi8(x, _mm_load_si128(b))) | same_at(1) << 16 | std::uint64_t{same_at(2)} << 32;
+    if ((same & h.mask) != h.mask) return false;
+    // The run's places from the text's end, not loaded from the head: the
+    // cursor's next value then waits for no load but the line's.
+    const char* run = p + from + n + 1;
+    const int v = (*item_run_.one_byte)[static_cast<unsigned char>(run[item_run_.at])];
+    if (v < 0) return false;
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(t.chars + t.used), _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + from)));
+    t.spans[slot] = static_cast<std::uint64_t>(t.used) << 32 | n;
+    t.used += n;
+    row[item_run_.label] = v;
+    r.p = run + item_run_.size;
+    skip_blanks(r);
+    return true;
+#else
+    (void)r, (void)t, (void)slot, (void)row;
+    return false;
+#endif
+}
+
 CG_INLINE void PlainClaimReader::make_text_room(ItemTexts& t) const {
     if (t.size - t.used >= item_text_room_) return;
     t.column->used_ = t.used;
@@ -1091,11 +1165,14 @@ CG_INLINE bool PlainClaimReader::read_item_text_at(Cursor& r, ItemTexts& t, std:
     const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
     const __m128i quote = _mm_cmpeq_epi8(x, _mm_set1_epi8('"'));
     const unsigned quotes = byte_bits(quote);
-    // A quote, a backslash, a control character or a byte >= 0x80 (signed < 0x20).
-    const unsigned stops = byte_bits(_mm_or_si128(_mm_or_si128(quote, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
-                                                  _mm_cmplt_epi8(x, _mm_set1_epi8(0x20))));
     unsigned n;
-    if ((stops & -stops & quotes) != 0) {
+    // By the first byte: plain ASCII can only start below 0x80, the
+    // characters of a block only at a lead (>= 0x80).
+    if ((byte_bits(x) & 1) == 0) {
+        // A quote, a backslash, a control character or a byte >= 0x80 (signed < 0x20).
+        const unsigned stops = byte_bits(_mm_or_si128(_mm_or_si128(quote, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+                                                      _mm_cmplt_epi8(x, _mm_set1_epi8(0x20))));
+        if ((stops & -stops & quotes) == 0) goto general;
         n = static_cast<unsigned>(__builtin_ctz(stops));  // plain ASCII
         _mm_storeu_si128(reinterpret_cast<__m128i*>(t.chars + t.used), x);
     } else if (quotes != 0) {
@@ -1128,8 +1205,9 @@ general:
 
 // Any other text: read_text and assign_padded, the column's state handed over
 // by value (a cursor or state whose address escaped would live in memory).
-// Then room again for the row's other texts: assign_padded makes room for its
-// own text only.
+// Then room again for the texts of as many rows as make_text_room makes room
+// for (those left of its rows, this one's other texts): assign_padded makes
+// room for its own text only.
 const char* PlainClaimReader::read_item_text_slow(Cursor r, TextColumn& column, std::size_t used, std::size_t slot) const {
     column.used_ = used;
     std::string_view text;
@@ -1153,6 +1231,12 @@ CG_INLINE PlainClaimReader::Item PlainClaimReader::read_item(const char* p, cons
     int f = 0;
     std::size_t k = 0;
     std::int64_t v = 0;
+    if (read_item_head(r, texts, first, row)) {  // at the money field's value
+        seen = 1 | item_run_.fields;
+        k = static_cast<std::size_t>(item_run_.money);
+        f = item_run_.money;
+        goto amount;
+    }
     if (read_item_start(r)) {  // at the first field's text, the field read_key would give
         if (!read_item_text_at(r, texts, first)) return {};
         seen = 1;

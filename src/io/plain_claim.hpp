@@ -139,8 +139,9 @@ private:
         std::uint64_t* spans;
         TextColumn* column;
     };
-    // Room for every text field of a row written the usual way (32 bytes
-    // each), made before the row: the texts then need no room check each.
+    // Room for every text field of the next rows written the usual way (32
+    // bytes each, kRoomRows rows), made before them: the texts then need no
+    // room check each.
     void make_text_room(ItemTexts& t) const;
     bool read_item_text(Cursor& r, ItemTexts& t, std::size_t slot) const;
     bool read_item_text_at(Cursor& r, ItemTexts& t, std::size_t slot) const;
@@ -187,6 +188,18 @@ private:
     bool read_item_start(Cursor& r) const;
     void plan_item_start(const Schema& s);
 
+    // The usual start, its text and the label run together, by the text's
+    // length (0 to 15 - the start's size): three 16-byte compares at fixed
+    // places from the line's brace, where the parts one after the other took
+    // three dependent matches. The text's bytes and the label's are free in
+    // the compare (mask bit clear); as made, one that never matches.
+    struct alignas(64) ItemHead {
+        std::array<char, 48> bytes{};
+        std::uint64_t mask = std::uint64_t{1} << 63;  // bit i: byte i is part of the head
+    };
+    bool read_item_head(Cursor& r, ItemTexts& t, std::size_t slot, std::int64_t* row) const;
+    void plan_item_heads();
+
     // A claim key written `,"key":`, as after_comma finds it; one that never
     // matches when after_comma would not give that key for those bytes.
     struct alignas(64) NextKey {
@@ -229,6 +242,7 @@ private:
     std::array<Labels*, 64> item_labels_{};     // and their labels
     LabelRun item_run_;
     ItemStart item_start_;
+    std::array<ItemHead, 16> item_heads_{};  // by the text's length
 
     std::vector<Labels> labels_;
     // Bits by claim key (own keys first) and by item field.
@@ -240,7 +254,7 @@ private:
     // short row is filled by one fixed-size copy of 8). In the reader, not a
     // vector, whose data pointer would be reloaded for every line.
     std::array<std::int64_t, 64> item_row_{};
-    std::size_t item_text_room_ = 0;  // make_text_room's: 32 bytes by text field
+    std::size_t item_text_room_ = 0;  // make_text_room's: 32 bytes by text field and row
     // A narrow row's present bytes by the bits of the fields its line gave:
     // 8 bits -> 8 bytes of 0/1, the defaults' bytes 1 (finish_claim's).
     std::array<std::uint64_t, 256> present_bytes_{};
