@@ -343,7 +343,7 @@ inline std::uint64_t digits_value_15(const char* p, unsigned n) {
 constexpr std::array<std::uint8_t, 512> kAmountDigits = [] {
     std::array<std::uint8_t, 512> t{};
     for (unsigned n = 1; n <= 5; ++n) {
-        const unsigned shape = (1u << n) - 1 | 6u << n;  // bits n and n + 3 clear
+        const unsigned shape = ((1u << n) - 1) | (6u << n);  // bits n and n + 3 clear
         for (unsigned rest = 0; rest < 512; rest += 1u << (n + 4)) t[rest | shape] = static_cast<std::uint8_t>(n);
     }
     return t;
