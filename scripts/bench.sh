@@ -126,7 +126,10 @@ run_e2e_all() {
   local t r
   for t in "${THREADS[@]}"; do
     for ((r = 1; r <= E2E_RUNS; r++)); do
-      say "end to end: claimgraph settle${1:+ --$1}, $t thread(s), run $r/$E2E_RUNS"
+      local what=""
+      [[ $1 == sorted ]] && what=" --sorted"
+      [[ $1 == dated ]] && what=" (file in date order)"
+      say "end to end: claimgraph settle$what, $t thread(s), run $r/$E2E_RUNS"
       run_e2e "$1$t" "$r"
     done
   done
