@@ -293,21 +293,20 @@ for line in open(phases_file) if os.path.exists(phases_file) else []:
         f"keys {float(v['keys']):.2f} s, order {float(v['order']):.2f} s, settle {float(v['settle']):.2f} s",
         f"`bench_file_phases`, one run: key pass (read + keys), settlement order and repeated-id sorts, "
         f"settlement pass (decode, settle, write); CPU user {float(v['user']):.2f} s + system {float(v['sys']):.2f} s")
+def summary(runs_t):  # (median wall, median CPU, peak RSS in MiB)
+    return (statistics.median(r[0] for r in runs_t), statistics.median(r[1] for r in runs_t),
+            max(r[2] for r in runs_t) / 1024)
 for t in sorted(sorted_runs):
+    wall, cpu, rss = summary(sorted_runs[t])
     runs_t = sorted_runs[t]
-    wall = statistics.median(r[0] for r in runs_t)
-    cpu = statistics.median(r[1] for r in runs_t)
-    rss = max(r[2] for r in runs_t) / 1024
     threads_word = f"{t} thread{'s' if t > 1 else ''}"
     row(f"end to end `claimgraph settle --sorted`, {threads_word}", f"{n/wall:,.0f} claims/s, {size/1e6/wall:,.0f} MB/s",
         f"the same claims sorted into settlement order; wall {wall:.1f} s (CPU {cpu:.1f} s), median of {len(runs_t)}")
     row(f"peak memory (RSS), `--sorted`, {threads_word}", f"{rss:,.0f} MiB",
         "bounded: two 8 MB input blocks, their rows, ledger, order check")
 for t in sorted(dated_runs):
+    wall, cpu, rss = summary(dated_runs[t])
     runs_t = dated_runs[t]
-    wall = statistics.median(r[0] for r in runs_t)
-    cpu = statistics.median(r[1] for r in runs_t)
-    rss = max(r[2] for r in runs_t) / 1024
     threads_word = f"{t} thread{'s' if t > 1 else ''}"
     row(f"end to end `claimgraph settle`, file in date order, {threads_word}",
         f"{n/wall:,.0f} claims/s, {size/1e6/wall:,.0f} MB/s",
