@@ -171,24 +171,13 @@ private:
 // lines there were.
 std::uint32_t scan_keys(const char* block, std::uint64_t base, std::size_t from, std::size_t to, KeyIndex& index) {
     std::uint32_t lines = 0;
-    for (std::size_t at = from; at < to; ++lines) {
-        const char* const start = block + at;
-        const void* nl = std::memchr(start, '\n', to - at);
-        const std::size_t length = nl != nullptr ? static_cast<std::size_t>(static_cast<const char*>(nl) - start) : to - at;
-        std::string_view line(start, length);
-        std::uint64_t offset = base + at;
-        at += length + 1;
-        if (offset == 0 && line.substr(0, 3) == "\xEF\xBB\xBF") {  // UTF-8 byte order mark
-            line.remove_prefix(3);
-            offset = 3;
-        }
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        if (line.find_first_not_of(" \t") == std::string_view::npos) {  // blank lines yield no record
+    detail::for_each_line(block, base, from, to, [&](std::string_view line, std::uint64_t offset, bool blank) {
+        ++lines;
+        if (blank)
             index.skip_line();
-            continue;
-        }
-        index.add(line, offset);
-    }
+        else
+            index.add(line, offset);
+    });
     return lines;
 }
 
@@ -341,14 +330,13 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
     if (ledgers.empty()) throw std::invalid_argument("settle_file: at least one ledger is needed");
     detail::ClaimFile file(path);
 
-    if (ledgers.size() > detail::BlockRow::max_workers) throw std::invalid_argument("settle_file: too many workers");
-    KeyIndex index = read_keys(file, ledgers.size());
+    const std::size_t workers = ledgers.size();
+    if (workers > detail::BlockRow::max_workers) throw std::invalid_argument("settle_file: too many workers");
+    KeyIndex index = read_keys(file, workers);
     lap(&FilePhases::keys);
     const auto& keys = index.keys;  // until index.forget()
     const std::size_t n = keys.size();
     if (n > UINT32_MAX) throw std::length_error("too many claims in one batch");
-
-    const std::size_t workers = ledgers.size();
 
     // Settlement order: members by a hash of their id (OrderKey), each member's
     // claims by (date, claim_id), ties in input order. Any order of members

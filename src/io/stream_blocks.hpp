@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <string_view>
 #include <vector>
 
 #include "engine/page_allocator.hpp"
@@ -87,6 +88,29 @@ inline std::size_t share_start(const char* block, std::size_t size, std::size_t 
     const std::size_t from = cut - 1;
     const void* nl = std::memchr(block + from, '\n', size - from);
     return nl == nullptr ? size : static_cast<std::size_t>(static_cast<const char*>(nl) - block) + 1;
+}
+
+// Each line of bytes [from, to) of a block (`from`: a line start) that begins
+// at `base` in the source, as line(text, offset, blank): the text without its
+// '\n', a '\r' before it, or a UTF-8 byte order mark at the source's start;
+// where the text begins in the source; whether it is blank (spaces and tabs
+// only: no record). Both readers of blocks (the key pass, --sorted) cut
+// their shares so.
+template <class F>
+void for_each_line(const char* block, std::uint64_t base, std::size_t from, std::size_t to, F&& line) {
+    for (std::size_t at = from; at < to;) {
+        const void* nl = std::memchr(block + at, '\n', to - at);
+        const std::size_t end = nl == nullptr ? to : static_cast<std::size_t>(static_cast<const char*>(nl) - block);
+        std::string_view text(block + at, end - at);
+        std::uint64_t offset = base + at;
+        if (offset == 0 && text.substr(0, 3) == "\xEF\xBB\xBF") {  // UTF-8 byte order mark
+            text.remove_prefix(3);
+            offset = 3;
+        }
+        at = end + 1;
+        if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+        line(text, offset, text.find_first_not_of(" \t") == std::string_view::npos);
+    }
 }
 
 }  // namespace claimgraph::detail

@@ -55,22 +55,16 @@ std::size_t owner_of(std::string_view member, std::size_t workers) { return std:
 void label_lines(const char* block, std::uint64_t base, std::size_t from, std::size_t to, std::size_t workers,
                  detail::ClaimKeys& keys, std::vector<Line>& lines) {
     lines.clear();
-    for (std::size_t at = from; at < to;) {
-        const void* nl = std::memchr(block + at, '\n', to - at);
-        const std::size_t end = nl == nullptr ? to : static_cast<std::size_t>(static_cast<const char*>(nl) - block);
-        std::string_view text(block + at, end - at);
-        if (base + at == 0 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 byte order mark
-        at = end + 1;
-        if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    detail::for_each_line(block, base, from, to, [&](std::string_view text, std::uint64_t, bool blank) {
         std::uint32_t worker = 0;
-        if (text.find_first_not_of(" \t") == std::string_view::npos) {
+        if (blank) {
             worker = kBlank;  // blank lines yield no record
         } else if (workers > 1) {
             std::string_view member, id, date;
             worker = keys.read(text, member, id, date) ? static_cast<std::uint32_t>(owner_of(member, workers)) : kAnyWorker;
         }
         lines.push_back({text, worker});
-    }
+    });
 }
 
 // A worker's rows of a block, one after another. Its bytes are not cleared
