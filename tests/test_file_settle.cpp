@@ -31,6 +31,19 @@ std::string via_file(const Graph& g, const std::string& text, std::size_t thread
     std::string result;
     counts = detail::settle_file(g, file.path(), ledgers.ptrs, format, [&](std::string_view t) { result += t; }, window,
                                   served_by_window);
+    // The file read in place (the CLI's way) must give the same rows and counts.
+    detail::FileWindow mapped = window;
+    mapped.access = FileAccess::map;
+    Ledgers fresh(threads);
+    std::string in_place;
+    std::size_t served_in_place = 0;
+    const BatchCounts c = detail::settle_file(g, file.path(), fresh.ptrs, format,
+                                              [&](std::string_view t) { in_place += t; }, mapped, &served_in_place);
+    CHECK(in_place == result);
+    CHECK(c.settled == counts.settled);
+    CHECK(c.rejected == counts.rejected);
+    CHECK(c.errors == counts.errors);
+    if (served_by_window != nullptr) CHECK(served_in_place == *served_by_window);
     return result;
 }
 

@@ -55,7 +55,9 @@ TEST_CASE("LineWindow: every line's bytes, whichever pieces the steps read", "[w
     std::vector<LinePlace> places;
     const std::string text = make_lines(places, 7);
     TempFile f(text);
-    ClaimFile file(f.path.string());
+    const auto access = GENERATE(claimgraph::FileAccess::read, claimgraph::FileAccess::map);
+    ClaimFile file(f.path.string(), access);
+    REQUIRE((file.mapped() != nullptr) == (access == claimgraph::FileAccess::map));
     const auto block_bytes = GENERATE(std::size_t{1} << 20, std::size_t{4} << 20, std::size_t{9} << 20);
     const auto kept = GENERATE(std::size_t{1}, std::size_t{3});
     const auto starts = claimgraph::detail::plan_line_blocks(places, block_bytes);
@@ -87,11 +89,12 @@ TEST_CASE("LineWindow: every line's bytes, whichever pieces the steps read", "[w
     REQUIRE(steps == starts.size() - 1);
 }
 
-TEST_CASE("LineWindow: a file cut short while it is read is an error, not a short line", "[window]") {
+TEST_CASE("LineWindow: a file cut short while it is read is an error, not a short line (read or mapped)", "[window]") {
     std::vector<LinePlace> places;
     const std::string text = make_lines(places, 11);
     TempFile f(text);
-    ClaimFile file(f.path.string());
+    const auto access = GENERATE(claimgraph::FileAccess::read, claimgraph::FileAccess::map);
+    ClaimFile file(f.path.string(), access);
     const auto starts = claimgraph::detail::plan_line_blocks(places, std::size_t{4} << 20);
     LineWindow lines(file, places, starts, 2);
     REQUIRE(lines.advance());
@@ -99,6 +102,41 @@ TEST_CASE("LineWindow: a file cut short while it is read is an error, not a shor
     REQUIRE(lines.pieces() > 0);
     REQUIRE_THROWS_WITH(lines.read_piece(lines.pieces() - 1), Catch::Contains("shrank"));
     REQUIRE_THROWS_WITH(lines.advance(), Catch::Contains("shrank"));
+}
+
+TEST_CASE("ClaimFile mapped: a line in place, the bytes after the file readable zeros, a line past a shrunk end an error", "[window]") {
+    // A file ending on a page boundary: its mapping ends there, the padding is another page.
+    std::string text;
+    for (int i = 0; text.size() < 8192; ++i) {
+        text.append(static_cast<std::size_t>(50 + i % 30), static_cast<char>('a' + i % 26));
+        text += '\n';
+    }
+    text.resize(8192);
+    text.back() = 'z';  // the last line without its '\n'
+    TempFile f(text);
+    ClaimFile file(f.path.string(), claimgraph::FileAccess::map);
+    REQUIRE(file.mapped() != nullptr);
+    const std::size_t last = text.rfind('\n') + 1;
+    std::string buf;
+    std::size_t readable = 0;
+    const std::string_view line = file.line_at(last, static_cast<std::uint32_t>(text.size() - last), buf, readable);
+    CHECK(line == std::string_view(text).substr(last));
+    CHECK(line.data() == file.mapped() + last);  // in place
+    CHECK(buf.empty());
+    CHECK(readable == line.size() + ClaimFile::padding);
+    CHECK(std::string(line.data() + line.size(), ClaimFile::padding) == std::string(ClaimFile::padding, '\0'));
+    // Read, the same line is copied into the buffer, padded.
+    ClaimFile plain(f.path.string(), claimgraph::FileAccess::read);
+    CHECK(plain.mapped() == nullptr);
+    CHECK(plain.line_at(last, static_cast<std::uint32_t>(text.size() - last), buf, readable) == line);
+    CHECK(readable == line.size() + ClaimFile::padding);
+    // Shrunk under the mapping: fetching the lost pages is an error, as is a line past the size mapped.
+    std::filesystem::resize_file(f.path, 100);
+    CHECK_THROWS_WITH(file.fetch(4096, 4096), Catch::Contains("shrank"));
+    CHECK_THROWS_WITH(file.line_at(text.size() - 1, 2, buf, readable), Catch::Contains("shrank"));
+    // An empty file is read, not mapped (there is nothing to map).
+    TempFile empty("");
+    CHECK(ClaimFile(empty.path.string(), claimgraph::FileAccess::map).mapped() == nullptr);
 }
 
 TEST_CASE("run_step: every task once and every worker's share, for 1 to 3 workers", "[window]") {

@@ -37,11 +37,20 @@ Golden golden() {
     return g;
 }
 
-// settle_stream_file on a file holding `text` (the CLI's --sorted on a file).
+// settle_stream_file on a file holding `text` (the CLI's --sorted on a file),
+// read into buffers; read in place (mapped), it must give the same.
 std::string via_file(const Graph& g, const std::string& text, Ledgers& ledgers, BatchCounts& counts) {
     const TextFile file("stream", text);
     std::string out;
     counts = settle_stream_file(g, file.path(), ledgers.ptrs, ResultFormat{}, [&](std::string_view t) { out += t; });
+    Ledgers fresh(ledgers.ptrs.size());
+    std::string in_place;
+    const BatchCounts c = settle_stream_file(g, file.path(), fresh.ptrs, ResultFormat{},
+                                             [&](std::string_view t) { in_place += t; }, FileAccess::map);
+    CHECK(in_place == out);
+    CHECK(c.settled == counts.settled);
+    CHECK(c.rejected == counts.rejected);
+    CHECK(c.errors == counts.errors);
     return out;
 }
 

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <cstring>
 #include <random>
 #include <stdexcept>
@@ -9,8 +10,13 @@
 #include <thread>
 #include <vector>
 
+#include "claimgraph/io.hpp"
+#include "io/claim_file.hpp"
 #include "io/stream_blocks.hpp"
+#include "support.hpp"
 
+using claimgraph::FileAccess;
+using claimgraph::detail::ClaimFile;
 using claimgraph::detail::StreamBlocks;
 
 namespace {
@@ -121,4 +127,42 @@ TEST_CASE("StreamBlocks: a part that reads on after one that ended short is an e
     blocks.start();
     REQUIRE(blocks.parts() > 1);
     CHECK_THROWS_WITH(blocks.next(), Catch::Contains("changed while they were read"));
+}
+
+TEST_CASE("StreamBlocks over a mapped file: whole lines in order, lines longer than a block, readable padding at the end", "[stream]") {
+    const std::size_t block = (std::size_t{5} << 20) / 2;
+    // The same lines ending mid-page, on a page boundary and a few bytes short of one.
+    std::string text = lines_text(std::size_t{12} << 20, block, 9);
+    for (const std::size_t cut : {std::size_t{0}, std::size_t{4096}, std::size_t{4096 - 3}}) {
+        if (cut > 0) text.resize((text.size() / 4096 - 1) * 4096 + cut);
+        INFO("size " << text.size());
+        const claimgraph::testing::TextFile source("mapped-blocks", text);
+        const ClaimFile file(source.path(), FileAccess::map);
+        REQUIRE(file.mapped() != nullptr);
+        for (const bool reverse : {false, true})
+            for (const bool threads : {false, true}) {
+                StreamBlocks blocks(file, block);
+                std::size_t count = 0;
+                CHECK(reassemble(blocks, text.size(), reverse, threads, &count) == text);
+                CHECK(count >= 4);
+            }
+        // The bytes after the file are readable, and zero.
+        std::string padding(file.mapped() + text.size(), ClaimFile::padding);
+        CHECK(padding == std::string(ClaimFile::padding, '\0'));
+    }
+}
+
+TEST_CASE("StreamBlocks over a mapped file that shrank: an error before its pages are read", "[stream]") {
+    const std::size_t block = std::size_t{1} << 20;
+    const std::string text = lines_text(std::size_t{6} << 20, block, 13);
+    const claimgraph::testing::TextFile source("mapped-shrink", text);
+    const ClaimFile file(source.path(), FileAccess::map);
+    REQUIRE(file.mapped() != nullptr);
+    StreamBlocks blocks(file, block);
+    blocks.start();
+    REQUIRE(blocks.next());
+    std::filesystem::resize_file(source.path(), blocks.size() + 100);  // the next block's pages are gone
+    blocks.start();
+    REQUIRE(blocks.parts() > 0);
+    CHECK_THROWS_WITH(blocks.read_part(blocks.parts() - 1), Catch::Contains("shrank"));
 }

@@ -137,6 +137,20 @@ std::string settle_records(const Graph& g, const std::vector<ClaimRecord>& recor
 std::string settle_records(const Graph& g, const std::vector<ClaimRecord>& records, std::span<Ledger* const> ledgers,
                            BatchCounts& counts, const ResultFormat& format);
 
+// How settle_file and settle_stream_file read a claim file.
+enum class FileAccess : std::uint8_t {
+    // pread(2) into buffers of the run's own. A file truncated while it is
+    // being settled gives an error (std::runtime_error).
+    read,
+    // mmap(2): read in place, without copying the file into the process
+    // (faster: about a tenth of an unsorted run's CPU time). Memory stays
+    // bounded: pages are dropped behind the readers. But a file truncated
+    // while it is being settled raises SIGBUS in the process, which the
+    // caller must be ready for (`claimgraph settle` reports it and exits
+    // without committing its output). A file that cannot be mapped is read.
+    map,
+};
+
 // Settles a claim file in any order without holding the decoded claims: one
 // pass reads each line's keys (member_id, date, claim_id) into a sorted index;
 // a second reads the file front to back again through a 24 MB window and
@@ -151,7 +165,8 @@ std::string settle_file(const Graph& g, const std::string& path, std::span<Ledge
                         const ResultFormat& format);
 // The same, handing the text to `sink` in blocks, in input order.
 BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledger* const> ledgers,
-                        const ResultFormat& format, const std::function<void(std::string_view)>& sink);
+                        const ResultFormat& format, const std::function<void(std::string_view)>& sink,
+                        FileAccess access = FileAccess::read);
 
 // Settles a JSON Lines stream in which each member's claims already come in
 // settlement order (date, then claim_id), writing results as it goes: memory
@@ -174,6 +189,7 @@ BatchCounts settle_stream(const Graph& g, std::istream& in, std::span<Ledger* co
 // when its share of the block is settled. Throws std::runtime_error naming
 // the file when it cannot be opened or read.
 BatchCounts settle_stream_file(const Graph& g, const std::string& path, std::span<Ledger* const> ledgers,
-                               const ResultFormat& format, const std::function<void(std::string_view)>& sink);
+                               const ResultFormat& format, const std::function<void(std::string_view)>& sink,
+                               FileAccess access = FileAccess::read);
 
 }  // namespace claimgraph

@@ -48,6 +48,8 @@ public:
     void commit();
 
     const std::string& path() const { return path_; }
+    // PATH.tmp, where the bytes go until commit().
+    const std::string& tmp_path() const { return tmp_; }
     // Whether blocks bypass the page cache (false once a write refused it).
     bool direct() const { return direct_.load(); }
     std::uint64_t bytes() const { return written_ + used_; }

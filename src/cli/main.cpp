@@ -22,6 +22,9 @@
 #include <vector>
 #include <algorithm>
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
 
@@ -163,11 +166,43 @@ po::options_description settle_options() {
                    "(checked as it streams; a claim out of order becomes an error row)")
         ("threads,j", po::value<unsigned>()->value_name("N")->default_value(1),
          "settle on N threads, members partitioned (0: one per core); output is the same for any N")
+        ("file-access", po::value<std::string>()->value_name("map|read")->default_value("map"),
+         "map: read the claims file in place (faster; it must not be truncated while it is settled); "
+         "read: copy it in with pread (a truncated file is then an ordinary read error)")
         ("help,h", "show this help");
     return opts;
 }
 
 using Sink = std::function<void(std::string_view)>;
+
+// A claims file read in place (--file-access map) raises SIGBUS where it has
+// been truncated since it was mapped. The run cannot go on: say what
+// happened, remove the uncommitted results (their .tmp) and exit, as any
+// other read error would. Only async-signal-safe calls here.
+char g_uncommitted[4096];  // the results' .tmp while they are written, else empty
+
+extern "C" void on_sigbus(int) {
+    static constexpr char kMessage[] =
+        "claimgraph: error: the claims file could not be read (SIGBUS): it was truncated or replaced while it was "
+        "being settled; no results written\n";
+    [[maybe_unused]] const ssize_t n = ::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+    if (g_uncommitted[0] != '\0') ::unlink(g_uncommitted);
+    ::_exit(kFail);
+}
+
+void report_sigbus() {
+    struct sigaction sa {};
+    sa.sa_handler = on_sigbus;
+    sigemptyset(&sa.sa_mask);
+    if (::sigaction(SIGBUS, &sa, nullptr) != 0)
+        throw std::runtime_error(fmt::format("cannot handle SIGBUS: {}", std::strerror(errno)));
+}
+
+void note_uncommitted(const std::string& tmp) {
+    const std::size_t n = tmp.size() < sizeof g_uncommitted ? tmp.size() : 0;  // a longer path is not removed
+    std::memcpy(g_uncommitted, tmp.data(), n);
+    g_uncommitted[n] = '\0';
+}
 
 // Runs `produce` with a sink that writes to `out_path` (through `out_path.tmp`
 // and a rename, so a partial file never has the final name: OutputFile) or,
@@ -175,8 +210,10 @@ using Sink = std::function<void(std::string_view)>;
 BatchCounts write_output(const std::string& out_path, const std::function<BatchCounts(const Sink&)>& produce) {
     if (!out_path.empty()) {
         OutputFile out(out_path);  // let go uncommitted, it removes the .tmp
+        note_uncommitted(out.tmp_path());
         const BatchCounts counts = produce([&](std::string_view text) { out.write(text); });
         out.commit();
+        note_uncommitted({});
         return counts;
     }
     const BatchCounts counts = produce([&](std::string_view text) { write_all(stdout, text, "standard output"); });
@@ -218,6 +255,10 @@ int cmd_settle(const std::vector<std::string>& args) {
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
     if (threads > 64) throw UsageError("settle: --threads must be at most 64");
     const std::string out_path = vm.count("out") ? vm["out"].as<std::string>() : std::string{};
+    FileAccess access = FileAccess::map;
+    if (const auto& a = vm["file-access"].as<std::string>(); a == "read") access = FileAccess::read;
+    else if (a != "map") throw UsageError(fmt::format("settle: --file-access must be map or read, not '{}'", a));
+    if (access == FileAccess::map) report_sigbus();
 
     std::vector<MemoryLedger> ledgers(threads);
     std::vector<Ledger*> ledger_ptrs;
@@ -229,7 +270,7 @@ int cmd_settle(const std::vector<std::string>& args) {
             // input in order. (A directory: the file path says so by name.)
             std::error_code ec;
             if (claims != "-" && (std::filesystem::is_regular_file(claims, ec) || std::filesystem::is_directory(claims, ec)))
-                return settle_stream_file(g, claims, ledger_ptrs, format, sink);
+                return settle_stream_file(g, claims, ledger_ptrs, format, sink, access);
             std::ifstream file;
             if (claims != "-") {
                 file.open(claims, std::ios::binary);
@@ -241,7 +282,7 @@ int cmd_settle(const std::vector<std::string>& args) {
         // A file is read twice (keys, then each claim in its turn) so that the
         // decoded claims are never all in memory at once; standard input is
         // read whole.
-        if (claims != "-") return settle_file(g, claims, ledger_ptrs, format, sink);
+        if (claims != "-") return settle_file(g, claims, ledger_ptrs, format, sink, access);
         BatchCounts c;
         sink(settle_records(g, read_claims(g, claims), ledger_ptrs, c, format));
         return c;

@@ -1,11 +1,12 @@
 #include "io/claim_file.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <stdexcept>
 
@@ -13,7 +14,16 @@
 
 namespace claimgraph::detail {
 
-ClaimFile::ClaimFile(const std::string& path) : path_(path) {
+namespace {
+
+std::size_t page_bytes() {
+    static const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    return page;
+}
+
+}  // namespace
+
+ClaimFile::ClaimFile(const std::string& path, FileAccess access) : path_(path) {
     fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0) throw std::runtime_error(fmt::format("cannot open claims file {}: {}", path, std::strerror(errno)));
     struct stat st {};
@@ -27,10 +37,56 @@ ClaimFile::ClaimFile(const std::string& path) : path_(path) {
 #ifdef POSIX_FADV_SEQUENTIAL
     ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
+    if (access != FileAccess::map || size_ == 0 || size_ > SIZE_MAX / 2) return;
+    // The padding after the file's last byte must be readable even when the
+    // file ends on a page boundary, where the mapping ends too: the file is
+    // mapped over the start of an anonymous read-only area one padding longer,
+    // whose pages past the file's read as zeros. A file system that cannot
+    // map the file is read instead.
+    const std::size_t page = page_bytes();
+    const std::size_t bytes = (static_cast<std::size_t>(size_) + padding + page - 1) / page * page;
+    void* area = ::mmap(nullptr, bytes, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (area == MAP_FAILED) return;
+    if (::mmap(area, static_cast<std::size_t>(size_), PROT_READ, MAP_SHARED | MAP_FIXED, fd_, 0) == MAP_FAILED) {
+        ::munmap(area, bytes);
+        return;
+    }
+    map_ = static_cast<char*>(area);
+    map_bytes_ = bytes;
 }
 
 ClaimFile::~ClaimFile() {
+    if (map_ != nullptr) ::munmap(map_, map_bytes_);
     if (fd_ >= 0) ::close(fd_);
+}
+
+void ClaimFile::shrank() const {
+    throw std::runtime_error(fmt::format("cannot read claims file {}: the file shrank while it was being settled", path_));
+}
+
+void ClaimFile::fetch(std::uint64_t offset, std::size_t n) const {
+    if (map_ == nullptr || offset >= size_) return;
+    n = static_cast<std::size_t>(std::min<std::uint64_t>(n, size_ - offset));
+    const std::size_t page = page_bytes();
+    const std::size_t from = static_cast<std::size_t>(offset) / page * page;
+#ifdef MADV_POPULATE_READ
+    // Faults the pages in at once, and says so (EFAULT) where a read would
+    // raise SIGBUS: the file has shrunk since it was mapped. A kernel older
+    // than 5.14 (EINVAL) faults them in as they are read.
+    if (::madvise(map_ + from, static_cast<std::size_t>(offset) + n - from, MADV_POPULATE_READ) != 0 && errno == EFAULT)
+        shrank();
+#endif
+}
+
+void ClaimFile::let_go(std::uint64_t offset, std::size_t n) const {
+    if (map_ == nullptr || offset >= size_) return;
+    // Whole pages inside the range only: the pages at its ends may hold the
+    // lines next to it. (Dropping a page in use would only cost a fault:
+    // it comes back from the page cache as it was.)
+    const std::size_t page = page_bytes();
+    const std::uint64_t end = std::min<std::uint64_t>(offset + n, size_);
+    const std::uint64_t from = (offset + page - 1) / page * page, to = end / page * page;
+    if (from < to) ::madvise(map_ + from, static_cast<std::size_t>(to - from), MADV_DONTNEED);
 }
 
 std::size_t ClaimFile::read_some(std::uint64_t at, char* buf, std::size_t n) const {
@@ -42,9 +98,16 @@ std::size_t ClaimFile::read_some(std::uint64_t at, char* buf, std::size_t n) con
     }
 }
 
-std::string_view ClaimFile::read_at(std::uint64_t offset, std::uint32_t length, std::string& buf) const {
+std::string_view ClaimFile::line_at(std::uint64_t offset, std::uint32_t length, std::string& buf,
+                                    std::size_t& readable) const {
+    if (map_ != nullptr) {
+        if (offset + length > size_) shrank();  // a line the key pass found is within the size mapped
+        readable = static_cast<std::size_t>(size_ - offset) + padding;
+        return {map_ + offset, length};
+    }
     buf.resize(std::size_t{length} + padding);
     read_exact(offset, buf.data(), length);
+    readable = buf.size();
     return std::string_view(buf.data(), length);
 }
 
@@ -53,9 +116,10 @@ void ClaimFile::read_exact(std::uint64_t offset, char* to, std::size_t n) const 
     while (done < n) {
         const ssize_t got = ::pread(fd_, to + done, n - done, static_cast<off_t>(offset + done));
         if (got < 0 && errno == EINTR) continue;
-        if (got <= 0)
-            throw std::runtime_error(fmt::format("cannot read claims file {}: {}", path_,
-                                                 got < 0 ? std::strerror(errno) : "the file shrank while it was being settled"));
+        if (got <= 0) {
+            if (got == 0) shrank();
+            throw std::runtime_error(fmt::format("cannot read claims file {}: {}", path_, std::strerror(errno)));
+        }
         done += static_cast<std::size_t>(got);
     }
 }

@@ -191,8 +191,7 @@ KeyIndex read_keys(const detail::ClaimFile& file, std::size_t workers) {
     std::vector<KeyIndex> others(workers - 1);
     std::vector<std::uint32_t> lines(workers);
     std::uint64_t all_lines = 0;
-    detail::StreamBlocks blocks([&file](std::uint64_t at, char* buf, std::size_t n) { return file.read_some(at, buf, n); },
-                                /*parallel=*/true, file.size());
+    detail::StreamBlocks blocks(file);
     std::vector<std::function<void()>> tasks;
     blocks.start();
     for (bool more = blocks.next(); more; more = blocks.next()) {
@@ -313,8 +312,10 @@ std::string settle_file(const Graph& g, const std::string& path, std::span<Ledge
 }
 
 BatchCounts settle_file(const Graph& g, const std::string& path, std::span<Ledger* const> ledgers,
-                        const ResultFormat& format, const std::function<void(std::string_view)>& sink) {
-    return detail::settle_file(g, path, ledgers, format, sink, detail::FileWindow{});
+                        const ResultFormat& format, const std::function<void(std::string_view)>& sink, FileAccess access) {
+    detail::FileWindow window;
+    window.access = access;
+    return detail::settle_file(g, path, ledgers, format, sink, window);
 }
 
 BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::span<Ledger* const> ledgers,
@@ -328,7 +329,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
     };
     BatchCounts counts;
     if (ledgers.empty()) throw std::invalid_argument("settle_file: at least one ledger is needed");
-    detail::ClaimFile file(path);
+    detail::ClaimFile file(path, window.access);
 
     const std::size_t workers = ledgers.size();
     if (workers > detail::BlockRow::max_workers) throw std::invalid_argument("settle_file: too many workers");
@@ -440,7 +441,9 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
         ClaimRecord r;
         std::string buf;
         for (const std::uint32_t i : unreadable) {
-            decoder.decode(file.read_at(places[i].offset(), places[i].length, buf), buf.size(), r);
+            std::size_t readable = 0;
+            const std::string_view line = file.line_at(places[i].offset(), places[i].length, buf, readable);
+            decoder.decode(line, readable, r);
             r.claim.line = index.line(i);
             if (r.ok) {  // keys the quick reader missed (escapes, say): still no settlement order for it
                 r.ok = false;
@@ -578,8 +581,9 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
     // Line i read on its own.
     auto settle_alone = [&](std::size_t w, std::uint32_t i) {
         std::string& buf = crew[w]->buf;
-        const std::string_view line = file.read_at(places[i].offset(), places[i].length, buf);
-        settle_line(w, i, line, buf.size());
+        std::size_t readable = 0;
+        const std::string_view line = file.line_at(places[i].offset(), places[i].length, buf, readable);
+        settle_line(w, i, line, readable);
     };
 
     // Rows go out in input order. Those of the lines before the first one not

@@ -27,6 +27,8 @@ struct FileWindow {
     std::size_t block_bytes = std::size_t{4} << 20;
     std::size_t kept = 6;
     Use use = Use::when_it_pays;
+    // How both passes read the file (a mapped file's window holds no copies).
+    FileAccess access = FileAccess::read;
 };
 
 // How long each pass of a run took (wall clock, seconds), for the benchmarks.

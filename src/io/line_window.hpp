@@ -32,6 +32,9 @@ struct LinePlace {
 // at most `block_bytes` of the file unless a single line is longer.
 std::vector<std::uint32_t> plan_line_blocks(std::span<const LinePlace> places, std::size_t block_bytes);
 
+// A mapped file is not copied: a block is a range of the mapping, its pieces
+// fault its pages in, and the pages of a block let go leave the process.
+//
 // The next block is not read on a thread of its own: it is cut into pieces
 // that the threads of a settlement step take when their own work is done
 // (`read_piece`). A reading thread beside the workers made three or four
@@ -68,6 +71,11 @@ public:
     // Line i, held; `readable` is how many bytes from its start may be read
     // (at least its length plus ClaimFile::padding).
     std::string_view line(std::uint32_t i, std::size_t& readable) const {
+        if (mapped_ != nullptr) {
+            const std::uint64_t at = places_[i].offset();
+            readable = static_cast<std::size_t>(file_.size() - at) + ClaimFile::padding;
+            return {mapped_ + at, places_[i].length};
+        }
         // A handful of blocks: the newest is the usual answer.
         auto b = held_.rbegin();
         while (i < b->first) ++b;
@@ -90,6 +98,7 @@ private:
     void set_up(std::size_t b, Block into);  // loading_ becomes block b, unread
 
     const ClaimFile& file_;
+    const char* mapped_;  // the file when it is mapped: blocks are ranges of it, and pieces fault them in
     std::span<const LinePlace> places_;
     std::span<const std::uint32_t> starts_;
     std::size_t kept_, next_ = 0;  // next_: the block after the one loading

@@ -1,5 +1,7 @@
 #include "io/stream_blocks.hpp"
 
+#include "io/claim_file.hpp"
+
 #include <string.h>  // memrchr
 
 #include <algorithm>
@@ -14,6 +16,15 @@ StreamBlocks::StreamBlocks(Read read, bool parallel, std::uint64_t size_hint)
     // find its end.
     : read_(std::move(read)), parallel_(parallel), block_(static_cast<std::size_t>(std::min<std::uint64_t>(block_bytes, size_hint)) + 1) {}
 
+StreamBlocks::StreamBlocks(const ClaimFile& file, std::size_t block)
+    : StreamBlocks([&file](std::uint64_t at, char* buf, std::size_t n) { return file.read_some(at, buf, n); },
+                   /*parallel=*/true, file.size()) {
+    if (file.mapped() == nullptr) return;
+    file_ = &file;
+    mapped_ = file.mapped();
+    block_ = std::max<std::size_t>(block, 1);
+}
+
 std::size_t StreamBlocks::read_fully(std::uint64_t offset, char* buf, std::size_t n) const {
     std::size_t got = 0;
     while (got < n) {
@@ -25,6 +36,13 @@ std::size_t StreamBlocks::read_fully(std::uint64_t offset, char* buf, std::size_
 }
 
 void StreamBlocks::start() {
+    if (mapped_ != nullptr) {
+        parts_.clear();
+        const std::uint64_t from = view_.end, to = std::min<std::uint64_t>(from + block_, file_->size());
+        for (std::uint64_t at = from; at < to; at += part_bytes)
+            parts_.push_back({static_cast<std::size_t>(at - from), static_cast<std::size_t>(std::min<std::uint64_t>(part_bytes, to - at)), 0, false});
+        return;
+    }
     const Buffer& from = buffers_[current_];
     Buffer& to = loading();
     carried_ = from.filled - from.end;
@@ -43,12 +61,41 @@ void StreamBlocks::start() {
 }
 
 void StreamBlocks::read_part(std::size_t p) {
+    if (mapped_ != nullptr) {
+        file_->fetch(view_.end + parts_[p].at, parts_[p].size);
+        parts_[p].done = true;
+        return;
+    }
     Part& part = parts_[p];
     part.got = read_fully(source_at_ + part.at, loading().bytes.data() + carried_ + part.at, part.size);
     part.done = true;
 }
 
+bool StreamBlocks::next_mapped() {
+    // Parts no thread fetched fault in as they are read.
+    parts_.clear();
+    const std::uint64_t from = view_.end, size = file_->size();
+    file_->let_go(view_.base, static_cast<std::size_t>(view_.end - view_.base));
+    if (from >= size) {
+        view_ = {size, size};
+        return false;
+    }
+    // The last whole line within a block's bytes (at the file's end, all of
+    // it: its last line may lack its '\n'); a line longer than a block, to its end.
+    const std::uint64_t to = std::min<std::uint64_t>(from + block_, size);
+    std::uint64_t end = size;
+    if (to < size) {
+        if (const void* nl = memrchr(mapped_ + from, '\n', static_cast<std::size_t>(to - from)))
+            end = static_cast<std::uint64_t>(static_cast<const char*>(nl) - mapped_) + 1;
+        else if (const void* far = std::memchr(mapped_ + to, '\n', static_cast<std::size_t>(size - to)))
+            end = static_cast<std::uint64_t>(static_cast<const char*>(far) - mapped_) + 1;
+    }
+    view_ = {from, end};
+    return true;
+}
+
 bool StreamBlocks::next() {
+    if (mapped_ != nullptr) return next_mapped();
     Buffer& to = loading();
     std::size_t got = 0;
     bool short_part = false;

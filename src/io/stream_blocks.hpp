@@ -17,6 +17,8 @@
 
 namespace claimgraph::detail {
 
+class ClaimFile;
+
 class StreamBlocks {
 public:
     static constexpr std::size_t padding = 64;  // readable bytes after a block's last line
@@ -31,6 +33,11 @@ public:
     // gets buffers of its own size.
     using Read = std::function<std::size_t(std::uint64_t offset, char* buf, std::size_t n)>;
     StreamBlocks(Read read, bool parallel, std::uint64_t size_hint = UINT64_MAX);
+    // A claim file's blocks: in place when it is mapped (each part then
+    // faults its pages in, and a block's pages leave the process when the
+    // next block is current), else read by offset. `block`: a mapped block's
+    // bytes (tests make it small).
+    explicit StreamBlocks(const ClaimFile& file, std::size_t block = block_bytes);
 
     // The reading of the block after the current one: start() (the current
     // block's unfinished last line is carried over), then read_part(p) for
@@ -48,10 +55,10 @@ public:
     // The current block: whole lines (the source's last one may lack its
     // '\n'), followed by `padding` readable bytes; valid until the next()
     // after the next start().
-    const char* data() const { return buffers_[current_].bytes.data(); }
-    std::size_t size() const { return buffers_[current_].end; }
+    const char* data() const { return mapped_ != nullptr ? mapped_ + view_.base : buffers_[current_].bytes.data(); }
+    std::size_t size() const { return mapped_ != nullptr ? view_.end - view_.base : buffers_[current_].end; }
     // Where the current block starts in the source.
-    std::uint64_t base() const { return buffers_[current_].base; }
+    std::uint64_t base() const { return mapped_ != nullptr ? view_.base : buffers_[current_].base; }
 
 private:
     struct Buffer {
@@ -66,6 +73,14 @@ private:
     };
     Buffer& loading() { return buffers_[current_ ^ 1]; }
     std::size_t read_fully(std::uint64_t offset, char* buf, std::size_t n) const;
+    bool next_mapped();
+
+    // A mapped file: its blocks are ranges of the mapping.
+    const ClaimFile* file_ = nullptr;
+    const char* mapped_ = nullptr;
+    struct {
+        std::uint64_t base = 0, end = 0;
+    } view_;  // the current block, or before the first [0, 0)
 
     Read read_;
     bool parallel_;

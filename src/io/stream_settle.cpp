@@ -315,10 +315,10 @@ BatchCounts settle_stream(const Graph& g, std::istream& in, std::span<Ledger* co
 }
 
 BatchCounts settle_stream_file(const Graph& g, const std::string& path, std::span<Ledger* const> ledgers,
-                               const ResultFormat& format, const std::function<void(std::string_view)>& sink) {
-    const detail::ClaimFile file(path);
-    detail::StreamBlocks blocks([&file](std::uint64_t at, char* buf, std::size_t n) { return file.read_some(at, buf, n); },
-                                /*parallel=*/true, file.size());
+                               const ResultFormat& format, const std::function<void(std::string_view)>& sink,
+                               FileAccess access) {
+    const detail::ClaimFile file(path, access);
+    detail::StreamBlocks blocks(file);
     return settle_blocks(g, blocks, ledgers, format, sink);
 }
 
