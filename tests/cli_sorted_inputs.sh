@@ -2,7 +2,8 @@
 # `claimgraph settle --sorted` reads a regular file by offset in parts, and
 # standard input and a pipe in order: all three must write the same rows, on
 # 1 and 2 threads. A directory or a missing file is an error naming it, with
-# no output file left behind.
+# no output file left behind. Mapped (the default) or read with pread, a file
+# gives the same rows.
 #
 #   cli_sorted_inputs.sh CLAIMGRAPH_BINARY SOURCE_DIR
 set -eu
@@ -36,6 +37,19 @@ if [ "$rows" -ne "$lines" ]; then
     exit 1
 fi
 cmp -s "$tmp/file-1.jsonl" "$tmp/file-2.jsonl" || { echo "--sorted: 1 and 2 threads differ" >&2; exit 1; }
+
+# The file mapped (the default) and read with pread: the same rows, sorted or not.
+for sorted in "" --sorted; do
+    "$bin" settle $sorted --threads 2 --file-access read --policy "$policy" --claims "$claims" --out "$tmp/read.jsonl" 2>/dev/null || true
+    "$bin" settle $sorted --threads 2 --file-access map --policy "$policy" --claims "$claims" --out "$tmp/map.jsonl" 2>/dev/null || true
+    [ -s "$tmp/read.jsonl" ] || { echo "--file-access read $sorted wrote nothing" >&2; exit 1; }
+    cmp -s "$tmp/read.jsonl" "$tmp/map.jsonl" || { echo "--file-access read and map differ $sorted" >&2; exit 1; }
+done
+if "$bin" settle --file-access mmap --policy "$policy" --claims "$claims" --out "$tmp/bad.jsonl" 2> "$tmp/err.txt"; then
+    echo "--file-access mmap was taken" >&2
+    exit 1
+fi
+grep -q "file-access must be map or read, not 'mmap'" "$tmp/err.txt" || { echo "--file-access mmap: unclear error" >&2; cat "$tmp/err.txt" >&2; exit 1; }
 
 for bad in "$tmp" "$tmp/missing.jsonl"; do
     if "$bin" settle --sorted --policy "$policy" --claims "$bad" --out "$tmp/bad.jsonl" 2> "$tmp/err.txt"; then

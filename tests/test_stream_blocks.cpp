@@ -165,4 +165,6 @@ TEST_CASE("StreamBlocks over a mapped file that shrank: an error before its page
     blocks.start();
     REQUIRE(blocks.parts() > 0);
     CHECK_THROWS_WITH(blocks.read_part(blocks.parts() - 1), Catch::Contains("shrank"));
+    // A part no thread fetched is fetched by next(): the same error.
+    CHECK_THROWS_WITH(blocks.next(), Catch::Contains("shrank"));
 }

@@ -72,7 +72,10 @@ void StreamBlocks::read_part(std::size_t p) {
 }
 
 bool StreamBlocks::next_mapped() {
-    // Parts no thread fetched fault in as they are read.
+    // Parts no thread fetched are fetched here: a file that shrank is then an
+    // error, as it is when read, not a SIGBUS.
+    for (std::size_t p = 0; p < parts_.size(); ++p)
+        if (!parts_[p].done) read_part(p);
     parts_.clear();
     const std::uint64_t from = view_.end, size = file_->size();
     file_->let_go(view_.base, static_cast<std::size_t>(view_.end - view_.base));
