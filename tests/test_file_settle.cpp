@@ -247,6 +247,56 @@ TEST_CASE("settle_file: claims read through the window and one at a time give th
         }
 }
 
+TEST_CASE("settle_file mapped on several workers: more blocks than 2^16 and a sink that fails", "[file]") {
+    // Mapped, the workers go through the blocks each on its own and rows go
+    // out block by block: a block per line and 70,000 lines (a line's block
+    // no longer fits 16 bits), most of them unreadable, among the golden claims
+    // copied under new ids.
+    const Graph& g = demo();
+    const std::vector<std::string> golden = golden_lines();
+    std::string text;
+    for (int k = 0; k < 70000; ++k) {
+        if (k % 200 == 0)
+            text += std::regex_replace(golden[static_cast<std::size_t>(k / 200) % golden.size()], std::regex(R"re("claim_id": "([^"]+)")re"),
+                                       "\"claim_id\": \"$1-" + std::to_string(k) + "\"");
+        else
+            text += "{x";
+        text += '\n';
+    }
+    BatchCounts want_counts, got_counts;
+    const std::string want = via_records(g, text, want_counts);
+    REQUIRE(want_counts.errors > 60000);
+    REQUIRE(want_counts.settled > 300);
+    using Use = detail::FileWindow::Use;
+    const TextFile file("file-settle-blocks", text);
+    detail::FileWindow mapped{1, 2, Use::always};
+    mapped.access = FileAccess::map;
+    for (std::size_t threads : {2u, 3u}) {
+        INFO(threads << " threads");
+        Ledgers ledgers(threads);
+        std::string got;
+        got_counts = detail::settle_file(g, file.path(), ledgers.ptrs, ResultFormat{}, [&](std::string_view t) { got += t; }, mapped);
+        CHECK(got == want);
+        CHECK(got_counts.errors == want_counts.errors);
+        CHECK(got_counts.settled == want_counts.settled);
+    }
+
+    // A sink that fails part way: the error comes out, no worker is left
+    // waiting for another, and the sink is not called again.
+    for (std::size_t threads : {2u, 3u}) {
+        INFO(threads << " threads");
+        Ledgers ledgers(threads);
+        std::size_t calls = 0;
+        CHECK_THROWS_WITH(detail::settle_file(g, file.path(), ledgers.ptrs, ResultFormat{},
+                                              [&](std::string_view) {
+                                                  if (++calls == 2) throw std::runtime_error("disk full");
+                                              },
+                                              mapped),
+                          "disk full");
+        CHECK(calls == 2);
+    }
+}
+
 TEST_CASE("settle_file: dates decades apart keep each member's claims in date order", "[file]") {
     // The settlement order's sort key packs member and date into as few bits
     // as the file's dates need: here 70 years of them, so the member keeps

@@ -94,6 +94,13 @@ public:
             else k.release();
         }
     }
+    // Empty again for rows to come, its first block kept (its pages already
+    // faulted in): RowBlocks handed from thread to thread for a block of
+    // lines each (settle_file on a mapped file).
+    void reuse() {
+        while (blocks_.size() > 1 || (!blocks_.empty() && blocks_.back().capacity != kBlock)) blocks_.pop_back();
+        if (!blocks_.empty()) blocks_.back().size = blocks_.back().rows = blocks_.back().sent = 0;
+    }
     RowBlocks() = default;
     RowBlocks(RowBlocks&& o) noexcept : blocks_(std::move(o.blocks_)), spare_(std::move(o.spare_)) {}
     RowBlocks& operator=(RowBlocks&&) = delete;

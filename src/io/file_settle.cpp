@@ -20,6 +20,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <unordered_map>
 #include <stdexcept>
 #include <type_traits>
@@ -545,9 +546,37 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
     for (std::size_t w = 0; w < workers; ++w) crew.push_back(std::make_unique<Worker>(g));
     const ResultWriter writer(g, format);  // read-only: shared by the workers
 
+    // Where worker w keeps line i's row: its own blocks, or with a mapped
+    // file on several workers the blocks of i's block of lines (by_block).
+    // Block b's rows of worker w are at arenas[b * workers + w]; that slot
+    // is only ever touched by worker w until its claims of block b are done,
+    // then only by the thread putting b's rows out. Unused blocks of rows wait
+    // in `pool`.
+    bool by_block = false;
+    PageVector<std::uint16_t> block_at;  // line → its block, when there are fewer than 2^16
+    std::vector<std::unique_ptr<detail::RowBlocks>> arenas, pool;
+    std::mutex pool_mutex;
+    auto rows_for = [&](std::size_t w, std::uint32_t i) -> detail::RowBlocks& {
+        if (!by_block) return bodies[w];
+        const std::size_t b = !block_at.empty() ? block_at[i]
+                                                : static_cast<std::size_t>(std::upper_bound(starts.begin(), starts.end(), i) - starts.begin() - 1);
+        auto& slot = arenas[b * workers + w];
+        if (!slot) {
+            std::lock_guard lock(pool_mutex);
+            if (pool.empty()) {
+                slot = std::make_unique<detail::RowBlocks>();
+            } else {
+                slot = std::move(pool.back());
+                pool.pop_back();
+            }
+        }
+        return *slot;
+    };
+
     // Decodes line i (followed by `readable` bytes), settles it against worker
     // w's ledger and keeps its row.
     auto settle_line = [&](std::size_t w, std::uint32_t i, std::string_view line, std::size_t readable) {
+        detail::RowBlocks& rows = rows_for(w, i);
         Worker& my = *crew[w];
         ClaimRecord& r = my.r;
         Settlement& s = my.s;
@@ -557,7 +586,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
         detail::RowBlocks::Row row;
         if (!r.ok) {
             writer.write_error(r, my.body);
-            row = bodies[w].add(my.body);
+            row = rows.add(my.body);
             ++my.counts.errors;
         } else {
             if (const auto dup = first_line.find(i); dup != first_line.end())
@@ -566,12 +595,12 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
             else
                 detail::settle_one(g, r.claim, *ledgers[w], s);
             // The common row straight into its block; any other through the body.
-            char* at = bodies[w].room(ResultWriter::row_room);
+            char* at = rows.room(ResultWriter::row_room);
             if (const char* end = writer.write_to(s, at, ResultWriter::row_room); end != nullptr) {
-                row = bodies[w].commit(static_cast<std::size_t>(end - at));
+                row = rows.commit(static_cast<std::size_t>(end - at));
             } else {
                 writer.write(s, my.body);
-                row = bodies[w].add(my.body);
+                row = rows.add(my.body);
             }
             detail::count(my.counts, s.status);
         }
@@ -596,7 +625,143 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
     std::uint32_t sent = 0;  // lines [0, sent) are out, or in `going`
     std::vector<std::string_view> going;
 
-    if (use_window) {
+    if (use_window && file.mapped() != nullptr && workers > 1) {
+        // A mapped file on several workers: no step in common. Reading costs
+        // nothing here (the window is lines of the mapping), so each worker
+        // goes through the blocks on its own, its window the `kept` blocks up
+        // to its newest, and at most `lead` blocks ahead of the slowest. Meeting
+        // at every block left about a tenth of the two cores idle: the worker
+        // that finished its share first waited for the other.
+        //
+        // A row is kept with the rows of its line's block, per worker; once
+        // every worker's claims of a block are done (each worker's window
+        // has left it), its rows go out in input order on whichever worker
+        // gets there first, and their blocks are reused.
+        // 12 MB of lines ahead, three blocks to 64: the rows kept for the
+        // slowest worker stay bounded, and small blocks are not waited for
+        // one by one.
+        const auto lead = static_cast<std::uint32_t>(
+            std::clamp<std::size_t>((std::size_t{12} << 20) / std::max<std::size_t>(window.block_bytes, 1), 3, 64));
+        const auto nblocks = static_cast<std::uint32_t>(blocks);
+        const std::size_t kept = std::max<std::size_t>(window.kept, 1);
+        struct alignas(64) Progress {
+            std::atomic<std::uint32_t> blocks{0};   // blocks this worker is through
+            std::atomic<std::uint32_t> done_to{0};  // its claims among lines [0, done_to) are settled
+        };
+        std::vector<Progress> progress(workers);
+        std::atomic<bool> aborted{false};
+        arenas.resize(blocks * workers);
+        if (blocks < 65536) {
+            block_at.resize(n);
+            for (std::uint32_t b = 0; b < nblocks; ++b)
+                std::fill(block_at.begin() + starts[b], block_at.begin() + starts[b + 1], static_cast<std::uint16_t>(b));
+        }
+        by_block = true;
+        auto slowest = [&] {
+            std::size_t m = 0;
+            for (std::size_t w = 1; w < workers; ++w)
+                if (progress[w].blocks.load(std::memory_order_acquire) < progress[m].blocks.load(std::memory_order_acquire)) m = w;
+            return m;
+        };
+        // Rows out: the blocks every worker is done with, in order, by one thread at a time.
+        std::mutex out_mutex;
+        std::uint32_t out_blocks = 0, let_go = 0;  // blocks whose rows are out; blocks of the file let go
+        std::size_t unread = 0;                     // unreadable[unread] is the next such line to go out
+        auto put_out = [&](bool wait) {
+            std::unique_lock lock(out_mutex, std::defer_lock);
+            if (wait)
+                lock.lock();
+            else if (!lock.try_lock())
+                return;
+            if (aborted.load()) return;  // the sink may have failed: not called again
+            std::uint32_t done = UINT32_MAX, through = UINT32_MAX;
+            for (const Progress& p : progress) {
+                done = std::min(done, p.done_to.load(std::memory_order_acquire));
+                through = std::min(through, p.blocks.load(std::memory_order_acquire));
+            }
+            for (; out_blocks < nblocks && starts[out_blocks + 1] <= done; ++out_blocks) {
+                going.clear();
+                for (std::uint32_t i = starts[out_blocks]; i < starts[out_blocks + 1]; ++i) {
+                    const detail::BlockRow r = span[i];
+                    // A line whose keys could not be read has its row from before, with worker 0's.
+                    const bool unread_line = unread < unreadable.size() && unreadable[unread] == i;
+                    unread += unread_line;
+                    going.push_back(unread_line ? bodies[0].text(r.row()) : arenas[out_blocks * workers + r.worker()]->text(r.row()));
+                }
+                try {
+                    out.add(going);
+                } catch (...) {
+                    aborted.store(true);  // before the lock is let go: no other thread calls the sink again
+                    throw;
+                }
+                std::lock_guard pool_lock(pool_mutex);
+                for (std::size_t w = 0; w < workers; ++w)
+                    if (auto& slot = arenas[out_blocks * workers + w]) {
+                        slot->reuse();
+                        pool.push_back(std::move(slot));
+                    }
+            }
+            sent = starts[out_blocks];
+            // A block no worker's window holds any more leaves the process (a
+            // line read on its own later faults its page back in).
+            for (; let_go + kept < through && let_go < nblocks; ++let_go)
+                file.let_go(places[starts[let_go]].offset(), places[starts[let_go + 1] - 1].end() - places[starts[let_go]].offset());
+        };
+        auto work = [&](std::size_t w) {
+            auto& todo = crew[w]->todo;
+            for (std::uint32_t b = 0; b < nblocks; ++b) {
+                // Not more than `lead` blocks ahead of the slowest worker.
+                for (;;) {
+                    Progress& p = progress[slowest()];
+                    const std::uint32_t seen = p.blocks.load(std::memory_order_acquire);
+                    if (aborted.load() || b <= seen + lead) break;
+                    p.blocks.wait(seen, std::memory_order_acquire);
+                }
+                if (aborted.load()) return;
+                const std::uint32_t first = starts[b + 1 > kept ? b + 1 - kept : 0], newest = starts[b], end = starts[b + 1];
+                const std::uint32_t leaving = b + 1 < nblocks && b + 1 >= kept ? starts[b + 2 - kept] : first;
+                todo.clear();
+                auto plan = [&](std::uint32_t i) { todo.push_back({i, i >= first && i < end ? file.mapped() : nullptr, 0, 0}); };
+                take_ready(w, first, newest, end, kDone, plan);
+                take_waiting(w, first, first, leaving, plan);
+                for (std::size_t k = 0; k < todo.size(); ++k) {
+                    const Todo& t = todo[k];
+                    if (k + 1 < todo.size()) {  // see the steps' loop below
+                        const detail::LinePlace& next = places[todo[k + 1].i];
+                        detail::prefetch_lines(file.mapped() + next.offset(), std::min<std::size_t>(next.length, 256));
+                    }
+                    const detail::LinePlace& at = places[t.i];  // in place: the mapping
+                    settle_line(w, t.i, std::string_view(file.mapped() + at.offset(), at.length),
+                                static_cast<std::size_t>(file.size() - at.offset()) + detail::ClaimFile::padding);
+                    if (t.line != nullptr) ++crew[w]->served;
+                }
+                if (leaving > progress[w].done_to.load(std::memory_order_relaxed))
+                    progress[w].done_to.store(leaving, std::memory_order_release);
+                progress[w].blocks.store(b + 1, std::memory_order_release);
+                progress[w].blocks.notify_all();
+                put_out(false);
+            }
+            // This worker's claims the window did not serve, in settlement order.
+            const auto& mine = share[w];
+            for (std::size_t k = 0; k < mine.size(); ++k)
+                if (!(state[mine[k]] & kDone)) settle_alone(w, mine[k]);
+            progress[w].done_to.store(static_cast<std::uint32_t>(n), std::memory_order_release);
+            put_out(false);
+        };
+        detail::run_workers(workers, [&](std::size_t w) {
+            try {
+                work(w);
+            } catch (...) {
+                // The others must not wait for this one.
+                aborted.store(true);
+                progress[w].blocks.store(UINT32_MAX, std::memory_order_release);
+                progress[w].blocks.notify_all();
+                throw;
+            }
+        });
+        put_out(true);
+        by_block = false;
+    } else if (use_window) {
         detail::LineWindow lines(file, places, starts, window.kept);
         std::vector<std::function<void()>> tasks;  // a step's work beside the workers' shares
         while (lines.advance()) {
