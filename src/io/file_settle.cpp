@@ -182,12 +182,51 @@ std::uint32_t scan_keys(const char* block, std::uint64_t base, std::size_t from,
     return lines;
 }
 
+// Pass 1 on a mapped file: nothing to read, so no steps in common. Each
+// worker reads the keys of its own part of the file (from the first line
+// start at or after w/workers of the way), a block of lines at a time, each
+// let go once read; the parts' indexes are then put after worker 0's, in order.
+KeyIndex read_keys_mapped(const detail::ClaimFile& file, std::size_t workers) {
+    const char* const all = file.mapped();
+    const auto size = static_cast<std::size_t>(file.size());
+    std::vector<KeyIndex> parts(workers);
+    std::vector<std::uint64_t> lines(workers, 0);
+    detail::run_workers(workers, [&](std::size_t w) {
+        const std::size_t from = detail::share_start(all, size, w, workers), to = detail::share_start(all, size, w + 1, workers);
+        KeyIndex& index = parts[w];
+        for (std::size_t at = from; at < to;) {
+            std::size_t end = to;
+            if (to - at > detail::StreamBlocks::block_bytes) {
+                const std::size_t cut = at + detail::StreamBlocks::block_bytes - 1;
+                const void* nl = std::memchr(all + cut, '\n', to - cut);
+                end = nl == nullptr ? to : static_cast<std::size_t>(static_cast<const char*>(nl) - all) + 1;
+            }
+            lines[w] += scan_keys(all, 0, at, end, index);
+            if (at == from && lines[w] > 0) {
+                // Room for the keys as the first block's lines tell (worker
+                // 0's index takes everyone's), and an eighth more.
+                const std::uint64_t line_bytes = std::max<std::uint64_t>((end - at) / lines[w], 1);
+                const std::uint64_t expected = (w == 0 ? size : to - from) / line_bytes;
+                index.expect(expected + expected / 8);
+            }
+            file.let_go(at, end - at);
+            at = end;
+        }
+    });
+    std::uint64_t all_lines = 0;
+    for (const std::uint64_t l : lines) all_lines += l;
+    if (all_lines > UINT32_MAX) throw std::length_error("too many lines in one batch");
+    for (std::size_t w = 1; w < workers; ++w) parts[0].append(std::move(parts[w]));
+    return std::move(parts[0]);
+}
+
 // Pass 1: every line's keys and place. The file is read a block at a time,
 // in parts that whichever thread is free reads (StreamBlocks), and each block
 // is cut into one share of lines per worker, as settle --sorted cuts it: each
 // worker reads its share's keys into an index of its own (worker 0's is the
 // whole file's), and the others' are put after it when the block is done.
 KeyIndex read_keys(const detail::ClaimFile& file, std::size_t workers) {
+    if (file.mapped() != nullptr) return read_keys_mapped(file, workers);
     KeyIndex index;
     std::vector<KeyIndex> others(workers - 1);
     std::vector<std::uint32_t> lines(workers);
