@@ -11,6 +11,10 @@
 
 #include <fmt/format.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "claimgraph/io.hpp"
 #include "io/json_text.hpp"
 
@@ -469,13 +473,29 @@ constexpr std::size_t kRowRoom = ResultWriter::row_room, kCopySlack = 32;
 
 ResultWriter::ResultWriter(const Graph& g, const ResultFormat& f) : g_(&g), format_(f) {
     fast_ = f.kind == ResultFormat::Kind::jsonl && !f.detail;
+    slots_ = true;
     for (const auto& name : g.output_names()) {
         fast_ = fast_ && detail::is_plain_json(name);
         keys_ += ",\"";
         keys_ += name;
         keys_ += "\":";
         key_ends_.push_back(static_cast<std::uint32_t>(keys_.size()));
+        // The slot: ,"name":" in 32 bytes, and the 8 bytes that end where the
+        // amount's digits begin, for a positive and a negative amount.
+        const std::string key = ",\"" + name + "\":\"";
+        KeySlot& k = key_slots_.emplace_back();
+        std::memset(k.text, ' ', sizeof k.text);
+        slots_ = slots_ && key.size() >= 8 && key.size() <= sizeof k.text;
+        if (!slots_) continue;
+        std::memcpy(k.text, key.data(), key.size());
+        k.len = static_cast<std::uint32_t>(key.size());
+        char neg[8];
+        std::memcpy(neg, key.data() + key.size() - 7, 7);
+        neg[7] = '-';
+        std::memcpy(&k.tail[0], key.data() + key.size() - 8, 8);
+        std::memcpy(&k.tail[1], neg, 8);
     }
+    if (!slots_) key_slots_.clear();
     // Any name is then followed by kCopySlack readable bytes (see write).
     const std::size_t names = keys_.size();
     keys_.append(kCopySlack, ' ');
@@ -490,28 +510,104 @@ void ResultWriter::write(const Settlement& s, std::string& out) const {
         write_result(*g_, s, format_, out);
 }
 
+namespace {
+
+#if defined(__SSE2__)
+// Bit i set when byte i of x may go into a JSON string as it is (printable
+// ASCII other than '"' and '\\': is_plain_json's test). Signed compare: a byte
+// >= 0x80 is negative, so below 0x20 too.
+inline unsigned plain_bytes(__m128i x) {
+    const __m128i bad = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
+    return static_cast<unsigned>(_mm_movemask_epi8(_mm_andnot_si128(bad, _mm_cmpgt_epi8(x, _mm_set1_epi8(0x1F)))));
+}
+#endif
+
+// Copies a claim id of 8 to 32 bytes to `p` in two overlapping fixed-size
+// pieces, checking the bytes in the registers that carry them: false (and
+// something written) when one is not plain JSON.
+inline bool copy_plain_id(char* p, const char* s, std::size_t n) {
+#if defined(__SSE2__)
+    if (n <= 16) {
+        __m128i x = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(s));
+        x = _mm_castpd_si128(_mm_loadh_pd(_mm_castsi128_pd(x), reinterpret_cast<const double*>(s + n - 8)));
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(p), x);
+        _mm_storeh_pd(reinterpret_cast<double*>(p + n - 8), _mm_castsi128_pd(x));
+        return plain_bytes(x) == 0xFFFF;
+    }
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + n - 16));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), a);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p + n - 16), b);
+    return (plain_bytes(a) & plain_bytes(b)) == 0xFFFF;
+#else
+    std::memcpy(p, s, n);
+    return detail::is_plain_json(std::string_view(s, n));
+#endif
+}
+
+}  // namespace
+
 char* ResultWriter::write_to(const Settlement& s, char* out, std::size_t room) const {
     // The common row from the prepared names. The constructor saw that the
     // names, the amounts and the slack fit in half of the room; the id gets
     // the other half. Every other row as write_result writes it.
-    if (!fast_ || room < kRowRoom || s.status != SettleStatus::settled || s.outputs.size() != key_ends_.size() ||
-        s.claim_id.size() > kRowRoom / 2 - kCopySlack || !detail::is_plain_json(s.claim_id))
+    if (!fast_ || room < kRowRoom || s.status != SettleStatus::settled || s.outputs.size() != key_ends_.size())
         return nullptr;
-    char* p = put(out, "{\"claim_id\":\"");
-    p = put(p, s.claim_id);
+    const std::size_t id = s.claim_id.size();
+    std::memcpy(out, "{\"claim_id\":\"\"\"\"", 16);  // 13 bytes and 3 overwritten
+    char* p = out + 13;
+    if (id - 8 <= 24) {  // 8 to 32 bytes, nearly every id
+        if (!copy_plain_id(p, s.claim_id.data(), id)) return nullptr;
+    } else {
+        if (id > kRowRoom / 2 - kCopySlack || !detail::is_plain_json(s.claim_id)) return nullptr;
+        std::memcpy(p, s.claim_id.data(), id);
+    }
+    p += id;
     *p++ = '"';
-    std::uint32_t from = 0;
-    for (std::size_t i = 0; i < key_ends_.size(); ++i) {
-        // A name of at most kCopySlack bytes as one fixed-size copy (what
-        // lies past it is overwritten next), not a call to memcpy.
-        const std::uint32_t n = key_ends_[i] - from;
-        if (n <= kCopySlack)
-            std::memcpy(p, keys_.data() + from, kCopySlack);
-        else
-            std::memcpy(p, keys_.data() + from, n);
-        p += n;
-        p = write_amount(p, s.outputs[i].fen(), true);
-        from = key_ends_[i];
+    const Money* amount = s.outputs.data();
+    if (slots_) {
+        // Each amount: its key as one 32-byte copy (what lies past it is
+        // overwritten next); its 8 digits stored where they end, the yuan's
+        // leading zeros (down to one) falling on the key's last bytes, which
+        // are then stored again from the slot's tail with the sign, if any;
+        // then ".cc\"" over the last two digits. No shift by the digit count.
+        for (const KeySlot& k : key_slots_) {
+            const std::int64_t fen = (amount++)->fen();
+            std::memcpy(p, k.text, sizeof k.text);
+            const bool neg = fen < 0;
+            const std::uint64_t mag = neg ? 0 - static_cast<std::uint64_t>(fen) : static_cast<std::uint64_t>(fen);
+            char* const digits = p + k.len + neg;  // where the first digit goes with no zeros cut
+            if (mag >= 100000000) [[unlikely]] {  // a million yuan or more
+                p = write_long_amount(p + k.len, fen, false);
+                *p++ = '"';
+                continue;
+            }
+            const std::uint64_t d = eight_digits(static_cast<std::uint32_t>(mag));
+            // The yuan's leading zeros, at most 5: the bit set in byte 5 (the
+            // units of yuan) stops the count there, and at 0 too.
+            const unsigned zeros = static_cast<unsigned>(__builtin_ctzll(d | 1ULL << 40)) / 8;
+            const std::uint64_t ascii = d + 0x3030303030303030ULL;
+            char* const first = digits - zeros;
+            std::memcpy(first, &ascii, 8);                                              // yuan digits and cents
+            const auto cents = static_cast<std::uint32_t>(ascii >> 48) << 8 | 0x2200002EU;  // . c c "
+            std::memcpy(first + 6, &cents, 4);
+            std::memcpy(digits - 8, &k.tail[neg], 8);
+            p = first + 10;
+        }
+    } else {
+        std::uint32_t from = 0;
+        for (std::size_t i = 0; i < key_ends_.size(); ++i) {
+            // A name of at most kCopySlack bytes as one fixed-size copy (what
+            // lies past it is overwritten next), not a call to memcpy.
+            const std::uint32_t n = key_ends_[i] - from;
+            if (n <= kCopySlack)
+                std::memcpy(p, keys_.data() + from, kCopySlack);
+            else
+                std::memcpy(p, keys_.data() + from, n);
+            p += n;
+            p = write_amount(p, amount[i].fen(), true);
+            from = key_ends_[i];
+        }
     }
     *p++ = '}';
     return p;
