@@ -131,6 +131,15 @@ TEST_CASE("ResultWriter::write_to: output names at and past the key slots' edges
         for (std::size_t i = 0; i < 12; ++i) names.push_back(std::string(2 + i * 2, 'k') + std::to_string(i % 10));
         check_writer(demo_with_outputs(names), true);
     }
+    SECTION("13 outputs: one left over after the pairs") {
+        std::string text = slurp(std::string(CLAIMGRAPH_SOURCE_DIR) + "/rules/demo-city-2026.yaml");
+        const std::size_t at = text.find("\noutputs:\n");
+        REQUIRE(at != std::string::npos);
+        text.insert(at + 10, "  odd_one: {value: medfee, label: odd}\n");
+        const Graph g = compile_policy_text(text, "odd.yaml");
+        REQUIRE(g.output_names().size() == 13);
+        check_writer(g, true);
+    }
     SECTION("a 1-byte name: no slots, the other loop") {
         for (char c = 'a'; c < 'a' + 12; ++c) names.push_back(std::string("y") + c);
         names[5] = "q";
