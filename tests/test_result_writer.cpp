@@ -189,3 +189,30 @@ TEST_CASE("ResultWriter::write_to: claim ids of every length, a byte to escape a
     std::vector<char> small(ResultWriter::row_room - 1);
     CHECK(w.write_to(s, small.data(), small.size()) == nullptr);
 }
+
+TEST_CASE("settle_file into an OutputFileSink writes what a lambda sink receives", "[io][writer][output]") {
+    const Graph& g = demo();
+    std::string text = slurp(std::string(CLAIMGRAPH_SOURCE_DIR) + "/tests/golden/demo-city-2026/claims.jsonl");
+    text += "{\"claim_id\":\"bad\\\"one\",\"member_id\":\"Z\"}\nnot json\n";
+    const TextFile claims("writer-sink", text);
+    const std::string out_path = claims.path() + ".out";
+    for (const ResultFormat format : {ResultFormat{}, ResultFormat{ResultFormat::Kind::csv, false},
+                                      ResultFormat{ResultFormat::Kind::jsonl, true}}) {
+        for (std::size_t threads : {1, 2}) {
+            Ledgers a(threads), b(threads);
+            std::string want;
+            const BatchCounts ca = settle_file(g, claims.path(), a.ptrs, format, [&](std::string_view t) { want += t; });
+            BatchCounts cb;
+            {
+                OutputFile out(out_path, OutputFile::Cache::keep);
+                cb = settle_file(g, claims.path(), b.ptrs, format, OutputFileSink{&out});
+                out.commit();
+            }
+            CHECK(slurp(out_path) == want);
+            CHECK(ca.settled == cb.settled);
+            CHECK(ca.errors == cb.errors);
+            CHECK(want.size() > 1000);
+        }
+    }
+    std::remove(out_path.c_str());
+}

@@ -175,7 +175,7 @@ using Sink = std::function<void(std::string_view)>;
 BatchCounts write_output(const std::string& out_path, const std::function<BatchCounts(const Sink&)>& produce) {
     if (!out_path.empty()) {
         OutputFile out(out_path);  // let go uncommitted, it removes the .tmp
-        const BatchCounts counts = produce([&](std::string_view text) { out.write(text); });
+        const BatchCounts counts = produce(Sink(OutputFileSink{&out}));  // rows straight into its buffer
         out.commit();
         return counts;
     }
