@@ -172,3 +172,32 @@ TEST_CASE("output file: on tmpfs too", "[output]") {
     CHECK(read_all(p) == text);
     fs::remove(p);
 }
+
+TEST_CASE("output file: write_line writes the row and a newline as write would, rows across the block edges too", "[output]") {
+    // Rows of 0 to 5,000 bytes past three block edges, one ending exactly at
+    // an edge with its '\n' the block's last byte and one with it the next's.
+    const std::string text = sample(3 * OutputFile::block_bytes + 100000, 11);
+    std::vector<std::string_view> rows;
+    std::mt19937 rng(12);
+    for (std::size_t at = 0, total = 0; at < text.size();) {
+        std::size_t n = rng() % 5001;
+        if (rows.size() == 100) n = OutputFile::block_bytes - total - 1;  // '\n' the block's last byte
+        if (rows.size() == 101) n = OutputFile::block_bytes - 1;         // ends one before the next edge
+        if (rows.size() == 102) n = 0;
+        n = std::min(n, text.size() - at);
+        rows.push_back(std::string_view(text).substr(at, n));
+        at += n;
+        total += n + 1;
+    }
+    std::string want;
+    for (const auto r : rows) (want += r) += '\n';
+    const fs::path p = scratch("lines");
+    {
+        OutputFile out(p.string(), OutputFile::Cache::keep);
+        for (const auto r : rows) out.write_line(r);
+        CHECK(out.bytes() == want.size());
+        out.commit();
+    }
+    CHECK(read_all(p) == want);
+    fs::remove(p);
+}

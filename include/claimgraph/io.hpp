@@ -106,11 +106,21 @@ public:
     char* write_to(const Settlement& s, char* out, std::size_t room) const;
 
 private:
+    // One output's ,"name":" (the amount's opening quote too) in 32 bytes,
+    // with the last 8 bytes before its amount's digits when the amount is
+    // positive and when negative (the 7 before and '-'): see write_to.
+    struct alignas(64) KeySlot {
+        char text[32];
+        std::uint64_t tail[2];
+        std::uint32_t len;
+    };
     const Graph* g_;
     ResultFormat format_;
     bool fast_ = false;              // JSON Lines without detail, every name plain
+    bool slots_ = false;             // and every ,"name":" of 8 to 32 bytes: key_slots_
     std::string keys_;               // ,"name": for each output, one after another
     std::vector<std::uint32_t> key_ends_;
+    std::vector<KeySlot> key_slots_;
 };
 
 struct BatchCounts {

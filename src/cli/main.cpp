@@ -211,7 +211,7 @@ BatchCounts write_output(const std::string& out_path, const std::function<BatchC
     if (!out_path.empty()) {
         OutputFile out(out_path);  // let go uncommitted, it removes the .tmp
         note_uncommitted(out.tmp_path());
-        const BatchCounts counts = produce([&](std::string_view text) { out.write(text); });
+        const BatchCounts counts = produce(Sink(OutputFileSink{&out}));  // rows straight into its buffer
         out.commit();
         note_uncommitted({});
         return counts;

@@ -11,6 +11,10 @@
 
 #include <fmt/format.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "claimgraph/io.hpp"
 #include "io/json_text.hpp"
 
@@ -35,6 +39,33 @@ inline std::uint64_t eight_digits(std::uint32_t v) {
     const std::uint64_t t = ((x * 103) >> 10) & 0x000F000F000F000FULL;        // lane / 10
     return t | (x - t * 10) << 8;                                              // bytes < 10
 }
+
+// Amounts below this many fen (a million yuan) have 8 digits or fewer.
+constexpr std::uint64_t kEightDigits = 100000000;
+
+#if defined(__SSE2__)
+// eight_digits of a and of b at once: a in the low half of the register, b in
+// the high. The same splits: 10^4 in 32-bit lanes, 100 in 16-bit lanes, 10
+// within them, each division a multiplication exact for the lane's range.
+inline void eight_digits_2(std::uint32_t a, std::uint32_t b, std::uint64_t& da, std::uint64_t& db) {
+    const __m128i x = _mm_set_epi64x(b, a);
+    const __m128i q = _mm_srli_epi64(_mm_mul_epu32(x, _mm_set1_epi64x(3518437209)), 45);  // x / 10^4
+    const __m128i r = _mm_sub_epi32(x, _mm_mul_epu32(q, _mm_set1_epi64x(10000)));
+    const __m128i y = _mm_or_si128(q, _mm_slli_epi64(r, 32));                         // 32-bit lanes < 10^4
+    // GCC would multiply by 100 and 10 in shifts and adds (9 instructions):
+    // the constants hidden from it, one pmullw each.
+    __m128i c100 = _mm_set1_epi16(100), c10 = _mm_set1_epi16(10);
+#if defined(__GNUC__)
+    __asm__("" : "+x"(c100), "+x"(c10));
+#endif
+    const __m128i h = _mm_srli_epi16(_mm_mulhi_epu16(y, _mm_set1_epi16(5243)), 3);    // lane / 100
+    const __m128i z = _mm_or_si128(h, _mm_slli_epi32(_mm_sub_epi16(y, _mm_mullo_epi16(h, c100)), 16));
+    const __m128i t = _mm_mulhi_epu16(z, _mm_set1_epi16(6554));                         // 16-bit lane / 10
+    const __m128i d = _mm_or_si128(t, _mm_slli_epi16(_mm_sub_epi16(z, _mm_mullo_epi16(t, c10)), 8));
+    da = static_cast<std::uint64_t>(_mm_cvtsi128_si64(d));
+    db = static_cast<std::uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(d, d)));
+}
+#endif
 
 // Writes an amount in fen as yuan with exactly two decimals: 1234.56, 0.05,
 // -0.05 (same text as format_money), quoted as a JSON string or bare; returns
@@ -469,13 +500,29 @@ constexpr std::size_t kRowRoom = ResultWriter::row_room, kCopySlack = 32;
 
 ResultWriter::ResultWriter(const Graph& g, const ResultFormat& f) : g_(&g), format_(f) {
     fast_ = f.kind == ResultFormat::Kind::jsonl && !f.detail;
+    slots_ = true;
     for (const auto& name : g.output_names()) {
         fast_ = fast_ && detail::is_plain_json(name);
         keys_ += ",\"";
         keys_ += name;
         keys_ += "\":";
         key_ends_.push_back(static_cast<std::uint32_t>(keys_.size()));
+        // The slot: ,"name":" in 32 bytes, and the 8 bytes that end where the
+        // amount's digits begin, for a positive and a negative amount.
+        const std::string key = ",\"" + name + "\":\"";
+        KeySlot& k = key_slots_.emplace_back();
+        std::memset(k.text, ' ', sizeof k.text);
+        slots_ = slots_ && key.size() >= 8 && key.size() <= sizeof k.text;
+        if (!slots_) continue;
+        std::memcpy(k.text, key.data(), key.size());
+        k.len = static_cast<std::uint32_t>(key.size());
+        char neg[8];
+        std::memcpy(neg, key.data() + key.size() - 7, 7);
+        neg[7] = '-';
+        std::memcpy(&k.tail[0], key.data() + key.size() - 8, 8);
+        std::memcpy(&k.tail[1], neg, 8);
     }
+    if (!slots_) key_slots_.clear();
     // Any name is then followed by kCopySlack readable bytes (see write).
     const std::size_t names = keys_.size();
     keys_.append(kCopySlack, ' ');
@@ -490,28 +537,127 @@ void ResultWriter::write(const Settlement& s, std::string& out) const {
         write_result(*g_, s, format_, out);
 }
 
+namespace {
+
+#if defined(__SSE2__)
+// Bit i set when byte i of x may go into a JSON string as it is (printable
+// ASCII other than '"' and '\\': is_plain_json's test). Signed compare: a byte
+// >= 0x80 is negative, so below 0x20 too.
+inline unsigned plain_bytes(__m128i x) {
+    const __m128i bad = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
+    return static_cast<unsigned>(_mm_movemask_epi8(_mm_andnot_si128(bad, _mm_cmpgt_epi8(x, _mm_set1_epi8(0x1F)))));
+}
+#endif
+
+// Copies a claim id of 8 to 32 bytes to `p` in two overlapping fixed-size
+// pieces, checking the bytes in the registers that carry them: false (and
+// something written) when one is not plain JSON.
+inline bool copy_plain_id(char* p, const char* s, std::size_t n) {
+#if defined(__SSE2__)
+    if (n <= 16) {
+        __m128i x = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(s));
+        x = _mm_castpd_si128(_mm_loadh_pd(_mm_castsi128_pd(x), reinterpret_cast<const double*>(s + n - 8)));
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(p), x);
+        _mm_storeh_pd(reinterpret_cast<double*>(p + n - 8), _mm_castsi128_pd(x));
+        return plain_bytes(x) == 0xFFFF;
+    }
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + n - 16));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), a);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p + n - 16), b);
+    return (plain_bytes(a) & plain_bytes(b)) == 0xFFFF;
+#else
+    std::memcpy(p, s, n);
+    return detail::is_plain_json(std::string_view(s, n));
+#endif
+}
+
+}  // namespace
+
 char* ResultWriter::write_to(const Settlement& s, char* out, std::size_t room) const {
     // The common row from the prepared names. The constructor saw that the
     // names, the amounts and the slack fit in half of the room; the id gets
     // the other half. Every other row as write_result writes it.
-    if (!fast_ || room < kRowRoom || s.status != SettleStatus::settled || s.outputs.size() != key_ends_.size() ||
-        s.claim_id.size() > kRowRoom / 2 - kCopySlack || !detail::is_plain_json(s.claim_id))
+    if (!fast_ || room < kRowRoom || s.status != SettleStatus::settled || s.outputs.size() != key_ends_.size())
         return nullptr;
-    char* p = put(out, "{\"claim_id\":\"");
-    p = put(p, s.claim_id);
+    const std::size_t id = s.claim_id.size();
+    std::memcpy(out, "{\"claim_id\":\"\"\"\"", 16);  // 13 bytes and 3 overwritten
+    char* p = out + 13;
+    if (id - 8 <= 24) {  // 8 to 32 bytes, nearly every id
+        if (!copy_plain_id(p, s.claim_id.data(), id)) return nullptr;
+    } else {
+        if (id > kRowRoom / 2 - kCopySlack || !detail::is_plain_json(s.claim_id)) return nullptr;
+        std::memcpy(p, s.claim_id.data(), id);
+    }
+    p += id;
     *p++ = '"';
-    std::uint32_t from = 0;
-    for (std::size_t i = 0; i < key_ends_.size(); ++i) {
-        // A name of at most kCopySlack bytes as one fixed-size copy (what
-        // lies past it is overwritten next), not a call to memcpy.
-        const std::uint32_t n = key_ends_[i] - from;
-        if (n <= kCopySlack)
-            std::memcpy(p, keys_.data() + from, kCopySlack);
-        else
-            std::memcpy(p, keys_.data() + from, n);
-        p += n;
-        p = write_amount(p, s.outputs[i].fen(), true);
-        from = key_ends_[i];
+    const Money* amount = s.outputs.data();
+    if (slots_) {
+        // Each amount: its key as one 32-byte copy (what lies past it is
+        // overwritten next); its 8 digits stored where they end, the yuan's
+        // leading zeros (down to one) falling on the key's last bytes, which
+        // are then stored again from the slot's tail with the sign, if any;
+        // then ".cc\"" over the last two digits. No shift by the digit count.
+        const auto put = [&p](const KeySlot& k, bool neg, std::uint64_t d) {
+            std::memcpy(p, k.text, sizeof k.text);
+            char* const digits = p + k.len + neg;  // where the first digit goes with no zeros cut
+            // The yuan's leading zeros, at most 5: the bit set in byte 5 (the
+            // units of yuan) stops the count there, and at 0 too.
+            const unsigned zeros = static_cast<unsigned>(__builtin_ctzll(d | 1ULL << 40)) / 8;
+            const std::uint64_t ascii = d + 0x3030303030303030ULL;
+            char* const first = digits - zeros;
+            std::memcpy(first, &ascii, 8);                                              // yuan digits and cents
+            const auto cents = static_cast<std::uint32_t>(ascii >> 48) << 8 | 0x2200002EU;  // . c c "
+            std::memcpy(first + 6, &cents, 4);
+            std::memcpy(digits - 8, &k.tail[neg], 8);
+            p = first + 10;
+        };
+        const auto one = [&p, &put](const KeySlot& k, std::int64_t fen) {
+            const bool neg = fen < 0;
+            const std::uint64_t mag = neg ? 0 - static_cast<std::uint64_t>(fen) : static_cast<std::uint64_t>(fen);
+            if (mag >= kEightDigits) [[unlikely]] {  // a million yuan or more
+                std::memcpy(p, k.text, sizeof k.text);
+                p = write_long_amount(p + k.len, fen, false);
+                *p++ = '"';
+                return;
+            }
+            put(k, neg, eight_digits(static_cast<std::uint32_t>(mag)));
+        };
+        const KeySlot* k = key_slots_.data();
+        const KeySlot* const end = k + key_slots_.size();
+#if defined(__SSE2__)
+        // Two amounts' digits at a time in one SSE2 register.
+        for (; end - k >= 2; k += 2, amount += 2) {
+            const std::int64_t fa = amount[0].fen(), fb = amount[1].fen();
+            const bool na = fa < 0, nb = fb < 0;
+            const std::uint64_t ma = na ? 0 - static_cast<std::uint64_t>(fa) : static_cast<std::uint64_t>(fa);
+            const std::uint64_t mb = nb ? 0 - static_cast<std::uint64_t>(fb) : static_cast<std::uint64_t>(fb);
+            if (ma >= kEightDigits || mb >= kEightDigits) [[unlikely]] {
+                one(k[0], fa);
+                one(k[1], fb);
+                continue;
+            }
+            std::uint64_t da, db;
+            eight_digits_2(static_cast<std::uint32_t>(ma), static_cast<std::uint32_t>(mb), da, db);
+            put(k[0], na, da);
+            put(k[1], nb, db);
+        }
+#endif
+        for (; k != end; ++k) one(*k, (amount++)->fen());
+    } else {
+        std::uint32_t from = 0;
+        for (std::size_t i = 0; i < key_ends_.size(); ++i) {
+            // A name of at most kCopySlack bytes as one fixed-size copy (what
+            // lies past it is overwritten next), not a call to memcpy.
+            const std::uint32_t n = key_ends_[i] - from;
+            if (n <= kCopySlack)
+                std::memcpy(p, keys_.data() + from, kCopySlack);
+            else
+                std::memcpy(p, keys_.data() + from, n);
+            p += n;
+            p = write_amount(p, amount[i].fen(), true);
+            from = key_ends_[i];
+        }
     }
     *p++ = '}';
     return p;
