@@ -883,6 +883,85 @@ TEST_CASE("decoder fast path: the usual `{\"code\":\"` start of a fee line, and 
     check_same(fast_lot, full_lot, head + R"({"lot":2,"code":"A1","category":"A","amount":3.00}]})");
 }
 
+TEST_CASE("decoder fast path: the usual `,\"name\":\"` after the label run's amount, and every near miss", "[io][decoder]") {
+    // After the label run's money field the reader tries the first text field
+    // after the start's (name) with its comma and the text's quote as one
+    // 16-byte compare, and reads the text with no key look-up; anything else
+    // must read as the key-by-key loop reads it.
+    ClaimDecoder fast(demo()), full(demo(), false);
+    const std::string head =
+        R"({"claim_id":"T-1","member_id":"M1","date":"2026-03-01","insutype":"employee","med_type":"inpatient","hosp_lv":2,"region":"local","referred":false,"emergency":false,"retired":false,"tags":[],"hmb_enrolled":true,"hmb_preexisting":false,"items":[{"code":"Z","category":"C","amount":1},)";
+    const std::string tail = R"(,"name":")";
+    auto line_with = [&](const std::string& row) { return head + row + "]}"; };
+    const std::string row = R"({"code":"A1","category":"B","amount":12.50)" + tail + R"(床位费"})";
+    const std::string line = line_with(row);
+    REQUIRE(check_same(fast, full, line));
+    CHECK(fast_path_reads(demo(), line));
+    {
+        // The name lands in its own slot, the row's others as the loop leaves them.
+        ClaimRecord a;
+        fast.decode(line, a);
+        REQUIRE(a.ok);
+        REQUIRE(a.claim.item_count == 2);
+        const std::size_t n = demo().schema().item_fields.size();
+        CHECK(a.claim.item_texts[n + 1] == "床位费");
+        CHECK(a.claim.item_texts[n + 0] == "A1");
+        CHECK(a.claim.item_texts[n + 2].empty());
+    }
+    const std::size_t from = head.size() + row.find(tail);
+    auto [ok, total] =
+        near_misses(fast, full, line, from - 1, from + tail.size() + 1,
+                    {"x", " ", "\"", ",", ":", "}", "n", "N", "e", "1", "\\", "\t", "\x01", "\xe4", "ab", ""}, "\"x\"}]}");
+    CHECK(ok > 10);
+    CHECK(total - ok > 100);
+    // Texts of every kind after it, other keys after the amount, the name
+    // given twice or after other keys, blanks, other values.
+    const std::vector<std::string> rows = {
+        R"({"code":"A1","category":"A","amount":3.00,"name":""})",
+        R"({"code":"A1","category":"A","amount":3.00,"name":"x"})",
+        R"({"code":"A1","category":"A","amount":3.00,"name":"0123456789abcde"})",
+        R"({"code":"A1","category":"A","amount":3.00,"name":"0123456789abcdefghij"})",
+        R"({"code":"A1","category":"A","amount":3.00,"name":"注射用头孢曲松"})",
+        R"({"code":"A1","category":"A","amount":3.00,"name":"胸部CT"})",
+        R"({"code":"A1","category":"A","amount":3.00,"name":"a\"b"})",
+        R"({"code":"A1","category":"A","amount":3.00,"name":"\u5e8a"})",
+        R"({"code":"A1","category":"A","amount":3.00,"name":1})",
+        R"({"code":"A1","category":"A","amount":3.00,"name":null})",
+        R"({"code":"A1","category":"A","amount":3.00,"name": "x"})",
+        R"({"code":"A1","category":"A","amount":3.00,"name" :"x"})",
+        R"({"code":"A1","category":"A","amount":3.00 ,"name":"x"})",
+        R"({"code":"A1","category":"A","amount":3.00, "name":"x"})",
+        R"({"code":"A1","category":"A","amount":3.00,"name":"x","name":"y"})",
+        R"({"code":"A1","name":"y","category":"A","amount":3.00,"name":"x"})",
+        R"({"code":"A1","category":"A","amount":3.00,"name":"x","qty":2,"price_cap":1.50})",
+        R"({"code":"A1","category":"A","amount":3.00,"name":"x","selfpay_prop":500})",
+        R"({"code":"A1","category":"A","amount":3.00,"qty":2,"name":"x"})",
+        R"({"code":"A1","category":"A","amount":3.00,"note":"x"})",
+        R"({"code":"A1","category":"A","amount":3.00,"names":"x"})",
+        R"({"code":"A1","category":"A","amount":3.00,"nam":"x"})",
+        R"({"code":"A1","category":"A","amount":3.00,"n\u0061me":"x"})",
+        R"({"code":"A1","category":"A","amount":3.00,"name":"x"  })",
+        R"({"code":"A1","category":"A","amount":3.00,"name":"x")",
+        R"({"code":"A1","category":"A","amount":3.00,"name":"x"])",
+        R"({"code":"药物洗脱支架","category":"A","amount":3.00,"name":"x"})",
+        R"({"code":"A1","category":"A","amount":-3.00,"name":"x"})",
+    };
+    ok = 0;
+    for (const std::string& r : rows) ok += check_same(fast, full, line_with(r));
+    CHECK(ok > 15);
+    // A schema whose text after the start has a name too long for one block: no tail.
+    std::string yaml = testing::slurp(kRoot + "/rules/demo-city-2026.yaml");
+    const std::string name = "    name: {type: string, optional: true}\n";
+    const std::size_t at = yaml.find(name);
+    REQUIRE(at != std::string::npos);
+    yaml.replace(at, name.size(), "    name_of_the_item: {type: string, optional: true}\n");
+    const Graph g = compile_policy_text(yaml, "long-name.yaml");
+    ClaimDecoder fast_long(g), full_long(g, false);
+    check_same(fast_long, full_long, line);
+    check_same(fast_long, full_long, line_with(R"({"code":"A1","category":"A","amount":3.00,"name_of_the_item":"x"})"));
+    CHECK(fast_path_reads(g, line_with(R"({"code":"A1","category":"A","amount":3.00,"name_of_the_item":"x"})")));
+}
+
 TEST_CASE("decoder fast path: a fee line's usual start or label run that runs into the padding is refused", "[io][decoder]") {
     // The start and the run are matched with no test of the line's end: the
     // text or the amount read after them must end within the line, and one
@@ -892,6 +971,8 @@ TEST_CASE("decoder fast path: a fee line's usual start or label run that runs in
     const std::string head =
         R"({"claim_id":"P-1","member_id":"M1","date":"2026-03-01","insutype":"employee","med_type":"inpatient","hosp_lv":2,"region":"local","referred":false,"emergency":false,"retired":false,"tags":[],"hmb_enrolled":true,"hmb_preexisting":false,"items":[{"code":"Z","category":"C","amount":1},)";
     for (const std::string row : {R"({"code":"A1","category":"B","amount":12.50})", R"({"code":"A1","category":"B","amount":7})",
+                                  R"({"code":"A1","category":"B","amount":7,"name":"床位费"})",
+                                  R"({"code":"A1","category":"B","amount":7,"name":"xy"})",
                                   R"({"code":"药物洗脱支架","category":"A","amount":3.00})",
                                   R"({"code":"0123456789abcd","category":"C","amount":123456.78})"}) {
         const std::string line = head + row + "]}";

@@ -591,6 +591,7 @@ PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_k
     plan_label_run(s);
     plan_item_start(s);
     plan_item_heads();
+    plan_item_tail(s);
     for (unsigned m = 0; m < 256; ++m) {
         unsigned char bytes[8];
         const std::uint64_t given = m | item_defaults_;
@@ -668,6 +669,31 @@ void PlainClaimReader::plan_item_heads() {
         h.bytes[quote] = '"';
         std::memcpy(h.bytes.data() + quote + 1, run.bytes.data(), run.size);
         h.mask = ((std::uint64_t{1} << start.size) - 1) | std::uint64_t{1} << quote | std::uint64_t{run.mask} << (quote + 1);
+    }
+}
+
+// `,"key":"` for the first text field after the usual start's, when the
+// label run is planned (the tail is tried only after it) and after_comma
+// finds the key whole (so the tail reads what the general loop would).
+void PlainClaimReader::plan_item_tail(const Schema& s) {
+    if (item_start_.size == 0 || item_run_.money < 0) return;
+    for (std::size_t i = 1; i < s.item_fields.size(); ++i) {
+        if (item_plan_[i].kind != Kind::text) continue;
+        std::string key = ",\"";
+        key.append(s.item_fields[i].name);
+        key.append("\":");
+        if (key.size() + 1 > 16) return;
+        char buf[64] = {};  // match reads 32 bytes
+        std::memcpy(buf, key.data(), key.size());
+        std::size_t found = 0;
+        if (item_keys_.after_comma.match(buf, buf + key.size(), found) != static_cast<int>(i) || found != key.size()) return;
+        ItemTail& e = item_tail_;
+        std::memcpy(e.bytes.data(), key.data(), key.size());
+        e.bytes[key.size()] = '"';
+        e.size = static_cast<std::uint32_t>(key.size() + 1);
+        e.mask = (1u << e.size) - 1;
+        e.field = i;
+        return;
     }
 }
 
@@ -1139,6 +1165,17 @@ CG_INLINE bool PlainClaimReader::read_item_head(Cursor& r, ItemTexts& t, std::si
 #endif
 }
 
+// The tail (ItemTail) at the cursor: the cursor at its text's quote, as
+// next_key and the blanks after it leave it. False with nothing changed on
+// any other bytes. Its bytes may be matched into the padding: the text read
+// after it must end within the line, so a tail past the line's end refuses it.
+CG_INLINE bool PlainClaimReader::read_item_tail(Cursor& r) const {
+    const ItemTail& tail = item_tail_;
+    if ((same_bytes(r.p, tail.bytes.data()) & tail.mask) != tail.mask) return false;  // in the line or its padding
+    r.p += tail.size - 1;
+    return true;
+}
+
 CG_INLINE void PlainClaimReader::make_text_room(ItemTexts& t) const {
     if (t.size - t.used >= item_text_room_) return;
     t.column->used_ = t.used;
@@ -1226,25 +1263,21 @@ CG_INLINE PlainClaimReader::Item PlainClaimReader::read_item(const char* p, cons
     Cursor r{p, end};
     std::uint64_t seen = 0, before = 0;
     // Declared before the loop: the usual start jumps into it, and the label
-    // run after it into its amount case with the field already known, no key
-    // look-up.
+    // run after it to its money field's value (run_amount) with the field
+    // already known, no key look-up.
     int f = 0;
     std::size_t k = 0;
     std::int64_t v = 0;
     if (read_item_head(r, texts, first, row)) {  // at the money field's value
         seen = 1 | item_run_.fields;
-        k = static_cast<std::size_t>(item_run_.money);
-        f = item_run_.money;
-        goto amount;
+        goto run_amount;
     }
     if (read_item_start(r)) {  // at the first field's text, the field read_key would give
         if (!read_item_text_at(r, texts, first)) return {};
         seen = 1;
         if (read_label_run(r, row)) {  // at the money field's value
             seen |= item_run_.fields;
-            k = static_cast<std::size_t>(item_run_.money);
-            f = item_run_.money;
-            goto amount;
+            goto run_amount;
         }
         f = next_key(r, item_keys_);
         goto loop;
@@ -1259,6 +1292,18 @@ CG_INLINE PlainClaimReader::Item PlainClaimReader::read_item(const char* p, cons
         if (r.p < r.end && *r.p == '}') return {r.p + 1, 0};
     }
     f = read_key(r, item_keys_);
+    goto loop;
+run_amount:
+    // The label run's money field, as the loop's money case reads it, then
+    // the usual text key after it.
+    f = item_run_.money;
+    if (!read_plain_amount(r, v) || v < item_min_[static_cast<std::size_t>(f)]) return {};
+    row[f] = v;
+    if (read_item_tail(r)) {  // at the text's quote
+        seen |= std::uint64_t{1} << item_tail_.field;
+        if (!read_item_text_at(r, texts, first + item_tail_.field)) return {};
+    }
+    f = next_key(r, item_keys_);
 loop:
     while (f != kClosed) {
         if (f < 0) return {};
@@ -1269,7 +1314,6 @@ loop:
         v = 0;
         switch (item_kind_[k]) {
             case Kind::money:
-            amount:
                 if (!read_plain_amount(r, v) || v < item_min_[k]) return {};
                 break;
             case Kind::text:

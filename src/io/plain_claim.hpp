@@ -200,6 +200,20 @@ private:
     bool read_item_head(Cursor& r, ItemTexts& t, std::size_t slot, std::int64_t* row) const;
     void plan_item_heads();
 
+    // The usual key after the label run's money field when the fee line goes
+    // on: `,"name":"`, the first text field after the start's in the schema,
+    // matched with its comma and the text's quote in one 16-byte compare and
+    // its text read straight away (no key look-up, no duplicate check: only
+    // the start's field and the run's can have been seen).
+    struct alignas(32) ItemTail {
+        std::array<char, 16> bytes{};
+        std::uint32_t mask = 1u << 16;  // bit i: byte i is part of the tail; as made, one that never matches
+        std::uint32_t size = 0;
+        std::size_t field = 0;
+    };
+    bool read_item_tail(Cursor& r) const;
+    void plan_item_tail(const Schema& s);
+
     // A claim key written `,"key":`, as after_comma finds it; one that never
     // matches when after_comma would not give that key for those bytes.
     struct alignas(64) NextKey {
@@ -243,6 +257,7 @@ private:
     LabelRun item_run_;
     ItemStart item_start_;
     std::array<ItemHead, 16> item_heads_{};  // by the text's length
+    ItemTail item_tail_;
 
     std::vector<Labels> labels_;
     // Bits by claim key (own keys first) and by item field.
