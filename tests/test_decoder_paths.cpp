@@ -653,6 +653,50 @@ TEST_CASE("decoder fast path: fee-line texts read a block at a time, at every le
     }
 }
 
+TEST_CASE("decoder fast path: fee-line texts of ASCII and 3-byte characters mixed, every pair of pieces at every place",
+          "[io][decoder]") {
+    // A text of up to 15 bytes that is neither plain ASCII nor 3-byte
+    // characters only (胸部CT) is checked in its one block: ASCII and
+    // characters with the leads E1..EC, EE, EF in any order. Two pieces of
+    // every kind, good and bad, after every count of ASCII or characters, in
+    // the name (after the amount) and in the code (the fee line's start).
+    ClaimDecoder fast(demo()), full(demo(), false);
+    const std::vector<std::string> pieces = {"C", "\xe4\xb8\xad", "\xe1\x80\x80", "\xef\xbf\xbf", "\xe0\xa0\x80", "\xed\x9f\xbf",
+                                             "\xc2\xa9", "\xf0\x9f\x98\x80", "\xe4\xb8", "\xe4\x38\xad", "\x80", "\xe4",
+                                             "\xc2", "\xf0", "\xff", "\x01", "\x1f", "\x7f", " ", "\\n", "\\\"", "\xe4\xb8\xad\xe4"};
+    std::size_t ok = 0, total = 0;
+    for (const std::string base : {"a", "\xe8\x83\xb8"}) {
+        for (std::size_t before = 0; before <= 4; ++before) {
+            for (const std::string& one : pieces) {
+                for (const std::string& two : pieces) {
+                    std::string text;
+                    for (std::size_t i = 0; i < before; ++i) text += base;
+                    text += one + two;
+                    std::string line = with_value("@NAME@", "\"" + text + "\"");
+                    ok += check_same(fast, full, line);
+                    const std::size_t p = line.find("\"A1\"");
+                    line.replace(p, 4, "\"" + text + "\"");
+                    ok += check_same(fast, full, line);
+                    total += 2;
+                }
+            }
+        }
+    }
+    CHECK(ok > 300);
+    CHECK(total - ok > 1000);
+    // The usual mixed names are read by the fast path, and as the full decoder reads them.
+    for (const char* name : {"胸部CT", "CT胸部", "B超", "a中b", "中a中", "腹部MRI平扫", "PICC置管", "中中中中中", "ab中cd中ef"}) {
+        const std::string line = with_value("@NAME@", std::string("\"") + name + "\"");
+        INFO("name: " << name);
+        CHECK(check_same(fast, full, line));
+        CHECK(fast_path_reads(demo(), line));
+        ClaimRecord a;
+        fast.decode(line, a);
+        REQUIRE(a.ok);
+        CHECK(a.claim.item_texts[1] == name);
+    }
+}
+
 TEST_CASE("decoder fast path: fee lines of more than 8 fields, the rows' wide copies", "[io][decoder]") {
     // The demo policy with three more fee-line fields (11 in all): a row no
     // longer fits the 8-slot copies of the usual schemas.

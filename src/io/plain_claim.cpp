@@ -171,7 +171,7 @@ inline unsigned byte_bits(__m128i m) { return static_cast<unsigned>(_mm_movemask
 // True when the first n bytes (n <= 16) of x are whole 3-byte characters
 // whose lead lets the second byte be any continuation byte (E1..EC, EE, EF;
 // E0 and ED limit theirs): valid UTF-8 with nothing a string scan stops at.
-inline bool cjk_run(__m128i x, unsigned n) {
+CG_INLINE bool cjk_run(__m128i x, unsigned n) {
     // Every byte's class in one compare (1110xxxx at places 0, 3, 6, 9, 12,
     // 15, 10xxxxxx between), then no lead E0 or ED: fewer steps than the
     // leads' and continuation bytes' ranges compared apart.
@@ -182,6 +182,23 @@ inline bool cjk_run(__m128i x, unsigned n) {
     const unsigned edge = byte_bits(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(static_cast<char>(0xE0))),
                                                  _mm_cmpeq_epi8(x, _mm_set1_epi8(static_cast<char>(0xED)))));
     return (shaped & bits) == bits && (edge & bits & 0x9249u) == 0;
+}
+
+// True when the first n bytes (n < 16) of x are printable ASCII other than a
+// backslash (no quote: n is the first one's place) and whole 3-byte
+// characters with the leads cjk_run accepts, mixed in any order: valid UTF-8
+// by shape. Each lead's two continuation bytes are the places after it, and
+// every other byte >= 0x80 refuses the block.
+inline bool mixed_run(__m128i x, unsigned n) {
+    const unsigned bits = (1u << n) - 1;
+    const unsigned high = byte_bits(x);
+    const unsigned lead = byte_bits(_mm_cmpeq_epi8(_mm_and_si128(x, _mm_set1_epi8(static_cast<char>(0xF0))), _mm_set1_epi8(static_cast<char>(0xE0)))) & bits;
+    const unsigned cont = byte_bits(_mm_cmpeq_epi8(_mm_and_si128(x, _mm_set1_epi8(static_cast<char>(0xC0))), _mm_set1_epi8(static_cast<char>(0x80)))) & bits;
+    // A backslash, a control character (unsigned <= 0x1F), a lead E0 or ED.
+    const unsigned odd = byte_bits(_mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\\')), _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1F)), x)),
+        _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(static_cast<char>(0xE0))), _mm_cmpeq_epi8(x, _mm_set1_epi8(static_cast<char>(0xED))))));
+    return ((odd | (high & ~(lead | cont))) & bits) == 0 && cont == (lead << 1 | lead << 2);
 }
 #endif
 
@@ -1209,12 +1226,12 @@ CG_INLINE bool PlainClaimReader::read_item_text_at(Cursor& r, ItemTexts& t, std:
         // A quote, a backslash, a control character or a byte >= 0x80 (signed < 0x20).
         const unsigned stops = byte_bits(_mm_or_si128(_mm_or_si128(quote, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
                                                       _mm_cmplt_epi8(x, _mm_set1_epi8(0x20))));
-        if ((stops & -stops & quotes) == 0) goto general;
+        if ((stops & -stops & quotes) == 0) goto mixed;
         n = static_cast<unsigned>(__builtin_ctz(stops));  // plain ASCII
         _mm_storeu_si128(reinterpret_cast<__m128i*>(t.chars + t.used), x);
     } else if (quotes != 0) {
         n = static_cast<unsigned>(__builtin_ctz(quotes));
-        if ((0x9249u >> n & 1) == 0 || !cjk_run(x, n)) goto general;
+        if ((0x9249u >> n & 1) == 0 || !cjk_run(x, n)) goto mixed;
         _mm_storeu_si128(reinterpret_cast<__m128i*>(t.chars + t.used), x);
     } else {
         // Past 16 bytes: the next block from byte 15, a lead's place.
@@ -1226,11 +1243,19 @@ CG_INLINE bool PlainClaimReader::read_item_text_at(Cursor& r, ItemTexts& t, std:
         _mm_storeu_si128(reinterpret_cast<__m128i*>(t.chars + t.used), x);
         _mm_storeu_si128(reinterpret_cast<__m128i*>(t.chars + t.used + 15), y);
     }
+stored:
     if (s + n >= r.end) return false;  // the quote is past the line
     t.spans[slot] = static_cast<std::uint64_t>(t.used) << 32 | n;
     t.used += n;
     r.p = s + n + 1;
     return true;
+mixed:
+    // ASCII and such 3-byte characters mixed, up to 15 bytes (胸部CT).
+    if (quotes == 0) goto general;
+    n = static_cast<unsigned>(__builtin_ctz(quotes));
+    if (!mixed_run(x, n)) goto general;
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(t.chars + t.used), x);
+    goto stored;
 general:
 #endif
     r.p = read_item_text_slow(r, *t.column, t.used, slot);
