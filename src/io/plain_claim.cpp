@@ -678,10 +678,14 @@ void PlainClaimReader::plan_item_heads() {
     const ItemStart& start = item_start_;
     const LabelRun& run = item_run_;
     if (start.size == 0 || run.money < 0) return;
+    item_run_one_byte_ = *run.one_byte;
+    item_head_text_ = 0xFFFFu & ~((1u << start.size) - 1);
     for (std::size_t n = 0; start.size + n < 16; ++n) {
         const std::size_t quote = start.size + n, size = quote + 1 + run.size;
         if (size > 48) break;
-        ItemHead& h = item_heads_[n];
+        ItemHead& h = item_heads_[quote];
+        h.label = static_cast<std::uint8_t>(quote + 1 + run.at);
+        h.end = static_cast<std::uint8_t>(size);
         std::memcpy(h.bytes.data(), start.bytes.data(), start.size);
         h.bytes[quote] = '"';
         std::memcpy(h.bytes.data() + quote + 1, run.bytes.data(), run.size);
@@ -1147,16 +1151,17 @@ CG_INLINE bool PlainClaimReader::read_item_start(Cursor& r) const {
 CG_INLINE bool PlainClaimReader::read_item_head(Cursor& r, ItemTexts& t, std::size_t slot, std::int64_t* row) const {
 #if defined(__SSE2__)
     const char* p = r.p;
-    const std::size_t from = item_start_.size;  // the text's first byte
     const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
     const __m128i quote = _mm_cmpeq_epi8(x, _mm_set1_epi8('"'));
     // As in read_item_text_at: the text is plain ASCII when its first quote,
-    // backslash, control character or byte >= 0x80 is a quote.
+    // backslash, control character or byte >= 0x80 is a quote. The places
+    // are the line's (the start's own bytes masked out), so that the head
+    // is found by its quote's place with no shift.
     const unsigned stops = byte_bits(_mm_or_si128(_mm_or_si128(quote, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
-                                                  _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)))) >> from;
-    if ((stops & -stops & byte_bits(quote) >> from) == 0) return false;
-    const unsigned n = static_cast<unsigned>(__builtin_ctz(stops));
-    const ItemHead& h = item_heads_[n];
+                                                  _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)))) & item_head_text_;
+    if ((stops & -stops & byte_bits(quote)) == 0) return false;
+    const unsigned q = static_cast<unsigned>(__builtin_ctz(stops));
+    const ItemHead& h = item_heads_[q];
     // The head's blocks are aligned (ItemHead is): each compare takes its block from memory.
     const auto* b = reinterpret_cast<const __m128i*>(h.bytes.data());
     auto same_at = [&](std::size_t i) {
@@ -1164,16 +1169,15 @@ CG_INLINE bool PlainClaimReader::read_item_head(Cursor& r, ItemTexts& t, std::si
     };
     const std::uint64_t same = byte_bits(_mm_cmpeq_epi8(x, _mm_load_si128(b))) | same_at(1) << 16 | std::uint64_t{same_at(2)} << 32;
     if ((same & h.mask) != h.mask) return false;
-    // The run's places from the text's end, not loaded from the head: the
-    // cursor's next value then waits for no load but the line's.
-    const char* run = p + from + n + 1;
-    const int v = (*item_run_.one_byte)[static_cast<unsigned char>(run[item_run_.at])];
+    const int v = item_run_one_byte_[static_cast<unsigned char>(p[h.label])];
     if (v < 0) return false;
+    const std::size_t from = item_start_.size;  // the text's first byte
+    const std::size_t n = q - from;
     _mm_storeu_si128(reinterpret_cast<__m128i*>(t.chars + t.used), _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + from)));
     t.spans[slot] = static_cast<std::uint64_t>(t.used) << 32 | n;
     t.used += n;
     row[item_run_.label] = v;
-    r.p = run + item_run_.size;
+    r.p = p + h.end;
     skip_blanks(r);
     return true;
 #else

@@ -196,6 +196,9 @@ private:
     struct alignas(64) ItemHead {
         std::array<char, 48> bytes{};
         std::uint64_t mask = std::uint64_t{1} << 63;  // bit i: byte i is part of the head
+        // Places from the line's brace, so that no other load is needed to
+        // step over the head: the label's byte, the money field's value.
+        std::uint8_t label = 0, end = 0;
     };
     bool read_item_head(Cursor& r, ItemTexts& t, std::size_t slot, std::int64_t* row) const;
     void plan_item_heads();
@@ -256,7 +259,9 @@ private:
     std::array<Labels*, 64> item_labels_{};     // and their labels
     LabelRun item_run_;
     ItemStart item_start_;
-    std::array<ItemHead, 16> item_heads_{};  // by the text's length
+    std::array<ItemHead, 16> item_heads_{};  // by the place of the text's closing quote
+    std::uint32_t item_head_text_ = 0;       // bits of the places after the start (the text's own)
+    std::array<std::int8_t, 256> item_run_one_byte_{};  // *item_run_.one_byte, one load nearer
     ItemTail item_tail_;
 
     std::vector<Labels> labels_;
