@@ -614,6 +614,7 @@ PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_k
         const std::uint64_t given = m | item_defaults_;
         for (unsigned b = 0; b < 8; ++b) bytes[b] = static_cast<unsigned char>(given >> b & 1);
         std::memcpy(&present_bytes_[m], bytes, 8);
+        if ((m & item_required_) != item_required_) present_bytes_[m] |= kMissingRequired;
     }
 }
 
@@ -1032,8 +1033,10 @@ const char* PlainClaimReader::read_items(Cursor r, Claim& c) {
         no_items(c);
         return r.p + 1;
     }
-    // Each its own loop: the row's width and copies then need no test.
-    return s_.item_fields.size() <= 8 ? read_rows<true>(r, c) : read_rows<false>(r, c);
+    // Each its own loop: the row's width and copies then need no test. (No
+    // fee-line field at all: the wide loop, which counts its rows.)
+    const std::size_t n = s_.item_fields.size();
+    return n <= 8 && n > 0 ? read_rows<true>(r, c) : read_rows<false>(r, c);
 }
 
 template <bool Narrow>
@@ -1047,21 +1050,21 @@ const char* PlainClaimReader::read_rows(Cursor r, Claim& c) {
     // size: every slot of a row is written before it is kept, so they need
     // no zero-fill, only growing (which zero-fills what is new).
     std::size_t size = std::min({c.items.size(), c.item_present.size(), texts.spans_.size()});
-    std::size_t count = 0;
+    std::size_t count = 0;  // the wide rows' count; a narrow row's is row / n (n > 0)
     std::int64_t* values = c.items.data();
     std::uint8_t* present = c.item_present.data();
     std::uint64_t* spans = texts.spans_.data();
     ItemTexts item_texts{texts.chars_.data(), 0, texts.chars_.size(), spans, &texts};
-    std::size_t rows_left = 0;  // rows that may start before room is made again
+    std::size_t row = 0;   // the next row's first slot: count * n
+    std::size_t room = 0;  // the row at which room is made again
     for (;;) {
-        const std::size_t row = count * n;
         // Room for kRoomRows rows at a time: one test a row, not two.
-        if (rows_left == 0) {
+        if (row == room) {
             make_text_room(item_texts);
             if (row + (kRoomRows - 1) * n + width > size) {
                 // What grows past the claim's lines is cut at its end, and
                 // zero-filled again by the next claim that grows the columns.
-                size = (count + kRoomRows) * n + width;
+                size = row + kRoomRows * n + width;
                 c.items.resize(size);
                 c.item_present.resize(size);
                 texts.spans_.resize(size);
@@ -1070,9 +1073,8 @@ const char* PlainClaimReader::read_rows(Cursor r, Claim& c) {
                 spans = texts.spans_.data();
                 item_texts.spans = spans;
             }
-            rows_left = kRoomRows;
+            room = row + kRoomRows * n;
         }
-        --rows_left;
         // The defaults (finish_claim's), and zeros as start_item leaves them,
         // before the fields overwrite theirs; no texts yet.
         if constexpr (Narrow) {
@@ -1083,15 +1085,20 @@ const char* PlainClaimReader::read_rows(Cursor r, Claim& c) {
             for (std::size_t f = 0; f < n; ++f) spans[row + f] = 0;
         }
         const Item line = read_item(r.p, r.end, values + row, item_texts, row);
-        if (line.p == nullptr || (line.seen & required) != required) return nullptr;
+        if (line.p == nullptr) return nullptr;
         r.p = line.p;
         if constexpr (Narrow) {
-            std::memcpy(present + row, &present_bytes_[line.seen & 0xFF], 8);
+            // The required fields' test in the same look-up (n <= 8: every bit of seen is in it).
+            const std::uint64_t bytes = present_bytes_[line.seen & 0xFF];
+            std::memcpy(present + row, &bytes, 8);
+            if (bytes & kMissingRequired) return nullptr;
         } else {
+            if ((line.seen & required) != required) return nullptr;
             const std::uint64_t given = line.seen | defaults;
             for (std::size_t f = 0; f < n; ++f) present[row + f] = static_cast<std::uint8_t>(given >> f & 1);
+            ++count;
         }
-        ++count;
+        row += n;
         if (r.p < r.end && *r.p == ',') {  // the usual comma: the blanks after it are read_item's
             ++r.p;
             continue;
@@ -1102,10 +1109,10 @@ const char* PlainClaimReader::read_rows(Cursor r, Claim& c) {
         break;
     }
     texts.used_ = item_texts.used;
-    c.item_count = count;
-    c.items.resize(count * n);
-    c.item_present.resize(count * n);
-    texts.spans_.resize(count * n);
+    c.item_count = Narrow ? row / n : count;
+    c.items.resize(row);
+    c.item_present.resize(row);
+    texts.spans_.resize(row);
     return r.p;
 }
 

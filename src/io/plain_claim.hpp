@@ -276,8 +276,11 @@ private:
     std::array<std::int64_t, 64> item_row_{};
     std::size_t item_text_room_ = 0;  // make_text_room's: 32 bytes by text field and row
     // A narrow row's present bytes by the bits of the fields its line gave:
-    // 8 bits -> 8 bytes of 0/1, the defaults' bytes 1 (finish_claim's).
+    // 8 bits -> 8 bytes of 0/1, the defaults' bytes 1 (finish_claim's), and
+    // kMissingRequired when a required field is not among them (the row
+    // is then refused after its bytes are stored: one look-up for both).
     std::array<std::uint64_t, 256> present_bytes_{};
+    static constexpr std::uint64_t kMissingRequired = 2;  // no present byte is ever 2
 };
 
 }  // namespace claimgraph::detail
