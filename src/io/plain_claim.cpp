@@ -712,9 +712,10 @@ void PlainClaimReader::plan_item_tail(const Schema& s) {
         ItemTail& e = item_tail_;
         std::memcpy(e.bytes.data(), key.data(), key.size());
         e.bytes[key.size()] = '"';
-        e.size = static_cast<std::uint32_t>(key.size() + 1);
-        e.mask = (1u << e.size) - 1;
+        e.quote = static_cast<std::uint32_t>(key.size());
+        e.mask = (1u << (key.size() + 1)) - 1;
         e.field = i;
+        e.bit = std::uint64_t{1} << i;
         return;
     }
 }
@@ -1200,7 +1201,7 @@ CG_INLINE bool PlainClaimReader::read_item_head(Cursor& r, ItemTexts& t, std::si
 CG_INLINE bool PlainClaimReader::read_item_tail(Cursor& r) const {
     const ItemTail& tail = item_tail_;
     if ((same_bytes(r.p, tail.bytes.data()) & tail.mask) != tail.mask) return false;  // in the line or its padding
-    r.p += tail.size - 1;
+    r.p += tail.quote;
     return true;
 }
 
@@ -1336,7 +1337,7 @@ run_amount:
     if (!read_plain_amount(r, v) || v < item_min_[static_cast<std::size_t>(f)]) return {};
     row[f] = v;
     if (read_item_tail(r)) {  // at the text's quote
-        seen |= std::uint64_t{1} << item_tail_.field;
+        seen |= item_tail_.bit;
         if (!read_item_text_at(r, texts, first + item_tail_.field)) return {};
     }
     f = next_key(r, item_keys_);

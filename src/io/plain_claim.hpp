@@ -211,8 +211,9 @@ private:
     struct alignas(32) ItemTail {
         std::array<char, 16> bytes{};
         std::uint32_t mask = 1u << 16;  // bit i: byte i is part of the tail; as made, one that never matches
-        std::uint32_t size = 0;
+        std::uint32_t quote = 0;        // the text's quote, where the cursor goes
         std::size_t field = 0;
+        std::uint64_t bit = 0;  // the field's
     };
     bool read_item_tail(Cursor& r) const;
     void plan_item_tail(const Schema& s);
