@@ -113,6 +113,42 @@ TEST_CASE("decoder fast path: a record decoded into again keeps nothing of the c
     }
 }
 
+TEST_CASE("decoder fast path: a reused record's fee-line columns grow and shrink with every count of fee lines", "[io][decoder]") {
+    // The columns are cut to each claim's rows and grow again for a claim
+    // with more, by an estimate from the bytes left in the line: fee lines
+    // far shorter and far longer than the estimate's, every count up to 60,
+    // in an order that grows and shrinks by every step; some lines refused
+    // part way (a bad last fee line) so that the full decoder fills the record between.
+    ClaimDecoder fast(demo()), full(demo(), false);
+    const std::string head =
+        R"({"claim_id":"G-1","member_id":"M1","date":"2026-03-01","insutype":"employee","med_type":"inpatient","hosp_lv":2,"region":"local","referred":false,"emergency":false,"retired":false,"tags":[],"hmb_enrolled":true,"hmb_preexisting":false,"items":[)";
+    const std::vector<std::string> rows = {
+        R"({"code":"A","category":"A","amount":1})",
+        R"({"code":"A0391","category":"A","amount":27.00,"name":"注射用头孢曲松钠粉针剂","qty":4,"price_cap":6.25,"selfpay_prop":500,"note":"一个很长的备注一个很长的备注一个很长的备注"})",
+        R"({"code":"B9376","category":"B","amount":71.65,"name":"雾化吸入药品"})",
+    };
+    std::vector<std::string> lines;
+    for (std::size_t n = 0; n <= 60; ++n) {
+        for (std::size_t kind = 0; kind < 4; ++kind) {
+            std::string line = head;
+            for (std::size_t i = 0; i < n; ++i) line += (i ? "," : "") + rows[kind < 3 ? kind : i % 3];
+            if (kind == 3 && n % 7 == 3) line += R"(,{"code":"Z","category":"Q","amount":1})";  // refused: an unknown category
+            lines.push_back(line + "]}");
+        }
+    }
+    std::mt19937 rng(7);
+    ClaimRecord reused;
+    for (int round = 0; round < 3; ++round) {
+        std::shuffle(lines.begin(), lines.end(), rng);
+        for (const auto& l : lines) {
+            ClaimRecord fresh;
+            fast.decode(l, reused);
+            full.decode(l, fresh);
+            check_records(reused, fresh, l);
+        }
+    }
+}
+
 TEST_CASE("decoder fast path: corrupted lines give the full decoder's claim or error", "[io][decoder]") {
     ClaimDecoder fast(demo()), full(demo(), false);
     const auto lines = sample_lines();

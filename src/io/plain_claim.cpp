@@ -118,6 +118,8 @@ bool delimiter(char ch) {
 using Cursor = PlainClaimReader::Cursor;
 // The fee lines' room (rows, text bytes) is made for this many lines at a time.
 constexpr std::size_t kRoomRows = 8;
+// Bytes a fee line is taken to have when the columns grow for the rest of a line.
+constexpr std::size_t kGrowBytes = 80;
 #define CG_INLINE inline __attribute__((always_inline))
 
 // A cursor is only ever handed by reference to functions that are inlined, or
@@ -1057,15 +1059,19 @@ const char* PlainClaimReader::read_rows(Cursor r, Claim& c) {
     std::uint64_t* spans = texts.spans_.data();
     ItemTexts item_texts{texts.chars_.data(), 0, texts.chars_.size(), spans, &texts};
     std::size_t row = 0;   // the next row's first slot: count * n
-    std::size_t room = 0;  // the row at which room is made again
+    std::size_t room = 0;  // the first row that needs room made: for texts, or in the columns
     for (;;) {
-        // Room for kRoomRows rows at a time: one test a row, not two.
-        if (row == room) {
+        // One test a row: texts' room is made for kRoomRows rows at a time,
+        // and the columns grow only for a row that does not fit. They are cut
+        // to the claim's rows at its end, and growing zero-fills what is new,
+        // so a claim grows them only when it has more rows than the one before.
+        if (row >= room) {
             make_text_room(item_texts);
-            if (row + (kRoomRows - 1) * n + width > size) {
-                // What grows past the claim's lines is cut at its end, and
-                // zero-filled again by the next claim that grows the columns.
-                size = row + kRoomRows * n + width;
+            if (row + width > size) {
+                // As many rows as the rest of the line might hold at
+                // kGrowBytes a row (at least kRoomRows): one growth for most claims.
+                const std::size_t rows = std::max<std::size_t>(kRoomRows, static_cast<std::size_t>(r.end - r.p) / kGrowBytes);
+                size = row + rows * n + width;
                 c.items.resize(size);
                 c.item_present.resize(size);
                 texts.spans_.resize(size);
@@ -1074,7 +1080,7 @@ const char* PlainClaimReader::read_rows(Cursor r, Claim& c) {
                 spans = texts.spans_.data();
                 item_texts.spans = spans;
             }
-            room = row + kRoomRows * n;
+            room = std::min(row + kRoomRows * n, size - width + 1);
         }
         // The defaults (finish_claim's), and zeros as start_item leaves them,
         // before the fields overwrite theirs; no texts yet.
