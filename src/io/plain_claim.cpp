@@ -15,6 +15,15 @@
 
 namespace claimgraph::detail {
 
+// The digit conversions' 64-bit constants (eight_digits below). Not const and
+// of external linkage on purpose: GCC then cannot fold them into immediates
+// (a movabs each) and reads each as a memory operand. Never written.
+struct SwarConstants {
+    std::uint64_t low_nibbles, pair_bytes, quad_halves, octet_mul, cents;
+};
+SwarConstants swar_constants = {0x0F0F0F0F0F0F0F0Fu, 0x00FF00FF00FF00FFu, 0x0000FFFF0000FFFFu, 42949672960001u,
+                                0x0F0F000000000000u};
+
 namespace {
 
 // UTF-8 as simdjson accepts it: no overlong forms, no surrogates, nothing
@@ -326,16 +335,21 @@ inline unsigned digit_bits(const char* p) {
 // once, in three multiplications of digit pairs, quads, octets (as in
 // simdjson's parse_eight_digits_unrolled).
 // The eight digits of w, the first in its low byte (a zero byte is a 0).
+// Its 64-bit constants are read from memory (SwarConstants), each an operand
+// of its and or multiply: as immediates they took a movabs each, every time,
+// in loops with no register to keep them in.
 inline std::uint64_t eight_digits(std::uint64_t w) {
-    w = (w & 0x0F0F0F0F0F0F0F0Fu) * 2561 >> 8;
-    w = (w & 0x00FF00FF00FF00FFu) * 6553601 >> 16;
-    return (w & 0x0000FFFF0000FFFFu) * 42949672960001u >> 32;
+    const SwarConstants& k = swar_constants;
+    w = (w & k.low_nibbles) * 2561 >> 8;
+    w = (w & k.pair_bytes) * 6553601 >> 16;
+    return (w & k.quad_halves) * k.octet_mul >> 32;
 }
 // The same with each byte's high nibble already clear: no first mask.
 inline std::uint64_t eight_nibbles(std::uint64_t w) {
+    const SwarConstants& k = swar_constants;
     w = w * 2561 >> 8;
-    w = (w & 0x00FF00FF00FF00FFu) * 6553601 >> 16;
-    return (w & 0x0000FFFF0000FFFFu) * 42949672960001u >> 32;
+    w = (w & k.pair_bytes) * 6553601 >> 16;
+    return (w & k.quad_halves) * k.octet_mul >> 32;
 }
 inline std::uint64_t digits_value(const char* p, unsigned n) {
     std::uint64_t w;
@@ -392,7 +406,7 @@ CG_INLINE bool read_plain_amount(Cursor& r, std::int64_t& fen) {
                                                        0x00000F0F0F0F0000u, 0x00000F0F0F0F0F00u};
             std::uint64_t w;
             std::memcpy(&w, q + n - 5, 8);
-            fen = static_cast<std::int64_t>(eight_nibbles((w & 0x0F0F000000000000u) | (w << 8 & kYuan[n])));
+            fen = static_cast<std::int64_t>(eight_nibbles((w & swar_constants.cents) | (w << 8 & kYuan[n])));
             r.p = q + n + 3;
             return true;
         }
