@@ -319,8 +319,10 @@ CG_INLINE void assign_id(std::string& s, std::string_view text) {
 // Bit i set when byte i of the 16 at p is a decimal digit.
 #if defined(__SSE2__)
 inline unsigned digit_bits(const char* p) {
-    const __m128i x = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), _mm_set1_epi8('0'));
-    return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(9)), x)));
+    // '0'..'9' moved to -128..-119, the only bytes then below -118 (signed):
+    // one compare, where an unsigned range took a minimum and a compare.
+    const __m128i x = _mm_add_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), _mm_set1_epi8(static_cast<char>(0x80 - '0')));
+    return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmplt_epi8(x, _mm_set1_epi8(static_cast<char>(-118)))));
 }
 #else
 inline unsigned digit_bits(const char* p) {
