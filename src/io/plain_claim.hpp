@@ -210,8 +210,8 @@ private:
     // the start's field and the run's can have been seen).
     struct alignas(32) ItemTail {
         std::array<char, 16> bytes{};
-        std::uint32_t mask = 1u << 16;  // bit i: byte i is part of the tail; as made, one that never matches
-        std::uint32_t quote = 0;        // the text's quote, where the cursor goes
+        std::uint32_t free = 0x10000;  // bit i: byte i is not part of the tail; as made, one that never matches
+        std::uint32_t quote = 0;       // the text's quote, where the cursor goes
         std::size_t field = 0;
         std::uint64_t bit = 0;  // the field's
     };
