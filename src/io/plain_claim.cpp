@@ -472,7 +472,7 @@ void Patterns<Quote>::add(std::string_view bytes, int value) {
     Head& h = heads_[at];
     if (slot == 0 && !e.two_blocks) {
         std::memcpy(h.bytes.data(), e.bytes.data(), h.bytes.size());
-        h.mask = e.mask;
+        h.free = 0xFFFFu & ~e.mask;
         h.value = e.value;
         h.size = e.size;
     } else {
@@ -483,7 +483,14 @@ void Patterns<Quote>::add(std::string_view bytes, int value) {
 template <std::size_t Quote>
 CG_INLINE int Patterns<Quote>::match(const char* p, const char* end, std::size_t& size) const {
     const Head& h = heads_[bucket(p)];
-    if ((same_bytes(p, h.bytes.data()) & h.mask) != h.mask || p + h.size > end)
+    // The head's block aligned (Head is): the compare takes it from memory.
+#if defined(__SSE2__)
+    const unsigned same = static_cast<unsigned>(_mm_movemask_epi8(
+        _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), _mm_load_si128(reinterpret_cast<const __m128i*>(h.bytes.data())))));
+#else
+    const unsigned same = same_bytes(p, h.bytes.data());
+#endif
+    if ((same | h.free) != 0xFFFFu || p + h.size > end)
         return match_rest(p, end, size);
     size = h.size;
     return h.value;

@@ -60,7 +60,7 @@ private:
     // mask that matches nothing, and match_rest searches the bucket.
     struct alignas(32) Head {
         std::array<char, 16> bytes{};
-        std::uint32_t mask = 1u << 16;
+        std::uint32_t free = 1u << 16;  // bit i: byte i is not part of the pattern; as made, one that never matches
         std::uint16_t value = 0;
         std::uint8_t size = 0;
     };
