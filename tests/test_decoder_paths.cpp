@@ -245,6 +245,23 @@ TEST_CASE("decoder fast path: amounts and whole numbers of every length read as 
         }
     }
     CHECK(good > 100);
+    // Every one-digit number (read without the digit run's conversion), and
+    // what may follow it.
+    for (char d = '0'; d <= '9'; ++d) {
+        for (const char* after : {"", "0", ".", ".5", "e2", "x", " ", ",\"price_cap\":1"}) {
+            for (const char* key : {"\"qty\":", "\"selfpay_prop\":"}) {
+                const std::string line = head + "\"amount\":1," + key + std::string(1, d) + after + "}]}";
+                good += check_same(fast, full, line);
+                ClaimRecord r;
+                fast.decode(line, r);
+                if (d > '0' && std::string_view(after).empty()) {
+                    REQUIRE(r.ok);
+                    const auto f = static_cast<std::size_t>(demo().schema().item_field(key[1] == 'q' ? "qty" : "selfpay_prop"));
+                    CHECK(r.claim.items[f] == d - '0');
+                }
+            }
+        }
+    }
     // A value the fast path declines in a fee line sends the whole line to
     // the full decoder, which reads the good ones among them.
     const std::string no_category = head.substr(0, head.rfind("\"category\""));
@@ -1053,6 +1070,8 @@ TEST_CASE("decoder fast path: a fee line's usual start or label run that runs in
     for (const std::string row : {R"({"code":"A1","category":"B","amount":12.50})", R"({"code":"A1","category":"B","amount":7})",
                                   R"({"code":"A1","category":"B","amount":7,"name":"床位费"})",
                                   R"({"code":"A1","category":"B","amount":7,"name":"xy"})",
+                                  R"({"code":"A1","category":"B","amount":7,"qty":3})",
+                                  R"({"code":"A1","category":"B","amount":7,"selfpay_prop":5})",
                                   R"({"code":"药物洗脱支架","category":"A","amount":3.00})",
                                   R"({"code":"0123456789abcd","category":"C","amount":123456.78})"}) {
         const std::string line = head + row + "]}";

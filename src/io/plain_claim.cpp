@@ -443,6 +443,13 @@ CG_INLINE bool read_plain_amount(Cursor& r, std::int64_t& fen) {
 // with nothing consumed otherwise; what follows is the caller's to check, as
 // for amounts.
 CG_INLINE bool read_plain_int(Cursor& r, std::int64_t& v) {
+    // The usual one digit (a quantity), without the digit run's mask and conversion.
+    const unsigned d0 = static_cast<unsigned char>(r.p[0]) - unsigned{'0'}, d1 = static_cast<unsigned char>(r.p[1]) - unsigned{'0'};
+    if (d0 <= 9 && d1 > 9 && r.p < r.end) {
+        v = d0;
+        ++r.p;
+        return true;
+    }
     const unsigned n = plain_digits(r.p);
     if (n == 0 || r.p + n > r.end) return false;
     v = static_cast<std::int64_t>(digits_value_15(r.p, n));
