@@ -1215,11 +1215,12 @@ CG_INLINE bool PlainClaimReader::read_item_head(Cursor& r, ItemTexts& t, std::si
     if ((same & h.mask) != h.mask) return false;
     const int v = item_run_one_byte_[static_cast<unsigned char>(p[h.label])];
     if (v < 0) return false;
+    // The block as loaded goes into the column, the start's bytes before
+    // the text with it (left unused: no second load of the text).
     const std::size_t from = item_start_.size;  // the text's first byte
-    const std::size_t n = q - from;
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(t.chars + t.used), _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + from)));
-    t.spans[slot] = static_cast<std::uint64_t>(t.used) << 32 | n;
-    t.used += n;
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(t.chars + t.used), x);
+    t.spans[slot] = static_cast<std::uint64_t>(t.used + from) << 32 | (q - from);
+    t.used += q;
     row[item_run_.label] = v;
     r.p = p + h.end;
     skip_blanks(r);
