@@ -1187,7 +1187,8 @@ CG_INLINE bool PlainClaimReader::read_item_start(Cursor& r) const {
 }
 
 // The usual start, its text and the label run (ItemHead) at the cursor: the
-// text stored as read_item_text_at's plain ASCII case stores it, the label as
+// text stored with the start's bytes before it (the block loaded from the
+// brace; the span points past them), the label as
 // read_label_run, the cursor after the money field's key and the blanks after
 // it. False with nothing changed on any other bytes (the parts are then tried
 // one by one). Its bytes may be matched into the padding: the amount read
