@@ -712,6 +712,7 @@ void PlainClaimReader::plan_item_heads() {
     const LabelRun& run = item_run_;
     if (start.size == 0 || run.money < 0) return;
     item_run_one_byte_ = *run.one_byte;
+    item_head_seen_ = 1 | run.fields;
     item_head_text_ = 0xFFFFu & ~((1u << start.size) - 1);
     for (std::size_t n = 0; start.size + n < 16; ++n) {
         const std::size_t quote = start.size + n, size = quote + 1 + run.size;
@@ -1352,7 +1353,7 @@ CG_INLINE PlainClaimReader::Item PlainClaimReader::read_item(const char* p, cons
     std::size_t k = 0;
     std::int64_t v = 0;
     if (read_item_head(r, texts, first, row)) {  // at the money field's value
-        seen = 1 | item_run_.fields;
+        seen = item_head_seen_;
         goto run_amount;
     }
     if (read_item_start(r)) {  // at the first field's text, the field read_key would give

@@ -262,6 +262,7 @@ private:
     ItemStart item_start_;
     std::array<ItemHead, 16> item_heads_{};  // by the place of the text's closing quote
     std::uint32_t item_head_text_ = 0;       // bits of the places after the start (the text's own)
+    std::uint64_t item_head_seen_ = 0;       // the head's fields: the start's and the run's
     std::array<std::int8_t, 256> item_run_one_byte_{};  // *item_run_.one_byte, one load nearer
     ItemTail item_tail_;
 
