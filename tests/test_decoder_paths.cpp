@@ -113,6 +113,42 @@ TEST_CASE("decoder fast path: a record decoded into again keeps nothing of the c
     }
 }
 
+TEST_CASE("decoder fast path: a reused record's fee-line columns grow and shrink with every count of fee lines", "[io][decoder]") {
+    // The columns are cut to each claim's rows and grow again for a claim
+    // with more, by an estimate from the bytes left in the line: fee lines
+    // far shorter and far longer than the estimate's, every count up to 60,
+    // in an order that grows and shrinks by every step; some lines refused
+    // part way (a bad last fee line) so that the full decoder fills the record between.
+    ClaimDecoder fast(demo()), full(demo(), false);
+    const std::string head =
+        R"({"claim_id":"G-1","member_id":"M1","date":"2026-03-01","insutype":"employee","med_type":"inpatient","hosp_lv":2,"region":"local","referred":false,"emergency":false,"retired":false,"tags":[],"hmb_enrolled":true,"hmb_preexisting":false,"items":[)";
+    const std::vector<std::string> rows = {
+        R"({"code":"A","category":"A","amount":1})",
+        R"({"code":"A0391","category":"A","amount":27.00,"name":"注射用头孢曲松钠粉针剂","qty":4,"price_cap":6.25,"selfpay_prop":500,"note":"一个很长的备注一个很长的备注一个很长的备注"})",
+        R"({"code":"B9376","category":"B","amount":71.65,"name":"雾化吸入药品"})",
+    };
+    std::vector<std::string> lines;
+    for (std::size_t n = 0; n <= 60; ++n) {
+        for (std::size_t kind = 0; kind < 4; ++kind) {
+            std::string line = head;
+            for (std::size_t i = 0; i < n; ++i) line += (i ? "," : "") + rows[kind < 3 ? kind : i % 3];
+            if (kind == 3 && n % 7 == 3) line += R"(,{"code":"Z","category":"Q","amount":1})";  // refused: an unknown category
+            lines.push_back(line + "]}");
+        }
+    }
+    std::mt19937 rng(7);
+    ClaimRecord reused;
+    for (int round = 0; round < 3; ++round) {
+        std::shuffle(lines.begin(), lines.end(), rng);
+        for (const auto& l : lines) {
+            ClaimRecord fresh;
+            fast.decode(l, reused);
+            full.decode(l, fresh);
+            check_records(reused, fresh, l);
+        }
+    }
+}
+
 TEST_CASE("decoder fast path: corrupted lines give the full decoder's claim or error", "[io][decoder]") {
     ClaimDecoder fast(demo()), full(demo(), false);
     const auto lines = sample_lines();
@@ -209,6 +245,23 @@ TEST_CASE("decoder fast path: amounts and whole numbers of every length read as 
         }
     }
     CHECK(good > 100);
+    // Every one-digit number (read without the digit run's conversion), and
+    // what may follow it.
+    for (char d = '0'; d <= '9'; ++d) {
+        for (const char* after : {"", "0", ".", ".5", "e2", "x", " ", ",\"price_cap\":1"}) {
+            for (const char* key : {"\"qty\":", "\"selfpay_prop\":"}) {
+                const std::string line = head + "\"amount\":1," + key + std::string(1, d) + after + "}]}";
+                good += check_same(fast, full, line);
+                ClaimRecord r;
+                fast.decode(line, r);
+                if (d > '0' && std::string_view(after).empty()) {
+                    REQUIRE(r.ok);
+                    const auto f = static_cast<std::size_t>(demo().schema().item_field(key[1] == 'q' ? "qty" : "selfpay_prop"));
+                    CHECK(r.claim.items[f] == d - '0');
+                }
+            }
+        }
+    }
     // A value the fast path declines in a fee line sends the whole line to
     // the full decoder, which reads the good ones among them.
     const std::string no_category = head.substr(0, head.rfind("\"category\""));
@@ -653,6 +706,50 @@ TEST_CASE("decoder fast path: fee-line texts read a block at a time, at every le
     }
 }
 
+TEST_CASE("decoder fast path: fee-line texts of ASCII and 3-byte characters mixed, every pair of pieces at every place",
+          "[io][decoder]") {
+    // A text of up to 15 bytes that is neither plain ASCII nor 3-byte
+    // characters only (胸部CT) is checked in its one block: ASCII and
+    // characters with the leads E1..EC, EE, EF in any order. Two pieces of
+    // every kind, good and bad, after every count of ASCII or characters, in
+    // the name (after the amount) and in the code (the fee line's start).
+    ClaimDecoder fast(demo()), full(demo(), false);
+    const std::vector<std::string> pieces = {"C", "\xe4\xb8\xad", "\xe1\x80\x80", "\xef\xbf\xbf", "\xe0\xa0\x80", "\xed\x9f\xbf",
+                                             "\xc2\xa9", "\xf0\x9f\x98\x80", "\xe4\xb8", "\xe4\x38\xad", "\x80", "\xe4",
+                                             "\xc2", "\xf0", "\xff", "\x01", "\x1f", "\x7f", " ", "\\n", "\\\"", "\xe4\xb8\xad\xe4"};
+    std::size_t ok = 0, total = 0;
+    for (const std::string base : {"a", "\xe8\x83\xb8"}) {
+        for (std::size_t before = 0; before <= 4; ++before) {
+            for (const std::string& one : pieces) {
+                for (const std::string& two : pieces) {
+                    std::string text;
+                    for (std::size_t i = 0; i < before; ++i) text += base;
+                    text += one + two;
+                    std::string line = with_value("@NAME@", "\"" + text + "\"");
+                    ok += check_same(fast, full, line);
+                    const std::size_t p = line.find("\"A1\"");
+                    line.replace(p, 4, "\"" + text + "\"");
+                    ok += check_same(fast, full, line);
+                    total += 2;
+                }
+            }
+        }
+    }
+    CHECK(ok > 300);
+    CHECK(total - ok > 1000);
+    // The usual mixed names are read by the fast path, and as the full decoder reads them.
+    for (const char* name : {"胸部CT", "CT胸部", "B超", "a中b", "中a中", "腹部MRI平扫", "PICC置管", "中中中中中", "ab中cd中ef"}) {
+        const std::string line = with_value("@NAME@", std::string("\"") + name + "\"");
+        INFO("name: " << name);
+        CHECK(check_same(fast, full, line));
+        CHECK(fast_path_reads(demo(), line));
+        ClaimRecord a;
+        fast.decode(line, a);
+        REQUIRE(a.ok);
+        CHECK(a.claim.item_texts[1] == name);
+    }
+}
+
 TEST_CASE("decoder fast path: fee lines of more than 8 fields, the rows' wide copies", "[io][decoder]") {
     // The demo policy with three more fee-line fields (11 in all): a row no
     // longer fits the 8-slot copies of the usual schemas.
@@ -883,6 +980,85 @@ TEST_CASE("decoder fast path: the usual `{\"code\":\"` start of a fee line, and 
     check_same(fast_lot, full_lot, head + R"({"lot":2,"code":"A1","category":"A","amount":3.00}]})");
 }
 
+TEST_CASE("decoder fast path: the usual `,\"name\":\"` after the label run's amount, and every near miss", "[io][decoder]") {
+    // After the label run's money field the reader tries the first text field
+    // after the start's (name) with its comma and the text's quote as one
+    // 16-byte compare, and reads the text with no key look-up; anything else
+    // must read as the key-by-key loop reads it.
+    ClaimDecoder fast(demo()), full(demo(), false);
+    const std::string head =
+        R"({"claim_id":"T-1","member_id":"M1","date":"2026-03-01","insutype":"employee","med_type":"inpatient","hosp_lv":2,"region":"local","referred":false,"emergency":false,"retired":false,"tags":[],"hmb_enrolled":true,"hmb_preexisting":false,"items":[{"code":"Z","category":"C","amount":1},)";
+    const std::string tail = R"(,"name":")";
+    auto line_with = [&](const std::string& row) { return head + row + "]}"; };
+    const std::string row = R"({"code":"A1","category":"B","amount":12.50)" + tail + R"(床位费"})";
+    const std::string line = line_with(row);
+    REQUIRE(check_same(fast, full, line));
+    CHECK(fast_path_reads(demo(), line));
+    {
+        // The name lands in its own slot, the row's others as the loop leaves them.
+        ClaimRecord a;
+        fast.decode(line, a);
+        REQUIRE(a.ok);
+        REQUIRE(a.claim.item_count == 2);
+        const std::size_t n = demo().schema().item_fields.size();
+        CHECK(a.claim.item_texts[n + 1] == "床位费");
+        CHECK(a.claim.item_texts[n + 0] == "A1");
+        CHECK(a.claim.item_texts[n + 2].empty());
+    }
+    const std::size_t from = head.size() + row.find(tail);
+    auto [ok, total] =
+        near_misses(fast, full, line, from - 1, from + tail.size() + 1,
+                    {"x", " ", "\"", ",", ":", "}", "n", "N", "e", "1", "\\", "\t", "\x01", "\xe4", "ab", ""}, "\"x\"}]}");
+    CHECK(ok > 10);
+    CHECK(total - ok > 100);
+    // Texts of every kind after it, other keys after the amount, the name
+    // given twice or after other keys, blanks, other values.
+    const std::vector<std::string> rows = {
+        R"({"code":"A1","category":"A","amount":3.00,"name":""})",
+        R"({"code":"A1","category":"A","amount":3.00,"name":"x"})",
+        R"({"code":"A1","category":"A","amount":3.00,"name":"0123456789abcde"})",
+        R"({"code":"A1","category":"A","amount":3.00,"name":"0123456789abcdefghij"})",
+        R"({"code":"A1","category":"A","amount":3.00,"name":"注射用头孢曲松"})",
+        R"({"code":"A1","category":"A","amount":3.00,"name":"胸部CT"})",
+        R"({"code":"A1","category":"A","amount":3.00,"name":"a\"b"})",
+        R"({"code":"A1","category":"A","amount":3.00,"name":"\u5e8a"})",
+        R"({"code":"A1","category":"A","amount":3.00,"name":1})",
+        R"({"code":"A1","category":"A","amount":3.00,"name":null})",
+        R"({"code":"A1","category":"A","amount":3.00,"name": "x"})",
+        R"({"code":"A1","category":"A","amount":3.00,"name" :"x"})",
+        R"({"code":"A1","category":"A","amount":3.00 ,"name":"x"})",
+        R"({"code":"A1","category":"A","amount":3.00, "name":"x"})",
+        R"({"code":"A1","category":"A","amount":3.00,"name":"x","name":"y"})",
+        R"({"code":"A1","name":"y","category":"A","amount":3.00,"name":"x"})",
+        R"({"code":"A1","category":"A","amount":3.00,"name":"x","qty":2,"price_cap":1.50})",
+        R"({"code":"A1","category":"A","amount":3.00,"name":"x","selfpay_prop":500})",
+        R"({"code":"A1","category":"A","amount":3.00,"qty":2,"name":"x"})",
+        R"({"code":"A1","category":"A","amount":3.00,"note":"x"})",
+        R"({"code":"A1","category":"A","amount":3.00,"names":"x"})",
+        R"({"code":"A1","category":"A","amount":3.00,"nam":"x"})",
+        R"({"code":"A1","category":"A","amount":3.00,"n\u0061me":"x"})",
+        R"({"code":"A1","category":"A","amount":3.00,"name":"x"  })",
+        R"({"code":"A1","category":"A","amount":3.00,"name":"x")",
+        R"({"code":"A1","category":"A","amount":3.00,"name":"x"])",
+        R"({"code":"药物洗脱支架","category":"A","amount":3.00,"name":"x"})",
+        R"({"code":"A1","category":"A","amount":-3.00,"name":"x"})",
+    };
+    ok = 0;
+    for (const std::string& r : rows) ok += check_same(fast, full, line_with(r));
+    CHECK(ok > 15);
+    // A schema whose text after the start has a name too long for one block: no tail.
+    std::string yaml = testing::slurp(kRoot + "/rules/demo-city-2026.yaml");
+    const std::string name = "    name: {type: string, optional: true}\n";
+    const std::size_t at = yaml.find(name);
+    REQUIRE(at != std::string::npos);
+    yaml.replace(at, name.size(), "    name_of_the_item: {type: string, optional: true}\n");
+    const Graph g = compile_policy_text(yaml, "long-name.yaml");
+    ClaimDecoder fast_long(g), full_long(g, false);
+    check_same(fast_long, full_long, line);
+    check_same(fast_long, full_long, line_with(R"({"code":"A1","category":"A","amount":3.00,"name_of_the_item":"x"})"));
+    CHECK(fast_path_reads(g, line_with(R"({"code":"A1","category":"A","amount":3.00,"name_of_the_item":"x"})")));
+}
+
 TEST_CASE("decoder fast path: a fee line's usual start or label run that runs into the padding is refused", "[io][decoder]") {
     // The start and the run are matched with no test of the line's end: the
     // text or the amount read after them must end within the line, and one
@@ -892,6 +1068,10 @@ TEST_CASE("decoder fast path: a fee line's usual start or label run that runs in
     const std::string head =
         R"({"claim_id":"P-1","member_id":"M1","date":"2026-03-01","insutype":"employee","med_type":"inpatient","hosp_lv":2,"region":"local","referred":false,"emergency":false,"retired":false,"tags":[],"hmb_enrolled":true,"hmb_preexisting":false,"items":[{"code":"Z","category":"C","amount":1},)";
     for (const std::string row : {R"({"code":"A1","category":"B","amount":12.50})", R"({"code":"A1","category":"B","amount":7})",
+                                  R"({"code":"A1","category":"B","amount":7,"name":"床位费"})",
+                                  R"({"code":"A1","category":"B","amount":7,"name":"xy"})",
+                                  R"({"code":"A1","category":"B","amount":7,"qty":3})",
+                                  R"({"code":"A1","category":"B","amount":7,"selfpay_prop":5})",
                                   R"({"code":"药物洗脱支架","category":"A","amount":3.00})",
                                   R"({"code":"0123456789abcd","category":"C","amount":123456.78})"}) {
         const std::string line = head + row + "]}";

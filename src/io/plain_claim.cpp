@@ -15,6 +15,15 @@
 
 namespace claimgraph::detail {
 
+// The digit conversions' 64-bit constants (eight_digits below). Not const and
+// of external linkage on purpose: GCC then cannot fold them into immediates
+// (a movabs each) and reads each as a memory operand. Never written.
+struct SwarConstants {
+    std::uint64_t low_nibbles, pair_bytes, quad_halves, octet_mul, cents;
+};
+SwarConstants swar_constants = {0x0F0F0F0F0F0F0F0Fu, 0x00FF00FF00FF00FFu, 0x0000FFFF0000FFFFu, 42949672960001u,
+                                0x0F0F000000000000u};
+
 namespace {
 
 // UTF-8 as simdjson accepts it: no overlong forms, no surrogates, nothing
@@ -118,6 +127,8 @@ bool delimiter(char ch) {
 using Cursor = PlainClaimReader::Cursor;
 // The fee lines' room (rows, text bytes) is made for this many lines at a time.
 constexpr std::size_t kRoomRows = 8;
+// Bytes a fee line is taken to have when the columns grow for the rest of a line.
+constexpr std::size_t kGrowBytes = 80;
 #define CG_INLINE inline __attribute__((always_inline))
 
 // A cursor is only ever handed by reference to functions that are inlined, or
@@ -171,7 +182,7 @@ inline unsigned byte_bits(__m128i m) { return static_cast<unsigned>(_mm_movemask
 // True when the first n bytes (n <= 16) of x are whole 3-byte characters
 // whose lead lets the second byte be any continuation byte (E1..EC, EE, EF;
 // E0 and ED limit theirs): valid UTF-8 with nothing a string scan stops at.
-inline bool cjk_run(__m128i x, unsigned n) {
+CG_INLINE bool cjk_run(__m128i x, unsigned n) {
     // Every byte's class in one compare (1110xxxx at places 0, 3, 6, 9, 12,
     // 15, 10xxxxxx between), then no lead E0 or ED: fewer steps than the
     // leads' and continuation bytes' ranges compared apart.
@@ -182,6 +193,23 @@ inline bool cjk_run(__m128i x, unsigned n) {
     const unsigned edge = byte_bits(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(static_cast<char>(0xE0))),
                                                  _mm_cmpeq_epi8(x, _mm_set1_epi8(static_cast<char>(0xED)))));
     return (shaped & bits) == bits && (edge & bits & 0x9249u) == 0;
+}
+
+// True when the first n bytes (n < 16) of x are printable ASCII other than a
+// backslash (no quote: n is the first one's place) and whole 3-byte
+// characters with the leads cjk_run accepts, mixed in any order: valid UTF-8
+// by shape. Each lead's two continuation bytes are the places after it, and
+// every other byte >= 0x80 refuses the block.
+inline bool mixed_run(__m128i x, unsigned n) {
+    const unsigned bits = (1u << n) - 1;
+    const unsigned high = byte_bits(x);
+    const unsigned lead = byte_bits(_mm_cmpeq_epi8(_mm_and_si128(x, _mm_set1_epi8(static_cast<char>(0xF0))), _mm_set1_epi8(static_cast<char>(0xE0)))) & bits;
+    const unsigned cont = byte_bits(_mm_cmpeq_epi8(_mm_and_si128(x, _mm_set1_epi8(static_cast<char>(0xC0))), _mm_set1_epi8(static_cast<char>(0x80)))) & bits;
+    // A backslash, a control character (unsigned <= 0x1F), a lead E0 or ED.
+    const unsigned odd = byte_bits(_mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\\')), _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1F)), x)),
+        _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(static_cast<char>(0xE0))), _mm_cmpeq_epi8(x, _mm_set1_epi8(static_cast<char>(0xED))))));
+    return ((odd | (high & ~(lead | cont))) & bits) == 0 && cont == (lead << 1 | lead << 2);
 }
 #endif
 
@@ -291,8 +319,10 @@ CG_INLINE void assign_id(std::string& s, std::string_view text) {
 // Bit i set when byte i of the 16 at p is a decimal digit.
 #if defined(__SSE2__)
 inline unsigned digit_bits(const char* p) {
-    const __m128i x = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), _mm_set1_epi8('0'));
-    return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(9)), x)));
+    // '0'..'9' moved to -128..-119, the only bytes then below -118 (signed):
+    // one compare, where an unsigned range took a minimum and a compare.
+    const __m128i x = _mm_add_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), _mm_set1_epi8(static_cast<char>(0x80 - '0')));
+    return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmplt_epi8(x, _mm_set1_epi8(static_cast<char>(-118)))));
 }
 #else
 inline unsigned digit_bits(const char* p) {
@@ -307,16 +337,21 @@ inline unsigned digit_bits(const char* p) {
 // once, in three multiplications of digit pairs, quads, octets (as in
 // simdjson's parse_eight_digits_unrolled).
 // The eight digits of w, the first in its low byte (a zero byte is a 0).
+// Its 64-bit constants are read from memory (SwarConstants), each an operand
+// of its and or multiply: as immediates they took a movabs each, every time,
+// in loops with no register to keep them in.
 inline std::uint64_t eight_digits(std::uint64_t w) {
-    w = (w & 0x0F0F0F0F0F0F0F0Fu) * 2561 >> 8;
-    w = (w & 0x00FF00FF00FF00FFu) * 6553601 >> 16;
-    return (w & 0x0000FFFF0000FFFFu) * 42949672960001u >> 32;
+    const SwarConstants& k = swar_constants;
+    w = (w & k.low_nibbles) * 2561 >> 8;
+    w = (w & k.pair_bytes) * 6553601 >> 16;
+    return (w & k.quad_halves) * k.octet_mul >> 32;
 }
 // The same with each byte's high nibble already clear: no first mask.
 inline std::uint64_t eight_nibbles(std::uint64_t w) {
+    const SwarConstants& k = swar_constants;
     w = w * 2561 >> 8;
-    w = (w & 0x00FF00FF00FF00FFu) * 6553601 >> 16;
-    return (w & 0x0000FFFF0000FFFFu) * 42949672960001u >> 32;
+    w = (w & k.pair_bytes) * 6553601 >> 16;
+    return (w & k.quad_halves) * k.octet_mul >> 32;
 }
 inline std::uint64_t digits_value(const char* p, unsigned n) {
     std::uint64_t w;
@@ -373,7 +408,7 @@ CG_INLINE bool read_plain_amount(Cursor& r, std::int64_t& fen) {
                                                        0x00000F0F0F0F0000u, 0x00000F0F0F0F0F00u};
             std::uint64_t w;
             std::memcpy(&w, q + n - 5, 8);
-            fen = static_cast<std::int64_t>(eight_nibbles((w & 0x0F0F000000000000u) | (w << 8 & kYuan[n])));
+            fen = static_cast<std::int64_t>(eight_nibbles((w & swar_constants.cents) | (w << 8 & kYuan[n])));
             r.p = q + n + 3;
             return true;
         }
@@ -408,6 +443,13 @@ CG_INLINE bool read_plain_amount(Cursor& r, std::int64_t& fen) {
 // with nothing consumed otherwise; what follows is the caller's to check, as
 // for amounts.
 CG_INLINE bool read_plain_int(Cursor& r, std::int64_t& v) {
+    // The usual one digit (a quantity), without the digit run's mask and conversion.
+    const unsigned d0 = static_cast<unsigned char>(r.p[0]) - unsigned{'0'}, d1 = static_cast<unsigned char>(r.p[1]) - unsigned{'0'};
+    if (d0 <= 9 && d1 > 9 && r.p < r.end) {
+        v = d0;
+        ++r.p;
+        return true;
+    }
     const unsigned n = plain_digits(r.p);
     if (n == 0 || r.p + n > r.end) return false;
     v = static_cast<std::int64_t>(digits_value_15(r.p, n));
@@ -437,7 +479,7 @@ void Patterns<Quote>::add(std::string_view bytes, int value) {
     Head& h = heads_[at];
     if (slot == 0 && !e.two_blocks) {
         std::memcpy(h.bytes.data(), e.bytes.data(), h.bytes.size());
-        h.mask = e.mask;
+        h.free = 0xFFFFu & ~e.mask;
         h.value = e.value;
         h.size = e.size;
     } else {
@@ -448,7 +490,14 @@ void Patterns<Quote>::add(std::string_view bytes, int value) {
 template <std::size_t Quote>
 CG_INLINE int Patterns<Quote>::match(const char* p, const char* end, std::size_t& size) const {
     const Head& h = heads_[bucket(p)];
-    if ((same_bytes(p, h.bytes.data()) & h.mask) != h.mask || p + h.size > end)
+    // The head's block aligned (Head is): the compare takes it from memory.
+#if defined(__SSE2__)
+    const unsigned same = static_cast<unsigned>(_mm_movemask_epi8(
+        _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), _mm_load_si128(reinterpret_cast<const __m128i*>(h.bytes.data())))));
+#else
+    const unsigned same = same_bytes(p, h.bytes.data());
+#endif
+    if ((same | h.free) != 0xFFFFu || p + h.size > end)
         return match_rest(p, end, size);
     size = h.size;
     return h.value;
@@ -591,11 +640,13 @@ PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_k
     plan_label_run(s);
     plan_item_start(s);
     plan_item_heads();
+    plan_item_tail(s);
     for (unsigned m = 0; m < 256; ++m) {
         unsigned char bytes[8];
         const std::uint64_t given = m | item_defaults_;
         for (unsigned b = 0; b < 8; ++b) bytes[b] = static_cast<unsigned char>(given >> b & 1);
         std::memcpy(&present_bytes_[m], bytes, 8);
+        if ((m & item_required_) != item_required_) present_bytes_[m] |= kMissingRequired;
     }
 }
 
@@ -660,14 +711,45 @@ void PlainClaimReader::plan_item_heads() {
     const ItemStart& start = item_start_;
     const LabelRun& run = item_run_;
     if (start.size == 0 || run.money < 0) return;
+    item_run_one_byte_ = *run.one_byte;
+    item_head_seen_ = 1 | run.fields;
+    item_head_text_ = 0xFFFFu & ~((1u << start.size) - 1);
     for (std::size_t n = 0; start.size + n < 16; ++n) {
         const std::size_t quote = start.size + n, size = quote + 1 + run.size;
         if (size > 48) break;
-        ItemHead& h = item_heads_[n];
+        ItemHead& h = item_heads_[quote];
+        h.label = static_cast<std::uint8_t>(quote + 1 + run.at);
+        h.end = static_cast<std::uint8_t>(size);
         std::memcpy(h.bytes.data(), start.bytes.data(), start.size);
         h.bytes[quote] = '"';
         std::memcpy(h.bytes.data() + quote + 1, run.bytes.data(), run.size);
         h.mask = ((std::uint64_t{1} << start.size) - 1) | std::uint64_t{1} << quote | std::uint64_t{run.mask} << (quote + 1);
+    }
+}
+
+// `,"key":"` for the first text field after the usual start's, when the
+// label run is planned (the tail is tried only after it) and after_comma
+// finds the key whole (so the tail reads what the general loop would).
+void PlainClaimReader::plan_item_tail(const Schema& s) {
+    if (item_start_.size == 0 || item_run_.money < 0) return;
+    for (std::size_t i = 1; i < s.item_fields.size(); ++i) {
+        if (item_plan_[i].kind != Kind::text) continue;
+        std::string key = ",\"";
+        key.append(s.item_fields[i].name);
+        key.append("\":");
+        if (key.size() + 1 > 16) return;
+        char buf[64] = {};  // match reads 32 bytes
+        std::memcpy(buf, key.data(), key.size());
+        std::size_t found = 0;
+        if (item_keys_.after_comma.match(buf, buf + key.size(), found) != static_cast<int>(i) || found != key.size()) return;
+        ItemTail& e = item_tail_;
+        std::memcpy(e.bytes.data(), key.data(), key.size());
+        e.bytes[key.size()] = '"';
+        e.quote = static_cast<std::uint32_t>(key.size());
+        e.free = 0xFFFFu & ~((1u << (key.size() + 1)) - 1);
+        e.field = i;
+        e.bit = std::uint64_t{1} << i;
+        return;
     }
 }
 
@@ -985,8 +1067,10 @@ const char* PlainClaimReader::read_items(Cursor r, Claim& c) {
         no_items(c);
         return r.p + 1;
     }
-    // Each its own loop: the row's width and copies then need no test.
-    return s_.item_fields.size() <= 8 ? read_rows<true>(r, c) : read_rows<false>(r, c);
+    // Each its own loop: the row's width and copies then need no test. (No
+    // fee-line field at all: the wide loop, which counts its rows.)
+    const std::size_t n = s_.item_fields.size();
+    return n <= 8 && n > 0 ? read_rows<true>(r, c) : read_rows<false>(r, c);
 }
 
 template <bool Narrow>
@@ -1000,21 +1084,25 @@ const char* PlainClaimReader::read_rows(Cursor r, Claim& c) {
     // size: every slot of a row is written before it is kept, so they need
     // no zero-fill, only growing (which zero-fills what is new).
     std::size_t size = std::min({c.items.size(), c.item_present.size(), texts.spans_.size()});
-    std::size_t count = 0;
+    std::size_t count = 0;  // the wide rows' count; a narrow row's is row / n (n > 0)
     std::int64_t* values = c.items.data();
     std::uint8_t* present = c.item_present.data();
     std::uint64_t* spans = texts.spans_.data();
     ItemTexts item_texts{texts.chars_.data(), 0, texts.chars_.size(), spans, &texts};
-    std::size_t rows_left = 0;  // rows that may start before room is made again
+    std::size_t row = 0;   // the next row's first slot: count * n
+    std::size_t room = 0;  // the first row that needs room made: for texts, or in the columns
     for (;;) {
-        const std::size_t row = count * n;
-        // Room for kRoomRows rows at a time: one test a row, not two.
-        if (rows_left == 0) {
+        // One test a row: texts' room is made for kRoomRows rows at a time,
+        // and the columns grow only for a row that does not fit. They are cut
+        // to the claim's rows at its end, and growing zero-fills what is new,
+        // so a claim grows them only when it has more rows than the one before.
+        if (row >= room) {
             make_text_room(item_texts);
-            if (row + (kRoomRows - 1) * n + width > size) {
-                // What grows past the claim's lines is cut at its end, and
-                // zero-filled again by the next claim that grows the columns.
-                size = (count + kRoomRows) * n + width;
+            if (row + width > size) {
+                // As many rows as the rest of the line might hold at
+                // kGrowBytes a row (at least kRoomRows): one growth for most claims.
+                const std::size_t rows = std::max<std::size_t>(kRoomRows, static_cast<std::size_t>(r.end - r.p) / kGrowBytes);
+                size = row + rows * n + width;
                 c.items.resize(size);
                 c.item_present.resize(size);
                 texts.spans_.resize(size);
@@ -1023,9 +1111,8 @@ const char* PlainClaimReader::read_rows(Cursor r, Claim& c) {
                 spans = texts.spans_.data();
                 item_texts.spans = spans;
             }
-            rows_left = kRoomRows;
+            room = std::min(row + kRoomRows * n, size - width + 1);
         }
-        --rows_left;
         // The defaults (finish_claim's), and zeros as start_item leaves them,
         // before the fields overwrite theirs; no texts yet.
         if constexpr (Narrow) {
@@ -1036,15 +1123,20 @@ const char* PlainClaimReader::read_rows(Cursor r, Claim& c) {
             for (std::size_t f = 0; f < n; ++f) spans[row + f] = 0;
         }
         const Item line = read_item(r.p, r.end, values + row, item_texts, row);
-        if (line.p == nullptr || (line.seen & required) != required) return nullptr;
+        if (line.p == nullptr) return nullptr;
         r.p = line.p;
         if constexpr (Narrow) {
-            std::memcpy(present + row, &present_bytes_[line.seen & 0xFF], 8);
+            // The required fields' test in the same look-up (n <= 8: every bit of seen is in it).
+            const std::uint64_t bytes = present_bytes_[line.seen & 0xFF];
+            std::memcpy(present + row, &bytes, 8);
+            if (bytes & kMissingRequired) return nullptr;
         } else {
+            if ((line.seen & required) != required) return nullptr;
             const std::uint64_t given = line.seen | defaults;
             for (std::size_t f = 0; f < n; ++f) present[row + f] = static_cast<std::uint8_t>(given >> f & 1);
+            ++count;
         }
-        ++count;
+        row += n;
         if (r.p < r.end && *r.p == ',') {  // the usual comma: the blanks after it are read_item's
             ++r.p;
             continue;
@@ -1055,10 +1147,10 @@ const char* PlainClaimReader::read_rows(Cursor r, Claim& c) {
         break;
     }
     texts.used_ = item_texts.used;
-    c.item_count = count;
-    c.items.resize(count * n);
-    c.item_present.resize(count * n);
-    texts.spans_.resize(count * n);
+    c.item_count = Narrow ? row / n : count;
+    c.items.resize(row);
+    c.item_present.resize(row);
+    texts.spans_.resize(row);
     return r.p;
 }
 
@@ -1096,7 +1188,8 @@ CG_INLINE bool PlainClaimReader::read_item_start(Cursor& r) const {
 }
 
 // The usual start, its text and the label run (ItemHead) at the cursor: the
-// text stored as read_item_text_at's plain ASCII case stores it, the label as
+// text stored with the start's bytes before it (the block loaded from the
+// brace; the span points past them), the label as
 // read_label_run, the cursor after the money field's key and the blanks after
 // it. False with nothing changed on any other bytes (the parts are then tried
 // one by one). Its bytes may be matched into the padding: the amount read
@@ -1104,16 +1197,17 @@ CG_INLINE bool PlainClaimReader::read_item_start(Cursor& r) const {
 CG_INLINE bool PlainClaimReader::read_item_head(Cursor& r, ItemTexts& t, std::size_t slot, std::int64_t* row) const {
 #if defined(__SSE2__)
     const char* p = r.p;
-    const std::size_t from = item_start_.size;  // the text's first byte
     const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
     const __m128i quote = _mm_cmpeq_epi8(x, _mm_set1_epi8('"'));
     // As in read_item_text_at: the text is plain ASCII when its first quote,
-    // backslash, control character or byte >= 0x80 is a quote.
+    // backslash, control character or byte >= 0x80 is a quote. The places
+    // are the line's (the start's own bytes masked out), so that the head
+    // is found by its quote's place with no shift.
     const unsigned stops = byte_bits(_mm_or_si128(_mm_or_si128(quote, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
-                                                  _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)))) >> from;
-    if ((stops & -stops & byte_bits(quote) >> from) == 0) return false;
-    const unsigned n = static_cast<unsigned>(__builtin_ctz(stops));
-    const ItemHead& h = item_heads_[n];
+                                                  _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)))) & item_head_text_;
+    if ((stops & -stops & byte_bits(quote)) == 0) return false;
+    const unsigned q = static_cast<unsigned>(__builtin_ctz(stops));
+    const ItemHead& h = item_heads_[q];
     // The head's blocks are aligned (ItemHead is): each compare takes its block from memory.
     const auto* b = reinterpret_cast<const __m128i*>(h.bytes.data());
     auto same_at = [&](std::size_t i) {
@@ -1121,22 +1215,41 @@ CG_INLINE bool PlainClaimReader::read_item_head(Cursor& r, ItemTexts& t, std::si
     };
     const std::uint64_t same = byte_bits(_mm_cmpeq_epi8(x, _mm_load_si128(b))) | same_at(1) << 16 | std::uint64_t{same_at(2)} << 32;
     if ((same & h.mask) != h.mask) return false;
-    // The run's places from the text's end, not loaded from the head: the
-    // cursor's next value then waits for no load but the line's.
-    const char* run = p + from + n + 1;
-    const int v = (*item_run_.one_byte)[static_cast<unsigned char>(run[item_run_.at])];
+    const int v = item_run_one_byte_[static_cast<unsigned char>(p[h.label])];
     if (v < 0) return false;
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(t.chars + t.used), _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + from)));
-    t.spans[slot] = static_cast<std::uint64_t>(t.used) << 32 | n;
-    t.used += n;
+    // The block as loaded goes into the column, the start's bytes before
+    // the text with it (left unused: no second load of the text).
+    const std::size_t from = item_start_.size;  // the text's first byte
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(t.chars + t.used), x);
+    t.spans[slot] = static_cast<std::uint64_t>(t.used + from) << 32 | (q - from);
+    t.used += q;
     row[item_run_.label] = v;
-    r.p = run + item_run_.size;
+    r.p = p + h.end;
     skip_blanks(r);
     return true;
 #else
     (void)r, (void)t, (void)slot, (void)row;
     return false;
 #endif
+}
+
+// The tail (ItemTail) at the cursor: the cursor at its text's quote, as
+// next_key and the blanks after it leave it. False with nothing changed on
+// any other bytes. Its bytes may be matched into the padding: the text read
+// after it must end within the line, so a tail past the line's end refuses it.
+CG_INLINE bool PlainClaimReader::read_item_tail(Cursor& r) const {
+    const ItemTail& tail = item_tail_;
+    // In the line or its padding; the tail's block aligned (ItemTail is), so
+    // that the compare takes it from memory, and its free bytes or-ed in.
+#if defined(__SSE2__)
+    const unsigned same = byte_bits(
+        _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r.p)), _mm_load_si128(reinterpret_cast<const __m128i*>(tail.bytes.data()))));
+#else
+    const unsigned same = same_bytes(r.p, tail.bytes.data());
+#endif
+    if ((same | tail.free) != 0xFFFFu) return false;
+    r.p += tail.quote;
+    return true;
 }
 
 CG_INLINE void PlainClaimReader::make_text_room(ItemTexts& t) const {
@@ -1172,12 +1285,12 @@ CG_INLINE bool PlainClaimReader::read_item_text_at(Cursor& r, ItemTexts& t, std:
         // A quote, a backslash, a control character or a byte >= 0x80 (signed < 0x20).
         const unsigned stops = byte_bits(_mm_or_si128(_mm_or_si128(quote, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
                                                       _mm_cmplt_epi8(x, _mm_set1_epi8(0x20))));
-        if ((stops & -stops & quotes) == 0) goto general;
+        if ((stops & -stops & quotes) == 0) goto mixed;
         n = static_cast<unsigned>(__builtin_ctz(stops));  // plain ASCII
         _mm_storeu_si128(reinterpret_cast<__m128i*>(t.chars + t.used), x);
     } else if (quotes != 0) {
         n = static_cast<unsigned>(__builtin_ctz(quotes));
-        if ((0x9249u >> n & 1) == 0 || !cjk_run(x, n)) goto general;
+        if ((0x9249u >> n & 1) == 0 || !cjk_run(x, n)) goto mixed;
         _mm_storeu_si128(reinterpret_cast<__m128i*>(t.chars + t.used), x);
     } else {
         // Past 16 bytes: the next block from byte 15, a lead's place.
@@ -1189,11 +1302,19 @@ CG_INLINE bool PlainClaimReader::read_item_text_at(Cursor& r, ItemTexts& t, std:
         _mm_storeu_si128(reinterpret_cast<__m128i*>(t.chars + t.used), x);
         _mm_storeu_si128(reinterpret_cast<__m128i*>(t.chars + t.used + 15), y);
     }
+stored:
     if (s + n >= r.end) return false;  // the quote is past the line
     t.spans[slot] = static_cast<std::uint64_t>(t.used) << 32 | n;
     t.used += n;
     r.p = s + n + 1;
     return true;
+mixed:
+    // ASCII and such 3-byte characters mixed, up to 15 bytes (胸部CT).
+    if (quotes == 0) goto general;
+    n = static_cast<unsigned>(__builtin_ctz(quotes));
+    if (!mixed_run(x, n)) goto general;
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(t.chars + t.used), x);
+    goto stored;
 general:
 #endif
     r.p = read_item_text_slow(r, *t.column, t.used, slot);
@@ -1226,25 +1347,21 @@ CG_INLINE PlainClaimReader::Item PlainClaimReader::read_item(const char* p, cons
     Cursor r{p, end};
     std::uint64_t seen = 0, before = 0;
     // Declared before the loop: the usual start jumps into it, and the label
-    // run after it into its amount case with the field already known, no key
-    // look-up.
+    // run after it to its money field's value (run_amount) with the field
+    // already known, no key look-up.
     int f = 0;
     std::size_t k = 0;
     std::int64_t v = 0;
     if (read_item_head(r, texts, first, row)) {  // at the money field's value
-        seen = 1 | item_run_.fields;
-        k = static_cast<std::size_t>(item_run_.money);
-        f = item_run_.money;
-        goto amount;
+        seen = item_head_seen_;
+        goto run_amount;
     }
     if (read_item_start(r)) {  // at the first field's text, the field read_key would give
         if (!read_item_text_at(r, texts, first)) return {};
         seen = 1;
         if (read_label_run(r, row)) {  // at the money field's value
             seen |= item_run_.fields;
-            k = static_cast<std::size_t>(item_run_.money);
-            f = item_run_.money;
-            goto amount;
+            goto run_amount;
         }
         f = next_key(r, item_keys_);
         goto loop;
@@ -1259,6 +1376,18 @@ CG_INLINE PlainClaimReader::Item PlainClaimReader::read_item(const char* p, cons
         if (r.p < r.end && *r.p == '}') return {r.p + 1, 0};
     }
     f = read_key(r, item_keys_);
+    goto loop;
+run_amount:
+    // The label run's money field, as the loop's money case reads it, then
+    // the usual text key after it.
+    f = item_run_.money;
+    if (!read_plain_amount(r, v) || v < item_min_[static_cast<std::size_t>(f)]) return {};
+    row[f] = v;
+    if (read_item_tail(r)) {  // at the text's quote
+        seen |= item_tail_.bit;
+        if (!read_item_text_at(r, texts, first + item_tail_.field)) return {};
+    }
+    f = next_key(r, item_keys_);
 loop:
     while (f != kClosed) {
         if (f < 0) return {};
@@ -1269,7 +1398,6 @@ loop:
         v = 0;
         switch (item_kind_[k]) {
             case Kind::money:
-            amount:
                 if (!read_plain_amount(r, v) || v < item_min_[k]) return {};
                 break;
             case Kind::text:

@@ -60,7 +60,7 @@ private:
     // mask that matches nothing, and match_rest searches the bucket.
     struct alignas(32) Head {
         std::array<char, 16> bytes{};
-        std::uint32_t mask = 1u << 16;
+        std::uint32_t free = 1u << 16;  // bit i: byte i is not part of the pattern; as made, one that never matches
         std::uint16_t value = 0;
         std::uint8_t size = 0;
     };
@@ -196,9 +196,27 @@ private:
     struct alignas(64) ItemHead {
         std::array<char, 48> bytes{};
         std::uint64_t mask = std::uint64_t{1} << 63;  // bit i: byte i is part of the head
+        // Places from the line's brace, so that no other load is needed to
+        // step over the head: the label's byte, the money field's value.
+        std::uint8_t label = 0, end = 0;
     };
     bool read_item_head(Cursor& r, ItemTexts& t, std::size_t slot, std::int64_t* row) const;
     void plan_item_heads();
+
+    // The usual key after the label run's money field when the fee line goes
+    // on: `,"name":"`, the first text field after the start's in the schema,
+    // matched with its comma and the text's quote in one 16-byte compare and
+    // its text read straight away (no key look-up, no duplicate check: only
+    // the start's field and the run's can have been seen).
+    struct alignas(32) ItemTail {
+        std::array<char, 16> bytes{};
+        std::uint32_t free = 0x10000;  // bit i: byte i is not part of the tail; as made, one that never matches
+        std::uint32_t quote = 0;       // the text's quote, where the cursor goes
+        std::size_t field = 0;
+        std::uint64_t bit = 0;  // the field's
+    };
+    bool read_item_tail(Cursor& r) const;
+    void plan_item_tail(const Schema& s);
 
     // A claim key written `,"key":`, as after_comma finds it; one that never
     // matches when after_comma would not give that key for those bytes.
@@ -242,7 +260,11 @@ private:
     std::array<Labels*, 64> item_labels_{};     // and their labels
     LabelRun item_run_;
     ItemStart item_start_;
-    std::array<ItemHead, 16> item_heads_{};  // by the text's length
+    std::array<ItemHead, 16> item_heads_{};  // by the place of the text's closing quote
+    std::uint32_t item_head_text_ = 0;       // bits of the places after the start (the text's own)
+    std::uint64_t item_head_seen_ = 0;       // the head's fields: the start's and the run's
+    std::array<std::int8_t, 256> item_run_one_byte_{};  // *item_run_.one_byte, one load nearer
+    ItemTail item_tail_;
 
     std::vector<Labels> labels_;
     // Bits by claim key (own keys first) and by item field.
@@ -256,8 +278,11 @@ private:
     std::array<std::int64_t, 64> item_row_{};
     std::size_t item_text_room_ = 0;  // make_text_room's: 32 bytes by text field and row
     // A narrow row's present bytes by the bits of the fields its line gave:
-    // 8 bits -> 8 bytes of 0/1, the defaults' bytes 1 (finish_claim's).
+    // 8 bits -> 8 bytes of 0/1, the defaults' bytes 1 (finish_claim's), and
+    // kMissingRequired when a required field is not among them (the row
+    // is then refused after its bytes are stored: one look-up for both).
     std::array<std::uint64_t, 256> present_bytes_{};
+    static constexpr std::uint64_t kMissingRequired = 2;  // no present byte is ever 2
 };
 
 }  // namespace claimgraph::detail
