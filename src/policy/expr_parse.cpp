@@ -111,7 +111,7 @@ private:
             tok_.kind = Tok::number;
             tok_.text = std::string(src_.substr(s, at_ - s));
             if (at_ < src_.size() && src_[at_] == '%') {
-                tok_.suffix = "%";
+                tok_.suffix = '%';  // a char: GCC 12 warns (-Wrestrict, falsely) on the one-byte literal
                 ++at_;
             } else if (src_.substr(at_, 2) == "bp" && !(at_ + 2 < src_.size() && name_char(src_[at_ + 2]))) {
                 tok_.suffix = "bp";
