@@ -49,7 +49,7 @@ if "$bin" settle --file-access mmap --policy "$policy" --claims "$claims" --out 
     echo "--file-access mmap was taken" >&2
     exit 1
 fi
-grep -q "file-access must be map or read, not 'mmap'" "$tmp/err.txt" || { echo "--file-access mmap: unclear error" >&2; cat "$tmp/err.txt" >&2; exit 1; }
+grep -q "file-access must be auto, map or read, not 'mmap'" "$tmp/err.txt" || { echo "--file-access mmap: unclear error" >&2; cat "$tmp/err.txt" >&2; exit 1; }
 
 for bad in "$tmp" "$tmp/missing.jsonl"; do
     if "$bin" settle --sorted --policy "$policy" --claims "$bad" --out "$tmp/bad.jsonl" 2> "$tmp/err.txt"; then

@@ -166,9 +166,10 @@ po::options_description settle_options() {
                    "(checked as it streams; a claim out of order becomes an error row)")
         ("threads,j", po::value<unsigned>()->value_name("N")->default_value(1),
          "settle on N threads, members partitioned (0: one per core); output is the same for any N")
-        ("file-access", po::value<std::string>()->value_name("map|read")->default_value("map"),
-         "map: read the claims file in place (faster; it must not be truncated while it is settled); "
-         "read: copy it in with pread (a truncated file is then an ordinary read error)")
+        ("file-access", po::value<std::string>()->value_name("auto|map|read")->default_value("auto"),
+         "map: read the claims file in place (it must not be truncated while it is settled); read: copy it in "
+         "with pread (a truncated file is then an ordinary read error); auto: map on 2 or more threads, read on one "
+         "(where the spare core copies ahead of the worker)")
         ("help,h", "show this help");
     return opts;
 }
@@ -255,9 +256,14 @@ int cmd_settle(const std::vector<std::string>& args) {
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
     if (threads > 64) throw UsageError("settle: --threads must be at most 64");
     const std::string out_path = vm.count("out") ? vm["out"].as<std::string>() : std::string{};
-    FileAccess access = FileAccess::map;
+    // On one thread, reading measured faster than mapping: the spare core
+    // copies each block in ahead of the worker, which then finds it in the
+    // cache; on two, there is no spare core and the copy is the cost
+    // (docs/performance.md, session 12).
+    FileAccess access = threads > 1 ? FileAccess::map : FileAccess::read;
     if (const auto& a = vm["file-access"].as<std::string>(); a == "read") access = FileAccess::read;
-    else if (a != "map") throw UsageError(fmt::format("settle: --file-access must be map or read, not '{}'", a));
+    else if (a == "map") access = FileAccess::map;
+    else if (a != "auto") throw UsageError(fmt::format("settle: --file-access must be auto, map or read, not '{}'", a));
     if (access == FileAccess::map) report_sigbus();
 
     std::vector<MemoryLedger> ledgers(threads);
