@@ -297,6 +297,32 @@ TEST_CASE("settle_file mapped on several workers: more blocks than 2^16 and a si
     }
 }
 
+TEST_CASE("settle_file: a claim left waiting in the last window is settled once", "[file]") {
+    // One line per block, two blocks kept. A member's claims in settlement
+    // order c0, c1, c2 lie on lines 4, 2 and 3: when line 2 leaves the window
+    // c0 is read on its own and c1 settled, but c2's block was looked at
+    // before c1 was settled and is never looked at again; c2 is settled
+    // after the window, once, on every path.
+    const Graph& g = demo();
+    const std::vector<std::string> golden = golden_lines();
+    auto claim = [&](const std::string& id, const std::string& date) {
+        std::string line = std::regex_replace(golden[0], std::regex(R"re("claim_id": "[^"]+")re"), "\"claim_id\": \"" + id + "\"");
+        line = std::regex_replace(line, std::regex(R"re("member_id": "[^"]+")re"), "\"member_id\": \"TAIL\"");
+        return std::regex_replace(line, std::regex(R"re("date": "[^"]+")re"), "\"date\": \"" + date + "\"");
+    };
+    const std::string text = golden[1] + "\n" + claim("c1", "2026-03-01") + "\n" + claim("c2", "2026-04-01") + "\n" +
+                             claim("c0", "2026-02-01") + "\n";
+    BatchCounts want_counts, got_counts;
+    const std::string want = via_records(g, text, want_counts);
+    REQUIRE(want_counts.settled + want_counts.rejected == 4);
+    for (std::size_t threads : {1u, 2u, 3u}) {
+        INFO(threads << " threads");
+        CHECK(via_file(g, text, threads, got_counts, {}, {1, 2, detail::FileWindow::Use::always}) == want);  // and mapped
+        CHECK(got_counts.settled == want_counts.settled);
+        CHECK(got_counts.rejected == want_counts.rejected);
+    }
+}
+
 TEST_CASE("settle_file: dates decades apart keep each member's claims in date order", "[file]") {
     // The settlement order's sort key packs member and date into as few bits
     // as the file's dates need: here 70 years of them, so the member keeps

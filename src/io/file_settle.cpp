@@ -780,10 +780,16 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
                 progress[w].blocks.notify_all();
                 put_out(false);
             }
-            // This worker's claims the window did not serve, in settlement order.
+            // This worker's claims the window did not serve, in settlement
+            // order: a claim still in the last window whose member's earlier
+            // claim was settled when its own block left, after this one's
+            // block had been looked at.
             const auto& mine = share[w];
             for (std::size_t k = 0; k < mine.size(); ++k)
-                if (!(state[mine[k]] & kDone)) settle_alone(w, mine[k]);
+                if (!(state[mine[k]] & kDone)) {
+                    settle_alone(w, mine[k]);
+                    state[mine[k]] |= kDone;  // not again after the window (below)
+                }
             progress[w].done_to.store(static_cast<std::uint32_t>(n), std::memory_order_release);
             put_out(false);
         };
