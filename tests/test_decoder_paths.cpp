@@ -53,6 +53,23 @@ void check_records(const ClaimRecord& a, const ClaimRecord& b, const std::string
     for (std::size_t k = 0; k < x.item_texts.size(); ++k) CHECK(x.item_texts[k] == y.item_texts[k]);
 }
 
+// The lines in `rounds` shuffled orders, each decoded by the fast decoder
+// into one reused record and by the full one into a fresh record: a reused
+// record must keep nothing of the claims before.
+void check_reused(ClaimDecoder& fast, ClaimDecoder& full, std::vector<std::string> lines, unsigned seed, int rounds) {
+    std::mt19937 rng(seed);
+    ClaimRecord reused;
+    for (int round = 0; round < rounds; ++round) {
+        std::shuffle(lines.begin(), lines.end(), rng);
+        for (const auto& l : lines) {
+            ClaimRecord fresh;
+            fast.decode(l, reused);
+            full.decode(l, fresh);
+            check_records(reused, fresh, l);
+        }
+    }
+}
+
 // Both decoders on one line; whether it decoded to a claim.
 bool check_same(ClaimDecoder& fast, ClaimDecoder& full, const std::string& line) {
     ClaimRecord a, b;
@@ -100,17 +117,7 @@ TEST_CASE("decoder fast path: a record decoded into again keeps nothing of the c
     lines.push_back(head + "}");
     lines.push_back(head + R"(,"items":[{"code":"A1","category":"A","amount":1},{"code":"A\u0032","category":"A","amount":2,"name":"x"}]})");
     lines.push_back(head + R"(,"items":[{"code":"A1","category":"A","amount":1},{"code":"A2","category":"A","amount":2,"name":"x","name":"y"}]})");
-    std::mt19937 rng(4);
-    ClaimRecord reused;
-    for (int round = 0; round < 4; ++round) {
-        std::shuffle(lines.begin(), lines.end(), rng);
-        for (const auto& l : lines) {
-            ClaimRecord fresh;
-            fast.decode(l, reused);
-            full.decode(l, fresh);
-            check_records(reused, fresh, l);
-        }
-    }
+    check_reused(fast, full, lines, 4, 4);
 }
 
 TEST_CASE("decoder fast path: a reused record's fee-line columns grow and shrink with every count of fee lines", "[io][decoder]") {
@@ -136,17 +143,7 @@ TEST_CASE("decoder fast path: a reused record's fee-line columns grow and shrink
             lines.push_back(line + "]}");
         }
     }
-    std::mt19937 rng(7);
-    ClaimRecord reused;
-    for (int round = 0; round < 3; ++round) {
-        std::shuffle(lines.begin(), lines.end(), rng);
-        for (const auto& l : lines) {
-            ClaimRecord fresh;
-            fast.decode(l, reused);
-            full.decode(l, fresh);
-            check_records(reused, fresh, l);
-        }
-    }
+    check_reused(fast, full, lines, 7, 3);
 }
 
 TEST_CASE("decoder fast path: corrupted lines give the full decoder's claim or error", "[io][decoder]") {
