@@ -117,7 +117,7 @@ struct OrderKey {
         date_bits = std::bit_width(static_cast<std::uint32_t>(last - first));  // a real date's day number is within ±2^23
         member_bits = std::max(33, 44 - date_bits);
     }
-    std::uint64_t member_of(std::string_view id) const { return std::hash<std::string_view>{}(id) >> (64 - member_bits); }
+    std::uint64_t member_of(std::uint64_t id_hash) const { return id_hash >> (64 - member_bits); }
     std::uint64_t operator()(const ClaimOrder& c) const {
         return c.member << date_bits | static_cast<std::uint32_t>(c.date - first_date);
     }
@@ -191,7 +191,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
         PageVector<ClaimOrder> sortable;
         sortable.reserve(n);
         for (std::uint32_t i = 0; i < n; ++i)
-            if (keys[i].keys_ok()) sortable.push_back({order_key.member_of(index.member(keys[i])), keys[i].date, i});
+            if (keys[i].keys_ok()) sortable.push_back({order_key.member_of(index.member_hash(keys[i])), keys[i].date, i});
         // Same member and date: by claim_id, then by line.
         sort_by_key<64>(sortable, order_key, [&](const ClaimOrder& a, const ClaimOrder& b) {
             if (const int c = index.id(keys[a.index]).compare(index.id(keys[b.index])); c != 0) return c < 0;

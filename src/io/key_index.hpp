@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <functional>
 #include <iterator>
 #include <stdexcept>
 #include <string>
@@ -39,10 +41,11 @@ void release(C& c) {
 struct Key {
     std::uint64_t offset;  // of the line in the file
     std::uint32_t length;  // of the line, without its newline
-    std::uint32_t at;      // member id, then claim id, in the key arena
+    std::uint32_t at;      // a hash of the member id (8 bytes), then the claim id, in the key arena
     std::int32_t date;
     std::uint16_t member_len, id_len;  // member_len 0: keys unreadable, pass 2 decodes the line for its error row
     bool keys_ok() const { return member_len > 0; }
+    static constexpr std::uint16_t hash_bytes = 8;  // member_len when the keys were read
 };
 static_assert(sizeof(Key) == 24);
 
@@ -51,7 +54,14 @@ public:
     PageVector<Key> keys;
     PageString arena;
 
-    std::string_view member(const Key& k) const { return {arena.data() + k.at, k.member_len}; }
+    // std::hash of the member id, taken as the keys were read (on the key
+    // pass's threads, not in the settlement order's sort, which needs only
+    // this of the member).
+    std::uint64_t member_hash(const Key& k) const {
+        std::uint64_t h;
+        std::memcpy(&h, arena.data() + k.at, sizeof h);
+        return h;
+    }
     std::string_view id(const Key& k) const { return {arena.data() + k.at + k.member_len, k.id_len}; }
 
     // The 1-based line number of keys[i]: its place plus the lines before it
@@ -131,9 +141,10 @@ private:
         Date d;
         if (member.empty() || id.empty() || member.size() >= 65536 || id.size() >= 65536 || !parse_date(date, d)) return;
         k.at = static_cast<std::uint32_t>(arena.size());
-        k.member_len = static_cast<std::uint16_t>(member.size());
+        k.member_len = Key::hash_bytes;
         k.id_len = static_cast<std::uint16_t>(id.size());
-        arena += member;
+        const std::uint64_t h = std::hash<std::string_view>{}(member);
+        arena.append(reinterpret_cast<const char*>(&h), sizeof h);
         arena += id;
         k.date = d.days;
         if (arena.size() > UINT32_MAX - 131072) throw std::length_error("claim file too large for one batch");
