@@ -165,14 +165,21 @@ TEST_CASE("settle_file: a file of several key-pass blocks, blank and broken line
     // Over 8 MB (StreamBlocks::block_bytes), so the key pass reads several
     // blocks and cuts each into shares: copies of the golden claims under new
     // claim ids, with runs of blank lines, broken lines and CRLF all through,
-    // and a repeated claim id far from its first occurrence.
+    // and a repeated claim id far from its first occurrence; one claim line
+    // longer than a block (a 9 MB note), which a block of the mapped key pass
+    // must take whole.
     const std::vector<std::string> lines = golden_lines();
     std::string text;
-    std::size_t copy = 0;
-    while (text.size() < (std::size_t{9} << 20)) {
+    std::size_t copy = 0, note = 0;
+    while (text.size() - note < (std::size_t{9} << 20)) {
         for (std::size_t i = 0; i < lines.size(); ++i) {
-            text += std::regex_replace(lines[i], std::regex(R"re("claim_id": "([^"]+)")re"),
-                                       "\"claim_id\": \"$1-" + std::to_string(copy) + "\"");
+            std::string line = std::regex_replace(lines[i], std::regex(R"re("claim_id": "([^"]+)")re"),
+                                                  "\"claim_id\": \"$1-" + std::to_string(copy) + "\"");
+            if (copy == 40 && i == 0) {
+                note = std::size_t{9} << 20;
+                line.insert(1, "\"note\": \"" + std::string(note, 'n') + "\", ");
+            }
+            text += line;
             text += (copy + i) % 5 == 0 ? "\r\n" : "\n";
             if ((copy + i) % 97 == 0) text += std::string(1 + i % 4, '\n');
             if ((copy + i) % 211 == 0) text += "{broken " + std::to_string(copy) + "\n";
