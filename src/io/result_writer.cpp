@@ -555,11 +555,14 @@ inline unsigned plain_bytes(__m128i x) {
 inline bool copy_plain_id(char* p, const char* s, std::size_t n) {
 #if defined(__SSE2__)
     if (n <= 16) {
-        __m128i x = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(s));
-        x = _mm_castpd_si128(_mm_loadh_pd(_mm_castsi128_pd(x), reinterpret_cast<const double*>(s + n - 8)));
-        _mm_storel_epi64(reinterpret_cast<__m128i*>(p), x);
-        _mm_storeh_pd(reinterpret_cast<double*>(p + n - 8), _mm_castsi128_pd(x));
-        return plain_bytes(x) == 0xFFFF;
+        // Through memcpy: a double stored at an odd address (_mm_storeh_pd)
+        // is undefined behaviour, which UBSan reports, though x86 does it.
+        std::uint64_t lo, hi;
+        std::memcpy(&lo, s, 8);
+        std::memcpy(&hi, s + n - 8, 8);
+        std::memcpy(p, &lo, 8);
+        std::memcpy(p + n - 8, &hi, 8);
+        return plain_bytes(_mm_set_epi64x(static_cast<long long>(hi), static_cast<long long>(lo))) == 0xFFFF;
     }
     const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
     const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + n - 16));
