@@ -99,7 +99,7 @@ void check_writer(const Graph& g, bool expect_fast) {
         s.outputs.clear();
         for (std::size_t i = 0; i < n; ++i) {
             const unsigned bits = static_cast<unsigned>(rng() % 64);
-            auto f = static_cast<std::int64_t>(rng() >> (64 - bits) >> 1);
+            auto f = bits == 0 ? std::int64_t{0} : static_cast<std::int64_t>(rng() >> (64 - bits) >> 1);  // a shift by 64 is undefined
             if (rng() & 1) f = -f;
             s.outputs.push_back(Money::from_fen(f));
         }
