@@ -551,9 +551,14 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
                 take_waiting(w, first, first, leaving, plan);
                 for (std::size_t k = 0; k < todo.size(); ++k) {
                     const Todo& t = todo[k];
-                    if (k + 1 < todo.size()) {  // see the steps' loop below
+                    // The next claim's whole line, not only its first 256 bytes as
+                    // the steps' loop below fetches: mapped, a line comes from
+                    // memory, not from a copy just made in the cache, and waiting
+                    // for it was most of the user time mapping added (1M claims,
+                    // 2 threads, alternating: 1.34 -> 1.08 s, user 2.13 -> 1.73 s).
+                    if (k + 1 < todo.size()) {
                         const detail::LinePlace& next = places[todo[k + 1].i];
-                        detail::prefetch_lines(file.mapped() + next.offset(), std::min<std::size_t>(next.length, 256));
+                        detail::prefetch_lines(file.mapped() + next.offset(), next.length);
                     }
                     const detail::LinePlace& at = places[t.i];  // in place: the mapping
                     settle_line(w, t.i, std::string_view(file.mapped() + at.offset(), at.length),
