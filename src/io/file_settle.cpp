@@ -635,7 +635,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
                         // wait for the cache's few outstanding misses (measured), and once
                         // the decoder reads on, the hardware fetches the rest ahead of it.
                         if (k + 1 < todo.size() && todo[k + 1].line != nullptr)
-                            detail::prefetch_lines(todo[k + 1].line, std::min<std::size_t>(todo[k + 1].length, 256));
+                            detail::prefetch_lines(todo[k + 1].line, file.mapped() != nullptr ? todo[k + 1].length : std::min<std::size_t>(todo[k + 1].length, 256));
                         if (t.line == nullptr) {
                             settle_alone(w, t.i);
                             continue;
