@@ -440,6 +440,22 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
         settle_line(w, i, line, readable);
     };
 
+    // Worker w's claims the window did not serve, one read each, in
+    // settlement order, each marked done (so never settled twice).
+    auto settle_rest = [&](std::size_t w) {
+        const auto& mine = share[w];
+        for (std::size_t k = 0; k < mine.size(); ++k) {
+            const std::uint32_t i = mine[k];
+            if (state[i] & kDone) continue;
+            if (k + 4 < mine.size()) {  // claims in settlement order are all over the index: fetch ahead
+                __builtin_prefetch(&places[mine[k + 4]]);
+                __builtin_prefetch(&span[mine[k + 4]], 1);
+            }
+            settle_alone(w, i);
+            state[i] |= kDone;
+        }
+    };
+
     // Rows go out in input order. Those of the lines before the first one not
     // yet settled can go while the window moves on (a task of the next step,
     // taken by the first thread free), and their blocks be let go; the rest
@@ -571,16 +587,10 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
                 progress[w].blocks.notify_all();
                 put_out(false);
             }
-            // This worker's claims the window did not serve, in settlement
-            // order: a claim still in the last window whose member's earlier
-            // claim was settled when its own block left, after this one's
-            // block had been looked at.
-            const auto& mine = share[w];
-            for (std::size_t k = 0; k < mine.size(); ++k)
-                if (!(state[mine[k]] & kDone)) {
-                    settle_alone(w, mine[k]);
-                    state[mine[k]] |= kDone;  // not again after the window (below)
-                }
+            // A claim still in the last window whose member's earlier claim
+            // was settled when its own block left, after this one's block
+            // had been looked at: settled here, so that the rows can all go out.
+            settle_rest(w);
             progress[w].done_to.store(static_cast<std::uint32_t>(n), std::memory_order_release);
             put_out(false);
         };
@@ -656,18 +666,8 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
         }
         out.add(going);
     }
-    // The claims the window did not serve, one pread each, in settlement order.
     detail::run_workers(workers, [&](std::size_t w) {
-        const auto& mine = share[w];
-        for (std::size_t k = 0; k < mine.size(); ++k) {
-            const std::uint32_t i = mine[k];
-            if (state[i] & kDone) continue;
-            if (k + 4 < mine.size()) {  // claims in settlement order are all over the index: fetch ahead
-                __builtin_prefetch(&places[mine[k + 4]]);
-                __builtin_prefetch(&span[mine[k + 4]], 1);
-            }
-            settle_alone(w, i);
-        }
+        settle_rest(w);
         release(share[w]);
     });
     if (served_by_window != nullptr) *served_by_window = 0;
