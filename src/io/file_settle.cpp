@@ -507,6 +507,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
         // Rows out: the blocks every worker is done with, in order, by one thread at a time.
         std::mutex out_mutex;
         std::uint32_t out_blocks = 0, let_go = 0;  // blocks whose rows are out; blocks of the file let go
+        std::atomic<std::uint32_t> out_seen{0};    // out_blocks, for reading without the lock
         std::size_t unread = 0;                     // unreadable[unread] is the next such line to go out
         auto put_out = [&](bool wait) {
             std::unique_lock lock(out_mutex, std::defer_lock);
@@ -543,6 +544,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
                     }
             }
             sent = starts[out_blocks];
+            out_seen.store(out_blocks, std::memory_order_relaxed);
             // A block no worker's window holds any more leaves the process (a
             // line read on its own later faults its page back in).
             for (; let_go + kept < through && let_go < nblocks; ++let_go)
@@ -551,11 +553,13 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
         auto work = [&](std::size_t w) {
             auto& todo = crew[w]->todo;
             for (std::uint32_t b = 0; b < nblocks; ++b) {
-                // Not more than `lead` blocks ahead of the slowest worker.
+                // Not more than `lead` blocks ahead of the slowest worker;
+                // while waiting, the rows the slowest has let go of go out.
                 for (;;) {
                     Progress& p = progress[slowest()];
                     const std::uint32_t seen = p.blocks.load(std::memory_order_acquire);
                     if (aborted.load() || b <= seen + lead) break;
+                    put_out(false);
                     p.blocks.wait(seen, std::memory_order_acquire);
                 }
                 if (aborted.load()) return;
@@ -585,7 +589,15 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
                     progress[w].done_to.store(leaving, std::memory_order_release);
                 progress[w].blocks.store(b + 1, std::memory_order_release);
                 progress[w].blocks.notify_all();
-                put_out(false);
+                // The rows go out on a worker ahead of the slowest: a block's
+                // rows can go once the last worker is through it, and when
+                // that worker put them out it fell further behind, every
+                // block (1M claims, 2 threads: the other waited for it a
+                // tenth of the pass). The slowest puts them out only when
+                // they pile up (workers level with each other).
+                if (progress[slowest()].blocks.load(std::memory_order_acquire) < b + 1 ||
+                    b + 1 >= out_seen.load(std::memory_order_relaxed) + lead + kept)
+                    put_out(false);
             }
             // A claim still in the last window whose member's earlier claim
             // was settled when its own block left, after this one's block
