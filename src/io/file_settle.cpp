@@ -197,18 +197,22 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
             if (const int c = index.id(keys[a.index]).compare(index.id(keys[b.index])); c != 0) return c < 0;
             return a.index < b.index;
         });
+        // The shares, sized exactly (memory is the limit here), each filled
+        // in settlement order as the claims are ranked.
+        for (const ClaimOrder& c : sortable) ++sizes[c.member % workers];
+        for (std::size_t w = 0; w < workers; ++w) {
+            share[w].resize(sizes[w]);
+            sizes[w] = 0;
+        }
         for (std::size_t k = 0; k < sortable.size(); ++k) {
             const ClaimOrder& c = sortable[k];
             const std::size_t w = c.member % workers;
             if (k > 0 && sortable[k - 1].member == c.member) state[c.index] = kFollows;
             if (workers > 1) owner[c.index] = static_cast<std::uint8_t>(w);
+            share[w][sizes[w]] = c.index;
             rank[c.index] = sizes[w]++;
         }
         release(sortable);
-        // The shares, sized exactly (memory is the limit here).
-        for (std::size_t w = 0; w < workers; ++w) share[w].resize(sizes[w]);
-        for (std::uint32_t i = 0; i < n; ++i)
-            if (keys[i].keys_ok()) share[workers > 1 ? owner[i] : 0][rank[i]] = i;
     };
 
     // A claim_id seen earlier in the file is an error row, never settled
@@ -330,8 +334,11 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
 
     const auto starts = detail::plan_line_blocks(places, window.block_bytes);
     const std::size_t blocks = starts.size() - 1;
-    bool use_window = window.use == FileWindow::Use::always;
-    if (window.use == FileWindow::Use::when_it_pays) {
+    // A mapped file on several workers reads nothing either way: the window
+    // is then only the workers' order of going through the lines.
+    const bool decoupled = file.mapped() != nullptr && workers > 1;
+    bool use_window = window.use == FileWindow::Use::always || (decoupled && window.use == FileWindow::Use::when_it_pays);
+    if (window.use == FileWindow::Use::when_it_pays && !use_window) {
         // A pread per claim costs several times what copying its line in a block
         // does; the window pays if it serves a quarter of the claims. Each
         // worker's claims are counted on a thread of their own, block by block
@@ -466,7 +473,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
     std::uint32_t sent = 0;  // lines [0, sent) are out, or in `going`
     std::vector<std::string_view> going;
 
-    if (use_window && file.mapped() != nullptr && workers > 1) {
+    if (use_window && decoupled) {
         // A mapped file on several workers: no step in common. Reading costs
         // nothing here (the window is lines of the mapping), so each worker
         // goes through the blocks on its own, its window the `kept` blocks up
@@ -565,6 +572,9 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
                 if (aborted.load()) return;
                 const std::uint32_t first = starts[b + 1 > kept ? b + 1 - kept : 0], newest = starts[b], end = starts[b + 1];
                 const std::uint32_t leaving = b + 1 < nblocks && b + 1 >= kept ? starts[b + 2 - kept] : first;
+                // The next block's pages faulted in at once, by one worker in turn.
+                if (b + 1 < nblocks && (b + 1) % workers == w)
+                    file.fetch(places[starts[b + 1]].offset(), places[starts[b + 2] - 1].end() - places[starts[b + 1]].offset());
                 todo.clear();
                 auto plan = [&](std::uint32_t i) { todo.push_back({i, i >= first && i < end ? file.mapped() : nullptr, 0, 0}); };
                 take_ready(w, first, newest, end, kDone, plan);

@@ -18,8 +18,9 @@ namespace claimgraph::detail {
 // still waiting for an earlier claim of its member (members spread wider than
 // the window) has those earlier claims read one pread(2) each first, so rows
 // can go out behind the window. `when_it_pays` first counts, from the index
-// alone, how many claims the window would serve; `never` reads every claim
-// with a pread, in settlement order.
+// alone, how many claims the window would serve (a mapped file on several
+// workers reads nothing either way and skips the count); `never` reads every
+// claim with a pread, in settlement order.
 struct FileWindow {
     enum class Use { when_it_pays, always, never };
     // 24 MB held: a member whose claims lie within about 20 MB of each other
