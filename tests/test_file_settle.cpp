@@ -43,7 +43,14 @@ std::string via_file(const Graph& g, const std::string& text, std::size_t thread
     CHECK(c.settled == counts.settled);
     CHECK(c.rejected == counts.rejected);
     CHECK(c.errors == counts.errors);
-    if (served_by_window != nullptr) CHECK(served_in_place == *served_by_window);
+    if (served_by_window != nullptr) {
+        // Mapped on several workers the window is used whether it pays or not
+        // (nothing is read either way): it serves at least as many claims.
+        if (threads > 1 && window.use == detail::FileWindow::Use::when_it_pays)
+            CHECK(served_in_place >= *served_by_window);
+        else
+            CHECK(served_in_place == *served_by_window);
+    }
     return result;
 }
 

@@ -60,6 +60,13 @@ public:
     std::int64_t get(std::string_view member, std::uint32_t accumulator, std::int32_t period,
                      std::string_view key = {}) const;
     std::size_t member_count() const { return members_.size(); }
+    // A hint, for batch runs that know which members come next: a claim of
+    // the member whose id hashes to `member_hash` (std::hash<std::string_view>
+    // of the id, its low 32 bits) is about to be settled, three claims after
+    // the one about to be settled now. The member's entry is fetched into the
+    // cache in stages over the next calls (one a claim), so that finding it
+    // costs no wait on memory. Changes nothing a read or an add sees.
+    void expect(std::uint32_t member_hash) const noexcept;
 
 private:
     // A batch run holds hundreds of thousands of members with ~8-16 cells each,
@@ -119,6 +126,8 @@ private:
     std::vector<Member> members_;
     std::vector<std::uint32_t> index_;  // open addressing over members_: member + 1, 0 when free
     std::uint32_t last_ = npos;         // a member's claims come together: skip the hash for them
+    mutable std::uint32_t expect_slot_ = UINT32_MAX;  // expect(): the index slot the last call fetched
+    mutable std::uint32_t expect_member_ = 0;          // and the member (+ 1) the slot of the call before named
     std::uint32_t missed_hash_ = 0;     // the hash of the id lookup() last failed to find
     std::vector<Column> columns_;
     std::vector<Layout> layouts_{Layout{0, 0}};  // layout 0: a new member's, with no cells

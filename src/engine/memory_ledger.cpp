@@ -87,6 +87,25 @@ std::uint32_t MemoryLedger::find_member(std::string_view id, std::uint32_t hash)
     }
 }
 
+// Three stages, one a call: this hash's index slot; the member the slot
+// before named (the slot now in the cache); the id and values of the member
+// before that (its entry now in the cache). A member found past its first slot,
+// or not yet in the ledger, is simply not fetched.
+void MemoryLedger::expect(std::uint32_t member_hash) const noexcept {
+    if (index_.empty()) return;
+    // The index may have grown since the last call: slots and members are
+    // checked against it, and a stale one only fetches the wrong line.
+    if (const std::uint32_t e = expect_member_; e != 0 && e <= members_.size()) {
+        const Member& m = members_[e - 1];
+        __builtin_prefetch(names_.data() + m.name);
+        __builtin_prefetch(values_.data() + m.values);
+    }
+    expect_member_ = expect_slot_ < index_.size() ? index_[expect_slot_] : 0;
+    if (expect_member_ != 0 && expect_member_ <= members_.size()) __builtin_prefetch(&members_[expect_member_ - 1]);
+    expect_slot_ = member_hash & static_cast<std::uint32_t>(index_.size() - 1);
+    __builtin_prefetch(&index_[expect_slot_]);
+}
+
 std::uint32_t MemoryLedger::lookup(std::string_view id) {
     if (last_ != npos && same_id(name(members_[last_]), id)) return last_;
     const std::uint32_t hash = hash_of(id);

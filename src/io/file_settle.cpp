@@ -236,7 +236,10 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
         }
     };
     // Where each line is, and which lines' keys could not be read.
+    // And each claim's member by the hash a MemoryLedger files it under, so
+    // that the ledger can fetch the member's entry a few claims ahead.
     PageVector<detail::LinePlace> places;
+    PageVector<std::uint32_t> member_hash(n);
     std::vector<std::uint32_t> unreadable;
     auto lines_apart = [&] {
         places = index.places();
@@ -244,6 +247,8 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
             if (!keys[i].keys_ok()) {
                 unreadable.push_back(i);
                 state[i] = kDone | kCounted;  // in no share: the window passes them by
+            } else {
+                member_hash[i] = static_cast<std::uint32_t>(index.member_hash(keys[i]));
             }
     };
     // The three only read the index (settlement_order writes the state of
@@ -363,8 +368,9 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
         std::size_t length, readable;
     };
     struct Worker {
-        explicit Worker(const Graph& g) : decoder(g) {}
+        Worker(const Graph& g, Ledger* ledger) : decoder(g), memory(dynamic_cast<MemoryLedger*>(ledger)) {}
         ClaimDecoder decoder;
+        MemoryLedger* memory;  // the ledger when it takes expect() hints, else null
         ClaimRecord r;
         std::string buf;   // a line read on its own
         std::string body;  // the claim's row
@@ -375,7 +381,11 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
         std::vector<Todo> todo;  // this step's claims, in the order they are settled
     };
     std::vector<std::unique_ptr<Worker>> crew;
-    for (std::size_t w = 0; w < workers; ++w) crew.push_back(std::make_unique<Worker>(g));
+    for (std::size_t w = 0; w < workers; ++w) crew.push_back(std::make_unique<Worker>(g, ledgers[w]));
+    // Worker w settles line i three claims from now: its ledger may fetch the member.
+    auto expect = [&](std::size_t w, std::uint32_t i) {
+        if (MemoryLedger* memory = crew[w]->memory) memory->expect(member_hash[i]);
+    };
     const ResultWriter writer(g, format);  // read-only: shared by the workers
 
     // Where worker w keeps line i's row: its own blocks, or with a mapped
@@ -458,6 +468,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
                 __builtin_prefetch(&places[mine[k + 4]]);
                 __builtin_prefetch(&span[mine[k + 4]], 1);
             }
+            if (k + 3 < mine.size()) expect(w, mine[k + 3]);
             settle_alone(w, i);
             state[i] |= kDone;
         }
@@ -581,6 +592,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
                 take_waiting(w, first, first, leaving, plan);
                 for (std::size_t k = 0; k < todo.size(); ++k) {
                     const Todo& t = todo[k];
+                    if (k + 3 < todo.size()) expect(w, todo[k + 3].i);
                     // The next claim's whole line, not only its first 256 bytes as
                     // the steps' loop below fetches: mapped, a line comes from
                     // memory, not from a copy just made in the cache, and waiting
@@ -663,6 +675,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
                     take_waiting(w, lines.first(), lines.first(), lines.leaving(), plan);
                     for (std::size_t k = 0; k < todo.size(); ++k) {
                         const Todo& t = todo[k];
+                        if (k + 3 < todo.size()) expect(w, todo[k + 3].i);
                         // Its first lines only: a line's ~20 cache lines at once would
                         // wait for the cache's few outstanding misses (measured), and once
                         // the decoder reads on, the hardware fetches the rest ahead of it.
