@@ -127,6 +127,10 @@ struct OrderKey {
 constexpr std::uint8_t kFollows = 1;  // it follows a claim of the same member in settlement order
 constexpr std::uint8_t kDone = 2;     // settled (or an error row)
 constexpr std::uint8_t kCounted = 4;  // the window would serve it (counted before choosing)
+// The claim before it of its member (in settlement order) has bit `done`: set
+// when that claim is marked, so that whether a claim is ready is read off its
+// own state, not off its member's claim before, which lies anywhere in the file.
+constexpr std::uint8_t after_done(std::uint8_t done) { return static_cast<std::uint8_t>(done << 2); }
 
 }  // namespace
 
@@ -303,6 +307,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
             state[j] |= done;
             if (++k == mine.size()) break;
             j = mine[k];
+            state[j] |= after_done(done);
             if (!(state[j] & kFollows) || j < held || j >= to) break;
         }
     };
@@ -310,12 +315,10 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
     // their member, or after one already done), each with its run.
     auto take_ready = [&](std::size_t w, std::uint32_t held, std::uint32_t from, std::uint32_t to, std::uint8_t done,
                           auto&& take) {
-        const auto& mine = share[w];
         for (std::uint32_t i = from; i < to; ++i) {
             if ((workers > 1 && owner[i] != w) || (state[i] & done)) continue;
-            const std::uint32_t k = rank[i];
-            if ((state[i] & kFollows) && !(state[mine[k - 1]] & done)) continue;  // its turn comes with that claim
-            take_run(w, k, held, to, done, take);
+            if ((state[i] & kFollows) && !(state[i] & after_done(done))) continue;  // its turn comes with that claim
+            take_run(w, rank[i], held, to, done, take);
         }
     };
     // Worker w's claims among lines [from, to) still waiting for an earlier
@@ -328,10 +331,11 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
             if ((workers > 1 && owner[i] != w) || (state[i] & kDone)) continue;
             const std::uint32_t k = rank[i];
             std::uint32_t first = k;
-            while ((state[mine[first]] & kFollows) && !(state[mine[first - 1]] & kDone)) --first;
+            while ((state[mine[first]] & kFollows) && !(state[mine[first]] & after_done(kDone))) --first;
             for (; first < k; ++first) {
                 take(mine[first]);
                 state[mine[first]] |= kDone;
+                state[mine[first + 1]] |= after_done(kDone);
             }
             take_run(w, k, held, to, kDone, take);
         }
@@ -471,6 +475,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
             if (k + 3 < mine.size()) expect(w, mine[k + 3]);
             settle_alone(w, i);
             state[i] |= kDone;
+            if (k + 1 < mine.size()) state[mine[k + 1]] |= after_done(kDone);
         }
     };
 
