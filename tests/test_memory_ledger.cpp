@@ -219,6 +219,38 @@ void random_traffic(std::uint32_t seed, bool big, bool claims = false) {
 
 }  // namespace
 
+TEST_CASE("MemoryLedger::expect is only a hint: right, wrong, stale or early hashes change nothing", "[ledger]") {
+    // Two ledgers given the same traffic, one told of members ahead: through
+    // the index's growth (slots and members named before it grew), with the
+    // hashes of the members to come, of members that never come, and before
+    // there is any member at all.
+    MemoryLedger told, plain;
+    told.expect(12345);  // empty: no index yet
+    std::mt19937 rng(2026);
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < 3000; ++i) ids.push_back(member_id(rng() % 1200));
+    const auto hash = [](const std::string& id) { return static_cast<std::uint32_t>(std::hash<std::string_view>{}(id)); };
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        told.expect(i + 3 < ids.size() ? hash(ids[i + 3]) : static_cast<std::uint32_t>(rng()));
+        if (i % 7 == 0) told.expect(static_cast<std::uint32_t>(rng()));  // out of step: a wrong member
+        const auto year = static_cast<std::int32_t>(2024 + i % 3);
+        const std::int64_t delta = static_cast<std::int64_t>(i % 97) * 100;
+        std::vector<std::int64_t> a(6), b(6);
+        told.read_period(ids[i], year, a);
+        plain.read_period(ids[i], year, b);
+        REQUIRE(a == b);
+        const std::vector<std::int64_t> deltas(6, delta);
+        told.add_period(ids[i], year, deltas);
+        plain.add_period(ids[i], year, deltas);
+    }
+    REQUIRE(told.member_count() == plain.member_count());
+    REQUIRE(told.member_count() > 1000);
+    for (std::size_t m = 0; m < 1200; ++m)
+        for (std::int32_t year = 2024; year <= 2026; ++year)
+            for (std::uint32_t acc = 0; acc < 6; ++acc)
+                REQUIRE(told.get(member_id(m), acc, year) == plain.get(member_id(m), acc, year));
+}
+
 TEST_CASE("MemoryLedger matches a plain map on random traffic", "[ledger]") {
     random_traffic(12345, false);
     random_traffic(777, true);
