@@ -641,6 +641,7 @@ PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_k
     plan_item_start(s);
     plan_item_heads();
     plan_item_tail(s);
+    plan_item_ints(s);
     for (unsigned m = 0; m < 256; ++m) {
         unsigned char bytes[8];
         const std::uint64_t given = m | item_defaults_;
@@ -750,6 +751,62 @@ void PlainClaimReader::plan_item_tail(const Schema& s) {
         e.field = i;
         e.bit = std::uint64_t{1} << i;
         return;
+    }
+}
+
+// The first count field followed by a money field (CountRun), and the first
+// ratio or count field of neither (IntKey), when the head is planned (they are
+// tried only after it), neither is one of the head's or the tail's fields, and
+// after_comma finds their keys whole (so they read what the general loop would).
+void PlainClaimReader::plan_item_ints(const Schema& s) {
+    if (item_start_.size == 0 || item_run_.money < 0) return;
+    const std::uint64_t taken = item_head_seen_ | item_tail_.bit;
+    auto after_comma = [](std::string_view name) {
+        std::string key = ",\"";
+        key.append(name);
+        key.append("\":");
+        return key;
+    };
+    auto whole_key = [&](const std::string& key, std::size_t field) {
+        char buf[64] = {};  // match reads 32 bytes
+        if (key.size() > 32) return false;
+        std::memcpy(buf, key.data(), key.size());
+        std::size_t found = 0;
+        return item_keys_.after_comma.match(buf, buf + key.size(), found) == static_cast<int>(field) && found == key.size();
+    };
+    for (std::size_t i = 0; i + 1 < s.item_fields.size(); ++i) {
+        if (item_plan_[i].kind != Kind::count || item_plan_[i + 1].kind != Kind::money) continue;
+        const std::uint64_t fields = std::uint64_t{3} << i;
+        if (taken & fields) continue;
+        const std::string count = after_comma(s.item_fields[i].name), money = after_comma(s.item_fields[i + 1].name);
+        const std::string run = count + "0" + money;
+        if (run.size() > 32 || !whole_key(count, i) || !whole_key(money, i + 1)) continue;
+        CountRun& e = item_count_run_;
+        std::memcpy(e.bytes.data(), run.data(), run.size());
+        e.at = count.size();
+        e.bytes[e.at] = 0;
+        e.free = ~((std::uint64_t{1} << run.size()) - 1) | std::uint64_t{1} << e.at;
+        e.free &= 0xFFFFFFFFu;
+        e.size = run.size();
+        e.count = i;
+        e.money = i + 1;
+        e.fields = fields;
+        break;
+    }
+    for (std::size_t i = 0; i < s.item_fields.size(); ++i) {
+        if (item_plan_[i].kind != Kind::ratio && item_plan_[i].kind != Kind::count) continue;
+        const std::uint64_t bit = std::uint64_t{1} << i;
+        if ((taken | item_count_run_.fields) & bit) continue;
+        const std::string key = after_comma(s.item_fields[i].name);
+        if (key.size() > 16 || !whole_key(key, i)) continue;
+        IntKey& e = item_int_;
+        std::memcpy(e.bytes.data(), key.data(), key.size());
+        e.size = static_cast<std::uint32_t>(key.size());
+        e.free = 0xFFFFu & ~((1u << key.size()) - 1);
+        e.field = i;
+        e.bit = bit;
+        e.max = item_plan_[i].kind == Kind::ratio ? 10000 : INT64_MAX;
+        break;
     }
 }
 
@@ -1252,6 +1309,41 @@ CG_INLINE bool PlainClaimReader::read_item_tail(Cursor& r) const {
     return true;
 }
 
+// The int key (IntKey) at the cursor: the cursor at its value, as next_key
+// and the blanks after it leave it. False with nothing changed on any other
+// bytes. Its bytes may be matched into the padding: the number read after it
+// must end within the line.
+CG_INLINE bool PlainClaimReader::read_int_key(Cursor& r) const {
+    const IntKey& key = item_int_;
+#if defined(__SSE2__)
+    const unsigned same = byte_bits(
+        _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r.p)), _mm_load_si128(reinterpret_cast<const __m128i*>(key.bytes.data()))));
+#else
+    const unsigned same = same_bytes(r.p, key.bytes.data());
+#endif
+    if ((same | key.free) != 0xFFFFu) return false;
+    r.p += key.size;
+    skip_blanks(r);
+    return true;
+}
+
+// The count run (CountRun) at the cursor: its count stored (one digit, at
+// least the field's minimum), the cursor after the money field's key and the
+// blanks after it. False with nothing changed on any other bytes (the general
+// loop then reads them, and refuses what this refuses). Its bytes may be
+// matched into the padding: the amount read after it must end within the line.
+CG_INLINE bool PlainClaimReader::read_count_run(Cursor& r, std::int64_t* row) const {
+    const CountRun& run = item_count_run_;
+    const std::uint64_t same = same_bytes(r.p, run.bytes.data()) | same_bytes(r.p + 16, run.bytes.data() + 16) << 16;  // in the line or its padding
+    if ((same | run.free) != 0xFFFFFFFFu) return false;
+    const std::int64_t d = static_cast<std::int64_t>(static_cast<unsigned char>(r.p[run.at])) - '0';
+    if (static_cast<std::uint64_t>(d) > 9 || d < item_min_[run.count]) return false;
+    row[run.count] = d;
+    r.p += run.size;
+    skip_blanks(r);
+    return true;
+}
+
 CG_INLINE void PlainClaimReader::make_text_room(ItemTexts& t) const {
     if (t.size - t.used >= item_text_room_) return;
     t.column->used_ = t.used;
@@ -1386,6 +1478,22 @@ run_amount:
     if (read_item_tail(r)) {  // at the text's quote
         seen |= item_tail_.bit;
         if (!read_item_text_at(r, texts, first + item_tail_.field)) return {};
+    }
+    // The usual fee line ends here: the runs are tried only on a comma (in
+    // the line or its padding; what is read after them must end within the line).
+    if (*r.p == ',') {
+        if (read_int_key(r)) {  // at its value
+            const std::size_t g = item_int_.field;
+            seen |= item_int_.bit;
+            if (!read_plain_int(r, v) || v > item_int_.max || v < item_min_[g]) return {};
+            row[g] = v;
+        }
+        if (*r.p == ',' && read_count_run(r, row)) {  // at the money field's value
+            const std::size_t g = item_count_run_.money;
+            seen |= item_count_run_.fields;
+            if (!read_plain_amount(r, v) || v < item_min_[g]) return {};
+            row[g] = v;
+        }
     }
     f = next_key(r, item_keys_);
 loop:
