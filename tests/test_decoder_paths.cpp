@@ -1184,3 +1184,38 @@ TEST_CASE("decoder fast path: the usual `,\"selfpay_prop\":` and `,\"qty\":5,\"p
         }
     }
 }
+
+TEST_CASE("decoder fast path: dates read again from the ones read before, as parse_date reads them", "[io][decoder]") {
+    // The reader keeps the dates it parsed by their text (a slot each, by a
+    // hash, as made holding 1970-01-01): every date read again, in any order,
+    // with bad dates and dates sharing a slot between, must read as the full
+    // decoder reads it.
+    ClaimDecoder fast(demo()), full(demo(), false);
+    const std::string rest =
+        R"(,"insutype":"employee","med_type":"inpatient","hosp_lv":2,"region":"local","referred":false,"emergency":false,"retired":false,"tags":[],"hmb_enrolled":true,"hmb_preexisting":false,"items":[{"code":"A1","category":"B","amount":12.50}]})";
+    auto line_of = [&](const std::string& date) { return R"({"claim_id":"D-1","member_id":"M1","date":")" + date + "\"" + rest; };
+    std::vector<std::string> dates = {"1970-01-01", "1970-01-02", "1969-12-31", "0000-01-01", "9999-12-31", "2024-02-29",
+                                      "2023-02-29", "2100-02-29", "2000-02-29", "2026-13-01", "2026-00-10", "2026-04-31",
+                                      "2026-04-00", "2026-4-01x", "2026/04/01", "20260401xx", "2026-04-0a", "1970-01-1 "};
+    for (int y : {1970, 1999, 2024, 2025, 2026, 2027})
+        for (int m = 1; m <= 12; ++m)
+            for (int d = 1; d <= 31; d += 3) {
+                char buf[16];
+                std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+                dates.push_back(buf);
+            }
+    std::mt19937 rng(20261125);
+    std::size_t ok = 0;
+    for (int round = 0; round < 3; ++round) {
+        std::shuffle(dates.begin(), dates.end(), rng);
+        for (const std::string& d : dates) ok += check_same(fast, full, line_of(d));
+    }
+    CHECK(ok > 1000);
+    // A fresh decoder's first date: the slots as made.
+    ClaimDecoder fresh(demo());
+    check_same(fresh, full, line_of("1970-01-01"));
+    check_same(fresh, full, line_of("1970-01-01"));
+    ClaimDecoder fresh2(demo());
+    check_same(fresh2, full, line_of("2026-03-01"));
+    check_same(fresh2, full, line_of("1970-01-01"));
+}

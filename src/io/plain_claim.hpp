@@ -273,6 +273,18 @@ private:
     bool follows(const Step& step, const Cursor& r) const;
     void learn_step(std::size_t i, int k, std::uint64_t seen);
 
+    // The claims' dates as parse_date read them, by their text: a file's
+    // claims span a few hundred days, each parsed once. A slot holds its
+    // text's 10 bytes (as made: 1970-01-01, day 0) and its day.
+    struct DateSlot {
+        std::uint64_t head = 0;  // "YYYY-MM-"
+        std::uint16_t tail = 0;  // "DD"
+        std::int32_t days = 0;
+    };
+    static constexpr unsigned kDateBits = 10;
+    bool read_date(const char* text, Date& d);
+    std::array<DateSlot, std::size_t{1} << kDateBits> dates_{};
+
     const Schema& s_;
     bool usable_ = true;  // false for schemas the masks below cannot hold
     Keys claim_keys_, item_keys_;
