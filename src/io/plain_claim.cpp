@@ -183,16 +183,17 @@ inline unsigned byte_bits(__m128i m) { return static_cast<unsigned>(_mm_movemask
 // whose lead lets the second byte be any continuation byte (E1..EC, EE, EF;
 // E0 and ED limit theirs): valid UTF-8 with nothing a string scan stops at.
 CG_INLINE bool cjk_run(__m128i x, unsigned n) {
-    // Every byte's class in one compare (1110xxxx at places 0, 3, 6, 9, 12,
-    // 15, 10xxxxxx between), then no lead E0 or ED: fewer steps than the
-    // leads' and continuation bytes' ranges compared apart.
-    const __m128i kClassMask = _mm_setr_epi8(-16, -64, -64, -16, -64, -64, -16, -64, -64, -16, -64, -64, -16, -64, -64, -16);
-    const __m128i kClass = _mm_setr_epi8(-32, -128, -128, -32, -128, -128, -32, -128, -128, -32, -128, -128, -32, -128, -128, -32);
+    // Each byte moved so that the bytes its place allows start at -128
+    // (signed): leads E1..EF (at places 0, 3, 6, 9, 12, 15) to -128..-114,
+    // continuation bytes 80..BF (between) stay -128..-65; then one signed
+    // compare with each place's end, and no lead ED. Fewer steps than the
+    // classes' masks and compares and the leads E0 and ED compared apart.
+    const __m128i kShift = _mm_setr_epi8(-0x61, 0, 0, -0x61, 0, 0, -0x61, 0, 0, -0x61, 0, 0, -0x61, 0, 0, -0x61);
+    const __m128i kEnd = _mm_setr_epi8(-113, -64, -64, -113, -64, -64, -113, -64, -64, -113, -64, -64, -113, -64, -64, -113);
     const unsigned bits = (1u << n) - 1;
-    const unsigned shaped = byte_bits(_mm_cmpeq_epi8(_mm_and_si128(x, kClassMask), kClass));
-    const unsigned edge = byte_bits(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(static_cast<char>(0xE0))),
-                                                 _mm_cmpeq_epi8(x, _mm_set1_epi8(static_cast<char>(0xED)))));
-    return (shaped & bits) == bits && (edge & bits & 0x9249u) == 0;
+    const unsigned shaped = byte_bits(_mm_cmplt_epi8(_mm_add_epi8(x, kShift), kEnd));
+    const unsigned ed = byte_bits(_mm_cmpeq_epi8(x, _mm_set1_epi8(static_cast<char>(0xED))));
+    return (shaped & bits) == bits && (ed & bits & 0x9249u) == 0;
 }
 
 // True when the first n bytes (n < 16) of x are printable ASCII other than a
