@@ -1083,3 +1083,139 @@ TEST_CASE("decoder fast path: a fee line's usual start or label run that runs in
         }
     }
 }
+
+TEST_CASE("decoder fast path: the usual `,\"selfpay_prop\":` and `,\"qty\":5,\"price_cap\":` after the head, and every near miss",
+          "[io][decoder]") {
+    // After the head's amount (and the tail's name) the reader tries the first
+    // ratio or count field's key with its comma as one 16-byte compare, then
+    // the count field written as one digit with the money field after it as
+    // one 32-byte compare (the digit's byte free): no key look-ups, no
+    // duplicate checks. Anything else must read as the key-by-key loop reads it.
+    ClaimDecoder fast(demo()), full(demo(), false);
+    const std::string head =
+        R"({"claim_id":"Q-1","member_id":"M1","date":"2026-03-01","insutype":"employee","med_type":"inpatient","hosp_lv":2,"region":"local","referred":false,"emergency":false,"retired":false,"tags":[],"hmb_enrolled":true,"hmb_preexisting":false,"items":[{"code":"Z","category":"C","amount":1},)";
+    auto line_with = [&](const std::string& row) { return head + row + "]}"; };
+    const std::string ratio = R"(,"selfpay_prop":)", run = R"(,"qty":4,"price_cap":)";
+    const std::string row = R"({"code":"A1","category":"B","amount":12.50,"name":"床位费")" + ratio + "500" + run + R"(6.25})";
+    const std::string line = line_with(row);
+    REQUIRE(check_same(fast, full, line));
+    CHECK(fast_path_reads(demo(), line));
+    {
+        ClaimRecord a, b;
+        fast.decode(line, a);
+        full.decode(line, b);
+        REQUIRE(a.ok);
+        REQUIRE(a.claim.item_count == 2);
+        CHECK(a.claim.items == b.claim.items);
+        CHECK(a.claim.item_present == b.claim.item_present);
+    }
+    // Every byte of the ratio's key and of the run (and the bytes around
+    // them) changed, dropped or with a blank before it.
+    for (const std::string& part : {ratio, run}) {
+        const std::size_t from = head.size() + row.find(part);
+        auto [ok, total] = near_misses(fast, full, line, from - 1, from + part.size() + 1,
+                                       {"x", " ", "\"", ",", ":", "}", "0", "1", "9", "-", ".", "e", "\\", "\t", "\x01", "\xe4", "12", ""},
+                                       "1}]}");
+        CHECK(ok > 10);
+        CHECK(total - ok > 100);
+    }
+    // Every byte as the count's digit.
+    const std::size_t digit = head.size() + row.find(run) + 7;
+    REQUIRE(line[digit] == '4');
+    for (int b = 0x20; b < 0x80; ++b) {
+        std::string l = line;
+        l[digit] = static_cast<char>(b);
+        check_same(fast, full, l);
+    }
+    // The runs alone, in other orders, given twice, at the line's end, with
+    // values of every kind (out of range, below the minimum, odd forms).
+    const std::vector<std::string> rows = {
+        R"({"code":"A1","category":"A","amount":3.00,"selfpay_prop":500})",
+        R"({"code":"A1","category":"A","amount":3.00,"selfpay_prop":0})",
+        R"({"code":"A1","category":"A","amount":3.00,"selfpay_prop":10000})",
+        R"({"code":"A1","category":"A","amount":3.00,"selfpay_prop":10001})",
+        R"({"code":"A1","category":"A","amount":3.00,"selfpay_prop":-1})",
+        R"({"code":"A1","category":"A","amount":3.00,"selfpay_prop":05})",
+        R"({"code":"A1","category":"A","amount":3.00,"selfpay_prop":5.0})",
+        R"({"code":"A1","category":"A","amount":3.00,"selfpay_prop":"5"})",
+        R"({"code":"A1","category":"A","amount":3.00,"selfpay_prop": 5 })",
+        R"({"code":"A1","category":"A","amount":3.00,"selfpay_prop":5,"selfpay_prop":6})",
+        R"({"code":"A1","category":"A","amount":3.00,"selfpay_prop":5,"qty":2})",
+        R"({"code":"A1","category":"A","amount":3.00,"qty":1,"price_cap":1.5})",
+        R"({"code":"A1","category":"A","amount":3.00,"qty":0,"price_cap":1.5})",
+        R"({"code":"A1","category":"A","amount":3.00,"qty":9,"price_cap":0})",
+        R"({"code":"A1","category":"A","amount":3.00,"qty":12,"price_cap":1.5})",
+        R"({"code":"A1","category":"A","amount":3.00,"qty":2,"price_cap":-1.5})",
+        R"({"code":"A1","category":"A","amount":3.00,"qty":2,"price_cap":1.555})",
+        R"({"code":"A1","category":"A","amount":3.00,"qty":2,"price_cap":1e2})",
+        R"({"code":"A1","category":"A","amount":3.00,"qty":2,"price_cap":null})",
+        R"({"code":"A1","category":"A","amount":3.00,"qty":2,"price_cap":1.5,"qty":3})",
+        R"({"code":"A1","category":"A","amount":3.00,"qty":2,"price_cap":1.5,"price_cap":3})",
+        R"({"code":"A1","category":"A","amount":3.00,"qty":2,"price_cap":1.5,"selfpay_prop":500})",
+        R"({"code":"A1","category":"A","amount":3.00,"qty":2,"price_cap":1.5,"name":"x"})",
+        R"({"code":"A1","category":"A","amount":3.00,"qty":2,"price_cap":1.5 })",
+        R"({"code":"A1","category":"A","amount":3.00,"qty":2,"price_cap":1.5x})",
+        R"({"code":"A1","category":"A","amount":3.00,"qty":2,"price_cap": 1.5})",
+        R"({"code":"A1","category":"A","amount":3.00,"qty":2 ,"price_cap":1.5})",
+        R"({"code":"A1","category":"A","amount":3.00,"price_cap":1.5,"qty":2})",
+        R"({"code":"A1","category":"A","amount":3.00,"name":"x","selfpay_prop":500,"qty":2,"price_cap":1.5})",
+        R"({"code":"A1","category":"A","amount":3.00,"name":"x","selfpay_prop":500,"selfpay_prop":500})",
+        R"({"code":"A1","category":"A","amount":3.00,"selfpay_prop":500,"name":"x"})",
+        R"({"code":"A1","category":"A","amount":3.00,"selfpay_prop":500,"qty":2,"price_cap":1.5,"qty":2})",
+    };
+    std::size_t ok = 0;
+    for (const std::string& r : rows) {
+        INFO("row: " << r);
+        if (check_same(fast, full, line_with(r))) ++ok;
+    }
+    CHECK(ok > 15);
+    for (const std::string& r : {rows[0], rows[2], rows[11], rows[28]}) CHECK(fast_path_reads(demo(), line_with(r)));
+    // The runs cut at every byte, the rest in the padding: refused.
+    detail::PlainClaimReader reader(demo().schema());
+    for (const std::string& r : {rows[0], rows[11], rows[28]}) {
+        const std::string l = line_with(r);
+        const std::string block = l + std::string(ClaimDecoder::padding, ' ');
+        Claim c;
+        INFO("line: " << l);
+        CHECK(reader.read(std::string_view(block.data(), l.size()), c));
+        for (std::size_t cut = head.size(); cut < l.size(); ++cut) {
+            INFO("cut at " << cut);
+            CHECK_FALSE(reader.read(std::string_view(block.data(), cut), c));
+        }
+    }
+}
+
+TEST_CASE("decoder fast path: dates read again from the ones read before, as parse_date reads them", "[io][decoder]") {
+    // The reader keeps the dates it parsed by their text (a slot each, by a
+    // hash, as made holding 1970-01-01): every date read again, in any order,
+    // with bad dates and dates sharing a slot between, must read as the full
+    // decoder reads it.
+    ClaimDecoder fast(demo()), full(demo(), false);
+    const std::string rest =
+        R"(,"insutype":"employee","med_type":"inpatient","hosp_lv":2,"region":"local","referred":false,"emergency":false,"retired":false,"tags":[],"hmb_enrolled":true,"hmb_preexisting":false,"items":[{"code":"A1","category":"B","amount":12.50}]})";
+    auto line_of = [&](const std::string& date) { return R"({"claim_id":"D-1","member_id":"M1","date":")" + date + "\"" + rest; };
+    std::vector<std::string> dates = {"1970-01-01", "1970-01-02", "1969-12-31", "0000-01-01", "9999-12-31", "2024-02-29",
+                                      "2023-02-29", "2100-02-29", "2000-02-29", "2026-13-01", "2026-00-10", "2026-04-31",
+                                      "2026-04-00", "2026-4-01x", "2026/04/01", "20260401xx", "2026-04-0a", "1970-01-1 "};
+    for (int y : {1970, 1999, 2024, 2025, 2026, 2027})
+        for (int m = 1; m <= 12; ++m)
+            for (int d = 1; d <= 31; d += 3) {
+                char buf[16];
+                std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+                dates.push_back(buf);
+            }
+    std::mt19937 rng(20261125);
+    std::size_t ok = 0;
+    for (int round = 0; round < 3; ++round) {
+        std::shuffle(dates.begin(), dates.end(), rng);
+        for (const std::string& d : dates) ok += check_same(fast, full, line_of(d));
+    }
+    CHECK(ok > 1000);
+    // A fresh decoder's first date: the slots as made.
+    ClaimDecoder fresh(demo());
+    check_same(fresh, full, line_of("1970-01-01"));
+    check_same(fresh, full, line_of("1970-01-01"));
+    ClaimDecoder fresh2(demo());
+    check_same(fresh2, full, line_of("2026-03-01"));
+    check_same(fresh2, full, line_of("1970-01-01"));
+}

@@ -183,16 +183,17 @@ inline unsigned byte_bits(__m128i m) { return static_cast<unsigned>(_mm_movemask
 // whose lead lets the second byte be any continuation byte (E1..EC, EE, EF;
 // E0 and ED limit theirs): valid UTF-8 with nothing a string scan stops at.
 CG_INLINE bool cjk_run(__m128i x, unsigned n) {
-    // Every byte's class in one compare (1110xxxx at places 0, 3, 6, 9, 12,
-    // 15, 10xxxxxx between), then no lead E0 or ED: fewer steps than the
-    // leads' and continuation bytes' ranges compared apart.
-    const __m128i kClassMask = _mm_setr_epi8(-16, -64, -64, -16, -64, -64, -16, -64, -64, -16, -64, -64, -16, -64, -64, -16);
-    const __m128i kClass = _mm_setr_epi8(-32, -128, -128, -32, -128, -128, -32, -128, -128, -32, -128, -128, -32, -128, -128, -32);
+    // Each byte moved so that the bytes its place allows start at -128
+    // (signed): leads E1..EF (at places 0, 3, 6, 9, 12, 15) to -128..-114,
+    // continuation bytes 80..BF (between) stay -128..-65; then one signed
+    // compare with each place's end, and no lead ED. Fewer steps than the
+    // classes' masks and compares and the leads E0 and ED compared apart.
+    const __m128i kShift = _mm_setr_epi8(-0x61, 0, 0, -0x61, 0, 0, -0x61, 0, 0, -0x61, 0, 0, -0x61, 0, 0, -0x61);
+    const __m128i kEnd = _mm_setr_epi8(-113, -64, -64, -113, -64, -64, -113, -64, -64, -113, -64, -64, -113, -64, -64, -113);
     const unsigned bits = (1u << n) - 1;
-    const unsigned shaped = byte_bits(_mm_cmpeq_epi8(_mm_and_si128(x, kClassMask), kClass));
-    const unsigned edge = byte_bits(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(static_cast<char>(0xE0))),
-                                                 _mm_cmpeq_epi8(x, _mm_set1_epi8(static_cast<char>(0xED)))));
-    return (shaped & bits) == bits && (edge & bits & 0x9249u) == 0;
+    const unsigned shaped = byte_bits(_mm_cmplt_epi8(_mm_add_epi8(x, kShift), kEnd));
+    const unsigned ed = byte_bits(_mm_cmpeq_epi8(x, _mm_set1_epi8(static_cast<char>(0xED))));
+    return (shaped & bits) == bits && (ed & bits & 0x9249u) == 0;
 }
 
 // True when the first n bytes (n < 16) of x are printable ASCII other than a
@@ -544,6 +545,12 @@ PlainClaimReader::Labels::Labels(std::vector<std::string_view> names) : lookup(m
 }
 
 PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_keys(s)), item_keys_(item_keys(s)) {
+    {
+        DateSlot none;
+        std::memcpy(&none.head, "1970-01-", 8);
+        std::memcpy(&none.tail, "01", 2);
+        dates_.fill(none);
+    }
     if (claim_keys_.lookup.size() > 64 || s.item_fields.size() > 64) {
         usable_ = false;  // the full decoder reads every line
         return;
@@ -641,6 +648,7 @@ PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_k
     plan_item_start(s);
     plan_item_heads();
     plan_item_tail(s);
+    plan_item_ints(s);
     for (unsigned m = 0; m < 256; ++m) {
         unsigned char bytes[8];
         const std::uint64_t given = m | item_defaults_;
@@ -750,6 +758,62 @@ void PlainClaimReader::plan_item_tail(const Schema& s) {
         e.field = i;
         e.bit = std::uint64_t{1} << i;
         return;
+    }
+}
+
+// The first count field followed by a money field (CountRun), and the first
+// ratio or count field of neither (IntKey), when the head is planned (they are
+// tried only after it), neither is one of the head's or the tail's fields, and
+// after_comma finds their keys whole (so they read what the general loop would).
+void PlainClaimReader::plan_item_ints(const Schema& s) {
+    if (item_start_.size == 0 || item_run_.money < 0) return;
+    const std::uint64_t taken = item_head_seen_ | item_tail_.bit;
+    auto after_comma = [](std::string_view name) {
+        std::string key = ",\"";
+        key.append(name);
+        key.append("\":");
+        return key;
+    };
+    auto whole_key = [&](const std::string& key, std::size_t field) {
+        char buf[64] = {};  // match reads 32 bytes
+        if (key.size() > 32) return false;
+        std::memcpy(buf, key.data(), key.size());
+        std::size_t found = 0;
+        return item_keys_.after_comma.match(buf, buf + key.size(), found) == static_cast<int>(field) && found == key.size();
+    };
+    for (std::size_t i = 0; i + 1 < s.item_fields.size(); ++i) {
+        if (item_plan_[i].kind != Kind::count || item_plan_[i + 1].kind != Kind::money) continue;
+        const std::uint64_t fields = std::uint64_t{3} << i;
+        if (taken & fields) continue;
+        const std::string count = after_comma(s.item_fields[i].name), money = after_comma(s.item_fields[i + 1].name);
+        const std::string run = count + "0" + money;
+        if (run.size() > 32 || !whole_key(count, i) || !whole_key(money, i + 1)) continue;
+        CountRun& e = item_count_run_;
+        std::memcpy(e.bytes.data(), run.data(), run.size());
+        e.at = count.size();
+        e.bytes[e.at] = 0;
+        e.free = ~((std::uint64_t{1} << run.size()) - 1) | std::uint64_t{1} << e.at;
+        e.free &= 0xFFFFFFFFu;
+        e.size = run.size();
+        e.count = i;
+        e.money = i + 1;
+        e.fields = fields;
+        break;
+    }
+    for (std::size_t i = 0; i < s.item_fields.size(); ++i) {
+        if (item_plan_[i].kind != Kind::ratio && item_plan_[i].kind != Kind::count) continue;
+        const std::uint64_t bit = std::uint64_t{1} << i;
+        if ((taken | item_count_run_.fields) & bit) continue;
+        const std::string key = after_comma(s.item_fields[i].name);
+        if (key.size() > 16 || !whole_key(key, i)) continue;
+        IntKey& e = item_int_;
+        std::memcpy(e.bytes.data(), key.data(), key.size());
+        e.size = static_cast<std::uint32_t>(key.size());
+        e.free = 0xFFFFu & ~((1u << key.size()) - 1);
+        e.field = i;
+        e.bit = bit;
+        e.max = item_plan_[i].kind == Kind::ratio ? 10000 : INT64_MAX;
+        break;
     }
 }
 
@@ -864,6 +928,25 @@ CG_INLINE bool PlainClaimReader::read_item_label(Cursor& r, Labels& labels, std:
     return idx >= 0;
 }
 
+// The 10 bytes at text (a padded line's) as parse_date reads them, the day
+// of the same bytes read before taken from dates_.
+CG_INLINE bool PlainClaimReader::read_date(const char* text, Date& d) {
+    std::uint64_t head;
+    std::uint16_t tail;
+    std::memcpy(&head, text, 8);
+    std::memcpy(&tail, text + 8, 2);
+    DateSlot& slot = dates_[((head ^ std::uint64_t{tail} << 20) * 0x9E3779B97F4A7C15u) >> (64 - kDateBits)];
+    if (slot.head == head && slot.tail == tail) {
+        d.days = slot.days;
+        return true;
+    }
+    if (!parse_date(std::string_view(text, 10), d)) return false;
+    slot.head = head;
+    slot.tail = tail;
+    slot.days = d.days;
+    return true;
+}
+
 // The value of a claim key of this kind (f: its claim field, labels: its
 // enum's), stored as the setters would store it.
 CG_INLINE bool PlainClaimReader::read_value(Kind kind, std::size_t f, Labels* labels, Cursor& r, Claim& c) {
@@ -885,7 +968,7 @@ CG_INLINE bool PlainClaimReader::read_value(Kind kind, std::size_t f, Labels* la
         }
         case Kind::date_key:
             if (std::string_view text; r.end - r.p >= 12 && r.p[0] == '"' && r.p[11] == '"') {
-                if (!parse_date(std::string_view(r.p + 1, 10), c.date)) return false;
+                if (!read_date(r.p + 1, c.date)) return false;
                 r.p += 12;
             } else if (!read_text(r, text) || !parse_date(text, c.date)) {
                 return false;
@@ -1252,6 +1335,41 @@ CG_INLINE bool PlainClaimReader::read_item_tail(Cursor& r) const {
     return true;
 }
 
+// The int key (IntKey) at the cursor: the cursor at its value, as next_key
+// and the blanks after it leave it. False with nothing changed on any other
+// bytes. Its bytes may be matched into the padding: the number read after it
+// must end within the line.
+CG_INLINE bool PlainClaimReader::read_int_key(Cursor& r) const {
+    const IntKey& key = item_int_;
+#if defined(__SSE2__)
+    const unsigned same = byte_bits(
+        _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r.p)), _mm_load_si128(reinterpret_cast<const __m128i*>(key.bytes.data()))));
+#else
+    const unsigned same = same_bytes(r.p, key.bytes.data());
+#endif
+    if ((same | key.free) != 0xFFFFu) return false;
+    r.p += key.size;
+    skip_blanks(r);
+    return true;
+}
+
+// The count run (CountRun) at the cursor: its count stored (one digit, at
+// least the field's minimum), the cursor after the money field's key and the
+// blanks after it. False with nothing changed on any other bytes (the general
+// loop then reads them, and refuses what this refuses). Its bytes may be
+// matched into the padding: the amount read after it must end within the line.
+CG_INLINE bool PlainClaimReader::read_count_run(Cursor& r, std::int64_t* row) const {
+    const CountRun& run = item_count_run_;
+    const std::uint64_t same = same_bytes(r.p, run.bytes.data()) | same_bytes(r.p + 16, run.bytes.data() + 16) << 16;  // in the line or its padding
+    if ((same | run.free) != 0xFFFFFFFFu) return false;
+    const std::int64_t d = static_cast<std::int64_t>(static_cast<unsigned char>(r.p[run.at])) - '0';
+    if (static_cast<std::uint64_t>(d) > 9 || d < item_min_[run.count]) return false;
+    row[run.count] = d;
+    r.p += run.size;
+    skip_blanks(r);
+    return true;
+}
+
 CG_INLINE void PlainClaimReader::make_text_room(ItemTexts& t) const {
     if (t.size - t.used >= item_text_room_) return;
     t.column->used_ = t.used;
@@ -1386,6 +1504,22 @@ run_amount:
     if (read_item_tail(r)) {  // at the text's quote
         seen |= item_tail_.bit;
         if (!read_item_text_at(r, texts, first + item_tail_.field)) return {};
+    }
+    // The usual fee line ends here: the runs are tried only on a comma (in
+    // the line or its padding; what is read after them must end within the line).
+    if (*r.p == ',') {
+        if (read_int_key(r)) {  // at its value
+            const std::size_t g = item_int_.field;
+            seen |= item_int_.bit;
+            if (!read_plain_int(r, v) || v > item_int_.max || v < item_min_[g]) return {};
+            row[g] = v;
+        }
+        if (*r.p == ',' && read_count_run(r, row)) {  // at the money field's value
+            const std::size_t g = item_count_run_.money;
+            seen |= item_count_run_.fields;
+            if (!read_plain_amount(r, v) || v < item_min_[g]) return {};
+            row[g] = v;
+        }
     }
     f = next_key(r, item_keys_);
 loop:

@@ -218,6 +218,35 @@ private:
     bool read_item_tail(Cursor& r) const;
     void plan_item_tail(const Schema& s);
 
+    // The usual optional whole numbers after the tail, in the schema's
+    // order: `,"selfpay_prop":` (IntKey: a ratio or count field's key with
+    // its comma, matched in one 16-byte compare) and `,"qty":5,"price_cap":`
+    // (CountRun: a count field written as one digit and the money field
+    // after it in the schema, in one 32-byte compare). Tried only after the
+    // head (and the tail), whose fields they are not (so no duplicate check):
+    // each stands for exactly what next_key, the loop's read of the value
+    // and next_key again read from those bytes.
+    struct alignas(32) IntKey {
+        std::array<char, 16> bytes{};
+        std::uint32_t free = 0x10000;  // bit i: byte i is not part of the key; as made, one that never matches
+        std::uint32_t size = 0;
+        std::size_t field = 0;
+        std::uint64_t bit = 0;
+        std::int64_t max = INT64_MAX;  // a ratio's 10000
+    };
+    bool read_int_key(Cursor& r) const;
+    struct alignas(64) CountRun {
+        std::array<char, 32> bytes{};  // the digit's byte 0
+        std::uint64_t free = std::uint64_t{1} << 32;  // bit i: byte i is not part of the run (the digit's is not); as made, one that never matches
+        std::size_t size = 0;
+        std::size_t at = 0;     // the digit's byte
+        std::size_t count = 0;  // the count field, the money field after it
+        std::size_t money = 0;
+        std::uint64_t fields = 0;  // the two fields' bits
+    };
+    bool read_count_run(Cursor& r, std::int64_t* row) const;
+    void plan_item_ints(const Schema& s);
+
     // A claim key written `,"key":`, as after_comma finds it; one that never
     // matches when after_comma would not give that key for those bytes.
     struct alignas(64) NextKey {
@@ -244,6 +273,18 @@ private:
     bool follows(const Step& step, const Cursor& r) const;
     void learn_step(std::size_t i, int k, std::uint64_t seen);
 
+    // The claims' dates as parse_date read them, by their text: a file's
+    // claims span a few hundred days, each parsed once. A slot holds its
+    // text's 10 bytes (as made: 1970-01-01, day 0) and its day.
+    struct DateSlot {
+        std::uint64_t head = 0;  // "YYYY-MM-"
+        std::uint16_t tail = 0;  // "DD"
+        std::int32_t days = 0;
+    };
+    static constexpr unsigned kDateBits = 10;
+    bool read_date(const char* text, Date& d);
+    std::array<DateSlot, std::size_t{1} << kDateBits> dates_{};
+
     const Schema& s_;
     bool usable_ = true;  // false for schemas the masks below cannot hold
     Keys claim_keys_, item_keys_;
@@ -265,6 +306,8 @@ private:
     std::uint64_t item_head_seen_ = 0;       // the head's fields: the start's and the run's
     std::array<std::int8_t, 256> item_run_one_byte_{};  // *item_run_.one_byte, one load nearer
     ItemTail item_tail_;
+    IntKey item_int_;
+    CountRun item_count_run_;
 
     std::vector<Labels> labels_;
     // Bits by claim key (own keys first) and by item field.
