@@ -1316,21 +1316,25 @@ CG_INLINE bool PlainClaimReader::read_item_head(Cursor& r, ItemTexts& t, std::si
 #endif
 }
 
+// same_bytes of p and a 16-byte block that is 16-byte aligned (ItemTail's,
+// IntKey's), so that the compare takes the block straight from memory.
+CG_INLINE unsigned same_aligned(const char* p, const char* aligned) {
+#if defined(__SSE2__)
+    return byte_bits(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)),
+                                    _mm_load_si128(reinterpret_cast<const __m128i*>(aligned))));
+#else
+    return same_bytes(p, aligned);
+#endif
+}
+
 // The tail (ItemTail) at the cursor: the cursor at its text's quote, as
 // next_key and the blanks after it leave it. False with nothing changed on
 // any other bytes. Its bytes may be matched into the padding: the text read
 // after it must end within the line, so a tail past the line's end refuses it.
 CG_INLINE bool PlainClaimReader::read_item_tail(Cursor& r) const {
     const ItemTail& tail = item_tail_;
-    // In the line or its padding; the tail's block aligned (ItemTail is), so
-    // that the compare takes it from memory, and its free bytes or-ed in.
-#if defined(__SSE2__)
-    const unsigned same = byte_bits(
-        _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r.p)), _mm_load_si128(reinterpret_cast<const __m128i*>(tail.bytes.data()))));
-#else
-    const unsigned same = same_bytes(r.p, tail.bytes.data());
-#endif
-    if ((same | tail.free) != 0xFFFFu) return false;
+    // In the line or its padding; its free bytes or-ed in.
+    if ((same_aligned(r.p, tail.bytes.data()) | tail.free) != 0xFFFFu) return false;
     r.p += tail.quote;
     return true;
 }
@@ -1341,13 +1345,7 @@ CG_INLINE bool PlainClaimReader::read_item_tail(Cursor& r) const {
 // must end within the line.
 CG_INLINE bool PlainClaimReader::read_int_key(Cursor& r) const {
     const IntKey& key = item_int_;
-#if defined(__SSE2__)
-    const unsigned same = byte_bits(
-        _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r.p)), _mm_load_si128(reinterpret_cast<const __m128i*>(key.bytes.data()))));
-#else
-    const unsigned same = same_bytes(r.p, key.bytes.data());
-#endif
-    if ((same | key.free) != 0xFFFFu) return false;
+    if ((same_aligned(r.p, key.bytes.data()) | key.free) != 0xFFFFu) return false;
     r.p += key.size;
     skip_blanks(r);
     return true;
