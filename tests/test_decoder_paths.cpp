@@ -23,6 +23,16 @@ namespace {
 
 const std::string kRoot = CLAIMGRAPH_SOURCE_DIR;
 
+// The reference policy with one stretch of its text (which must be there)
+// replaced, compiled under `name`.
+Graph demo_with(const std::string& text, const std::string& replacement, const std::string& name) {
+    std::string yaml = testing::slurp(kRoot + "/rules/demo-city-2026.yaml");
+    const std::size_t at = yaml.find(text);
+    REQUIRE(at != std::string::npos);
+    yaml.replace(at, text.size(), replacement);
+    return compile_policy_text(yaml, name);
+}
+
 std::vector<std::string> sample_lines() {
     std::vector<std::string> out;
     for (const char* file : {"/examples/claims/demo-claims.jsonl", "/tests/golden/demo-city-2026/claims.jsonl"})
@@ -750,14 +760,11 @@ TEST_CASE("decoder fast path: fee-line texts of ASCII and 3-byte characters mixe
 TEST_CASE("decoder fast path: fee lines of more than 8 fields, the rows' wide copies", "[io][decoder]") {
     // The demo policy with three more fee-line fields (11 in all): a row no
     // longer fits the 8-slot copies of the usual schemas.
-    std::string yaml = testing::slurp(kRoot + "/rules/demo-city-2026.yaml");
     const std::string cap = "    price_cap: {type: money, optional: true}";
-    const std::size_t at = yaml.find(cap);
-    REQUIRE(at != std::string::npos);
-    yaml.insert(at + cap.size(),
-                "\n    lot: {type: count, default: 3}\n    batch: {type: string, optional: true}\n"
-                "    fee2: {type: money, optional: true}");
-    const Graph g = compile_policy_text(yaml, "wide.yaml");
+    const Graph g = demo_with(cap,
+                              cap + "\n    lot: {type: count, default: 3}\n    batch: {type: string, optional: true}\n"
+                                    "    fee2: {type: money, optional: true}",
+                              "wide.yaml");
     REQUIRE(g.schema().item_fields.size() == 11);
     ClaimDecoder fast(g), full(g, false);
     const std::string head =
@@ -916,12 +923,8 @@ TEST_CASE("decoder fast path: the usual `,\"category\":\"A\",\"amount\":` run af
     for (const std::string& r : rows) ok += check_same(fast, full, line_with(r));
     CHECK(ok > 10);
     // A schema with a field between the label and the money field: no run.
-    std::string yaml = testing::slurp(kRoot + "/rules/demo-city-2026.yaml");
     const std::string cat = "    category: category\n";
-    const std::size_t at = yaml.find(cat);
-    REQUIRE(at != std::string::npos);
-    yaml.insert(at + cat.size(), "    lot: {type: count, default: 3}\n");
-    const Graph g = compile_policy_text(yaml, "gap.yaml");
+    const Graph g = demo_with(cat, cat + "    lot: {type: count, default: 3}\n", "gap.yaml");
     ClaimDecoder fast_gap(g), full_gap(g, false);
     CHECK(check_same(fast_gap, full_gap, line));
     for (const std::string& r : rows) check_same(fast_gap, full_gap, line_with(r));
@@ -965,12 +968,8 @@ TEST_CASE("decoder fast path: the usual `{\"code\":\"` start of a fee line, and 
     for (const std::string& r : rows) ok += check_same(fast, full, head + r + "]}");
     CHECK(ok > 5);
     // A schema whose first fee-line field is not a text: no such start.
-    std::string yaml = testing::slurp(kRoot + "/rules/demo-city-2026.yaml");
     const std::string code = "    code: string\n";
-    const std::size_t at = yaml.find(code);
-    REQUIRE(at != std::string::npos);
-    yaml.insert(at, "    lot: {type: count, default: 3}\n");
-    const Graph g = compile_policy_text(yaml, "lot-first.yaml");
+    const Graph g = demo_with(code, "    lot: {type: count, default: 3}\n" + code, "lot-first.yaml");
     ClaimDecoder fast_lot(g), full_lot(g, false);
     CHECK(check_same(fast_lot, full_lot, line));
     for (const std::string& r : rows) check_same(fast_lot, full_lot, head + r + "]}");
@@ -1044,12 +1043,8 @@ TEST_CASE("decoder fast path: the usual `,\"name\":\"` after the label run's amo
     for (const std::string& r : rows) ok += check_same(fast, full, line_with(r));
     CHECK(ok > 15);
     // A schema whose text after the start has a name too long for one block: no tail.
-    std::string yaml = testing::slurp(kRoot + "/rules/demo-city-2026.yaml");
-    const std::string name = "    name: {type: string, optional: true}\n";
-    const std::size_t at = yaml.find(name);
-    REQUIRE(at != std::string::npos);
-    yaml.replace(at, name.size(), "    name_of_the_item: {type: string, optional: true}\n");
-    const Graph g = compile_policy_text(yaml, "long-name.yaml");
+    const Graph g = demo_with("    name: {type: string, optional: true}\n",
+                              "    name_of_the_item: {type: string, optional: true}\n", "long-name.yaml");
     ClaimDecoder fast_long(g), full_long(g, false);
     check_same(fast_long, full_long, line);
     check_same(fast_long, full_long, line_with(R"({"code":"A1","category":"A","amount":3.00,"name_of_the_item":"x"})"));
