@@ -313,9 +313,17 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
     };
     // Worker w's claims among lines [from, to) that are ready (the first of
     // their member, or after one already done), each with its run.
+    // A claim's place in its share is all over the share, and the claim after
+    // it there all over the file: both asked for some claims ahead.
     auto take_ready = [&](std::size_t w, std::uint32_t held, std::uint32_t from, std::uint32_t to, std::uint8_t done,
                           auto&& take) {
+        const auto& mine = share[w];
+        constexpr std::uint32_t kAhead = 16;
         for (std::uint32_t i = from; i < to; ++i) {
+            if (const std::uint32_t a = i + kAhead; a < to && (workers == 1 || owner[a] == w))
+                __builtin_prefetch(&mine[rank[a]]);
+            if (const std::uint32_t a = i + kAhead / 2; a < to && (workers == 1 || owner[a] == w) && !(state[a] & done))
+                if (const std::uint32_t k = rank[a] + 1; k < mine.size()) __builtin_prefetch(&state[mine[k]], 1);
             if ((workers > 1 && owner[i] != w) || (state[i] & done)) continue;
             if ((state[i] & kFollows) && !(state[i] & after_done(done))) continue;  // its turn comes with that claim
             take_run(w, rank[i], held, to, done, take);
@@ -366,10 +374,15 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
     }
 
     // A claim of a step, and its line when the window holds it (else null: read alone).
+    // What the settling loop needs of claim i rides with it, read as the
+    // claim is listed: listed in file order, those arrays come from memory
+    // in order, where the settling order would miss the cache once per array.
     struct Todo {
         std::uint32_t i;
+        std::uint32_t member_hash;  // member_hash[i], for the ledger's look-ahead
         const char* line;
         std::size_t length, readable;
+        detail::RowBlocks* rows = nullptr;  // where its row goes, when known at listing (mapped, several workers)
     };
     struct Worker {
         Worker(const Graph& g, Ledger* ledger) : decoder(g), memory(dynamic_cast<MemoryLedger*>(ledger)) {}
@@ -387,8 +400,8 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
     std::vector<std::unique_ptr<Worker>> crew;
     for (std::size_t w = 0; w < workers; ++w) crew.push_back(std::make_unique<Worker>(g, ledgers[w]));
     // Worker w settles line i three claims from now: its ledger may fetch the member.
-    auto expect = [&](std::size_t w, std::uint32_t i) {
-        if (MemoryLedger* memory = crew[w]->memory) memory->expect(member_hash[i]);
+    auto expect = [&](std::size_t w, std::uint32_t hash) {
+        if (MemoryLedger* memory = crew[w]->memory) memory->expect(hash);
     };
     const ResultWriter writer(g, format);  // read-only: shared by the workers
 
@@ -421,8 +434,9 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
 
     // Decodes line i (followed by `readable` bytes), settles it against worker
     // w's ledger and keeps its row.
-    auto settle_line = [&](std::size_t w, std::uint32_t i, std::string_view line, std::size_t readable) {
-        detail::RowBlocks& rows = rows_for(w, i);
+    auto settle_line = [&](std::size_t w, std::uint32_t i, std::string_view line, std::size_t readable,
+                           detail::RowBlocks* kept_in = nullptr) {
+        detail::RowBlocks& rows = kept_in != nullptr ? *kept_in : rows_for(w, i);
         Worker& my = *crew[w];
         ClaimRecord& r = my.r;
         Settlement& s = my.s;
@@ -472,7 +486,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
                 __builtin_prefetch(&places[mine[k + 4]]);
                 __builtin_prefetch(&span[mine[k + 4]], 1);
             }
-            if (k + 3 < mine.size()) expect(w, mine[k + 3]);
+            if (k + 3 < mine.size()) expect(w, member_hash[mine[k + 3]]);
             settle_alone(w, i);
             state[i] |= kDone;
             if (k + 1 < mine.size()) state[mine[k + 1]] |= after_done(kDone);
@@ -592,25 +606,25 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
                 if (b + 1 < nblocks && (b + 1) % workers == w)
                     file.fetch(places[starts[b + 1]].offset(), places[starts[b + 2] - 1].end() - places[starts[b + 1]].offset());
                 todo.clear();
-                auto plan = [&](std::uint32_t i) { todo.push_back({i, i >= first && i < end ? file.mapped() : nullptr, 0, 0}); };
+                auto plan = [&](std::uint32_t i) {
+                    const detail::LinePlace& at = places[i];
+                    todo.push_back({i, member_hash[i], file.mapped() + at.offset(), at.length,
+                                    static_cast<std::size_t>(file.size() - at.offset()) + detail::ClaimFile::padding,
+                                    &rows_for(w, i)});
+                };
                 take_ready(w, first, newest, end, kDone, plan);
                 take_waiting(w, first, first, leaving, plan);
                 for (std::size_t k = 0; k < todo.size(); ++k) {
                     const Todo& t = todo[k];
-                    if (k + 3 < todo.size()) expect(w, todo[k + 3].i);
+                    if (k + 3 < todo.size()) expect(w, todo[k + 3].member_hash);
                     // The next claim's whole line, not only its first 256 bytes as
                     // the steps' loop below fetches: mapped, a line comes from
                     // memory, not from a copy just made in the cache, and waiting
                     // for it was most of the user time mapping added (1M claims,
                     // 2 threads, alternating: 1.34 -> 1.08 s, user 2.13 -> 1.73 s).
-                    if (k + 1 < todo.size()) {
-                        const detail::LinePlace& next = places[todo[k + 1].i];
-                        detail::prefetch_lines(file.mapped() + next.offset(), next.length);
-                    }
-                    const detail::LinePlace& at = places[t.i];  // in place: the mapping
-                    settle_line(w, t.i, std::string_view(file.mapped() + at.offset(), at.length),
-                                static_cast<std::size_t>(file.size() - at.offset()) + detail::ClaimFile::padding);
-                    if (t.line != nullptr) ++crew[w]->served;
+                    if (k + 1 < todo.size()) detail::prefetch_lines(todo[k + 1].line, todo[k + 1].length);
+                    settle_line(w, t.i, std::string_view(t.line, t.length), t.readable, t.rows);  // in place: the mapping
+                    if (t.i >= first && t.i < end) ++crew[w]->served;
                 }
                 if (leaving > progress[w].done_to.load(std::memory_order_relaxed))
                     progress[w].done_to.store(leaving, std::memory_order_release);
@@ -668,7 +682,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
                     auto& todo = crew[w]->todo;
                     todo.clear();
                     auto plan = [&](std::uint32_t i) {
-                        Todo t{i, nullptr, 0, 0};
+                        Todo t{i, member_hash[i], nullptr, 0, 0};
                         if (i >= lines.first() && i < lines.end()) {
                             const std::string_view line = lines.line(i, t.readable);
                             t.line = line.data();
@@ -680,7 +694,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
                     take_waiting(w, lines.first(), lines.first(), lines.leaving(), plan);
                     for (std::size_t k = 0; k < todo.size(); ++k) {
                         const Todo& t = todo[k];
-                        if (k + 3 < todo.size()) expect(w, todo[k + 3].i);
+                        if (k + 3 < todo.size()) expect(w, todo[k + 3].member_hash);
                         // Its first lines only: a line's ~20 cache lines at once would
                         // wait for the cache's few outstanding misses (measured), and once
                         // the decoder reads on, the hardware fetches the rest ahead of it.
