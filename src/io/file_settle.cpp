@@ -165,8 +165,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
     if (workers > detail::BlockRow::max_workers) throw std::invalid_argument("settle_file: too many workers");
     KeyIndex index = read_keys(file, workers);
     lap(&FilePhases::keys);
-    const auto& keys = index.keys;  // until index.forget()
-    const std::size_t n = keys.size();
+    const std::size_t n = index.size();
     if (n > UINT32_MAX) throw std::length_error("too many claims in one batch");
 
     // Settlement order: members by a hash of their id (OrderKey), each member's
@@ -185,20 +184,16 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
     std::vector<std::uint32_t> sizes(workers);
     std::vector<PageVector<std::uint32_t>> share(workers);
     auto settlement_order = [&] {
-        std::int32_t first = INT32_MAX, last = INT32_MIN;
-        for (const Key& k : keys)
-            if (k.keys_ok()) {
-                first = std::min(first, k.date);
-                last = std::max(last, k.date);
-            }
-        const OrderKey order_key(first, std::max(first, last));
+        const std::int32_t first = index.first_date();
+        const OrderKey order_key(first, std::max(first, index.last_date()));
         PageVector<ClaimOrder> sortable;
         sortable.reserve(n);
-        for (std::uint32_t i = 0; i < n; ++i)
-            if (keys[i].keys_ok()) sortable.push_back({order_key.member_of(index.member_hash(keys[i])), keys[i].date, i});
+        index.for_each([&](std::uint32_t i, const Key& k) {
+            if (k.keys_ok()) sortable.push_back({order_key.member_of(index.member_hash(i)), k.date, i});
+        });
         // Same member and date: by claim_id, then by line.
         sort_by_key<64>(sortable, order_key, [&](const ClaimOrder& a, const ClaimOrder& b) {
-            if (const int c = index.id(keys[a.index]).compare(index.id(keys[b.index])); c != 0) return c < 0;
+            if (const int c = index.id(a.index).compare(index.id(b.index)); c != 0) return c < 0;
             return a.index < b.index;
         });
         // The shares, sized exactly (memory is the limit here), each filled
@@ -225,16 +220,16 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
     auto find_repeats = [&] {
         PageVector<ById> by_id;
         by_id.reserve(n);
-        for (std::uint32_t i = 0; i < n; ++i)
-            if (keys[i].keys_ok())
-                by_id.push_back({static_cast<std::uint32_t>(std::hash<std::string_view>{}(index.id(keys[i])) >> 32), i});
+        index.for_each([&](std::uint32_t i, const Key& k) {
+            if (k.keys_ok()) by_id.push_back({static_cast<std::uint32_t>(std::hash<std::string_view>{}(index.id(i)) >> 32), i});
+        });
         sort_by_key<32>(by_id, [](const ById& x) { return x.hash; }, [&](const ById& a, const ById& b) {
-            if (const int c = index.id(keys[a.index]).compare(index.id(keys[b.index])); c != 0) return c < 0;
+            if (const int c = index.id(a.index).compare(index.id(b.index)); c != 0) return c < 0;
             return a.index < b.index;
         });
         for (std::size_t k = 1; k < by_id.size(); ++k) {
             const std::uint32_t i = by_id[k].index, prev = by_id[k - 1].index;
-            if (by_id[k].hash != by_id[k - 1].hash || index.id(keys[i]) != index.id(keys[prev])) continue;
+            if (by_id[k].hash != by_id[k - 1].hash || index.id(i) != index.id(prev)) continue;
             const auto first = first_line.find(prev);
             first_line[i] = first != first_line.end() ? first->second : index.line(prev);
         }
@@ -247,13 +242,14 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
     std::vector<std::uint32_t> unreadable;
     auto lines_apart = [&] {
         places = index.places();
-        for (std::uint32_t i = 0; i < n; ++i)
-            if (!keys[i].keys_ok()) {
+        index.for_each([&](std::uint32_t i, const Key& k) {
+            if (!k.keys_ok()) {
                 unreadable.push_back(i);
                 state[i] = kDone | kCounted;  // in no share: the window passes them by
             } else {
-                member_hash[i] = static_cast<std::uint32_t>(index.member_hash(keys[i]));
+                member_hash[i] = static_cast<std::uint32_t>(index.member_hash(i));
             }
+        });
     };
     // The three only read the index (settlement_order writes the state of
     // the claims with keys, lines_apart that of the others). With two workers
@@ -268,7 +264,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
             lines_apart();
         }
     });
-    index.forget();  // `keys` is empty from here on
+    index.forget();  // only line() from here on
     lap(&FilePhases::order);
 
     PageVector<detail::BlockRow> span(n);

@@ -28,7 +28,8 @@ std::uint32_t scan_keys(const char* block, std::uint64_t base, std::size_t from,
 // Pass 1 on a mapped file: nothing to read, so no steps in common. Each
 // worker reads the keys of its own part of the file (from the first line
 // start at or after w/workers of the way), a block of lines at a time, each
-// let go once read; the parts' indexes are then put after worker 0's, in order.
+// let go once read; the parts' indexes then follow worker 0's, in order, as
+// parts of its own (not copied).
 KeyIndex read_keys_mapped(const ClaimFile& file, std::size_t workers) {
     const char* const all = file.mapped();
     const auto size = static_cast<std::size_t>(file.size());
@@ -46,10 +47,10 @@ KeyIndex read_keys_mapped(const ClaimFile& file, std::size_t workers) {
             }
             lines[w] += scan_keys(all, 0, at, end, index);
             if (at == from && lines[w] > 0) {
-                // Room for the keys as the first block's lines tell (worker
-                // 0's index takes everyone's), and an eighth more.
+                // Room for the keys of its share as the first block's lines
+                // tell, and an eighth more.
                 const std::uint64_t line_bytes = std::max<std::uint64_t>((end - at) / lines[w], 1);
-                const std::uint64_t expected = (w == 0 ? size : to - from) / line_bytes;
+                const std::uint64_t expected = (to - from) / line_bytes;
                 index.expect(expected + expected / 8);
             }
             file.let_go(at, end - at);
@@ -59,7 +60,7 @@ KeyIndex read_keys_mapped(const ClaimFile& file, std::size_t workers) {
     std::uint64_t all_lines = 0;
     for (const std::uint64_t l : lines) all_lines += l;
     if (all_lines > UINT32_MAX) throw std::length_error("too many lines in one batch");
-    for (std::size_t w = 1; w < workers; ++w) parts[0].append(std::move(parts[w]));
+    for (std::size_t w = 1; w < workers; ++w) parts[0].append(std::move(parts[w]), true);
     return std::move(parts[0]);
 }
 

@@ -49,22 +49,48 @@ struct Key {
 };
 static_assert(sizeof(Key) == 24);
 
+// The keys of a file's lines in file order, in one part per worker of the
+// key pass: a part is the run of lines after the parts before it. Kept
+// apart, not copied after the first part: on two threads, copying the second
+// half's keys and ids (≈20 MB a million claims) was a single-threaded
+// stretch of the pass.
 class KeyIndex {
 public:
-    PageVector<Key> keys;
-    PageString arena;
+    // Lines read so far, over every part.
+    std::uint32_t size() const { return first_ + static_cast<std::uint32_t>(last().keys.size()); }
+    bool empty() const { return size() == 0; }
 
-    // std::hash of the member id, taken as the keys were read (on the key
-    // pass's threads, not in the settlement order's sort, which needs only
-    // this of the member).
-    std::uint64_t member_hash(const Key& k) const {
+    // The key of line i (i < size()).
+    const Key& key(std::uint32_t i) const {
+        const Part& p = part_of(i);
+        return p.keys[i - p.first];
+    }
+    // Every key in file order: f(i, key).
+    template <class F>
+    void for_each(F&& f) const {
+        for (const Part& p : parts_)
+            for (std::uint32_t j = 0; j < p.keys.size(); ++j) f(p.first + j, p.keys[j]);
+    }
+
+    // std::hash of line i's member id, taken as the keys were read (on the
+    // key pass's threads, not in the settlement order's sort, which needs
+    // only this of the member).
+    std::uint64_t member_hash(std::uint32_t i) const {
+        const Part& p = part_of(i);
         std::uint64_t h;
-        std::memcpy(&h, arena.data() + k.at, sizeof h);
+        std::memcpy(&h, p.arena.data() + p.keys[i - p.first].at, sizeof h);
         return h;
     }
-    std::string_view id(const Key& k) const { return {arena.data() + k.at + k.member_len, k.id_len}; }
+    std::string_view id(std::uint32_t i) const {
+        const Part& p = part_of(i);
+        const Key& k = p.keys[i - p.first];
+        return {p.arena.data() + k.at + k.member_len, k.id_len};
+    }
+    // The first and last dates of the keys read (INT32_MAX, INT32_MIN: none).
+    std::int32_t first_date() const { return first_date_; }
+    std::int32_t last_date() const { return last_date_; }
 
-    // The 1-based line number of keys[i]: its place plus the lines before it
+    // The 1-based line number of key i: its place plus the lines before it
     // that held no claim (blank ones), which are rare enough to be listed.
     std::uint32_t line(std::uint32_t i) const {
         const auto after = std::upper_bound(skips_.begin(), skips_.end(), i,
@@ -74,18 +100,18 @@ public:
     // Every key's place.
     PageVector<LinePlace> places() const {
         PageVector<LinePlace> places;
-        places.reserve(keys.size());
-        for (const Key& k : keys) places.push_back(LinePlace::of(k.offset, k.length));
+        places.reserve(size());
+        for_each([&](std::uint32_t, const Key& k) { places.push_back(LinePlace::of(k.offset, k.length)); });
         return places;
     }
     // The keys and their ids are let go (line() still works).
     void forget() {
-        release(keys);
-        release(arena);
+        std::vector<Part>(1).swap(parts_);
+        first_ = 0;
     }
     // A line that held no claim comes before the next key.
     void skip_line() {
-        const auto next = static_cast<std::uint32_t>(keys.size());
+        const auto next = size();
         const std::uint32_t lines = (skips_.empty() ? 0 : skips_.back().lines) + 1;
         if (!skips_.empty() && skips_.back().first_key == next)
             skips_.back().lines = lines;
@@ -101,45 +127,89 @@ public:
         Key k{offset, static_cast<std::uint32_t>(line.size()), 0, 0, 0, 0};
         std::string_view member, id, date;
         if (reader_.read(line, member, id, date)) add_keys(k, member, id, date);
-        keys.push_back(k);
+        last().keys.push_back(k);
     }
 
-    // Room for about `lines` keys in all, judged by the keys so far: grown by
-    // doubling, the two arrays would take twice their size in fresh pages
-    // (each about 3 µs to fault in on this kind of machine) and copy
-    // themselves each time. Room never written costs nothing (mapped pages).
+    // Room for about `lines` keys in the part being read, judged by its keys
+    // so far: grown by doubling, the two arrays would take twice their size
+    // in fresh pages (each about 3 µs to fault in on this kind of machine)
+    // and copy themselves each time. Room never written costs nothing
+    // (mapped pages).
     void expect(std::uint64_t lines) {
-        if (keys.empty() || lines <= keys.size() || lines > UINT32_MAX) return;
-        const std::uint64_t id_bytes = (arena.size() + keys.size() - 1) / keys.size();
-        keys.reserve(static_cast<std::size_t>(lines));
-        arena.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(lines * id_bytes, UINT32_MAX)));
+        Part& p = last();
+        if (p.keys.empty() || lines <= p.keys.size() || lines > UINT32_MAX) return;
+        const std::uint64_t id_bytes = (p.arena.size() + p.keys.size() - 1) / p.keys.size();
+        p.keys.reserve(static_cast<std::size_t>(lines));
+        p.arena.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(lines * id_bytes, UINT32_MAX)));
     }
 
-    // Adds another index's keys after these, as if its lines followed ours.
-    void append(KeyIndex&& other) {
-        const auto shift = static_cast<std::uint32_t>(arena.size());
-        if (arena.size() + other.arena.size() > UINT32_MAX - 131072) throw std::length_error("claim file too large for one batch");
-        arena += other.arena;
-        const auto first = static_cast<std::uint32_t>(keys.size());
+    // Another index's keys after these, as if its lines followed ours: copied
+    // into the part being read (a block's share of lines, small), or taken
+    // over as parts of their own (`keep_parts`: a worker's whole share).
+    void append(KeyIndex&& other, bool keep_parts = false) {
+        const std::uint32_t first = size();
         // Every line of ours without a claim, trailing ones too, is in skips_.
         const std::uint32_t ours = skips_.empty() ? 0 : skips_.back().lines;
         for (const Skip& s : other.skips_) skips_.push_back({first + s.first_key, ours + s.lines});
-        keys.reserve(keys.size() + other.keys.size());
-        for (Key k : other.keys) {
-            k.at += shift;
-            keys.push_back(k);
+        first_date_ = std::min(first_date_, other.first_date_);
+        last_date_ = std::max(last_date_, other.last_date_);
+        if (keep_parts) {
+            if (static_cast<std::uint64_t>(first) + other.size() > UINT32_MAX) throw std::length_error("too many lines in one batch");
+            for (Part& p : other.parts_) {
+                if (p.keys.empty()) continue;
+                p.first += first;
+                if (last().keys.empty())
+                    parts_.back() = std::move(p);
+                else
+                    parts_.push_back(std::move(p));
+            }
+            first_ = parts_.back().first;
+            other.parts_.assign(1, Part());
+            other.first_ = 0;
+            other.skips_.clear();
+            return;
+        }
+        Part& to = last();
+        for (const Part& from : other.parts_) {
+            const auto shift = static_cast<std::uint32_t>(to.arena.size());
+            if (to.arena.size() + from.arena.size() > UINT32_MAX - 131072) throw std::length_error("claim file too large for one batch");
+            to.arena += from.arena;
+            to.keys.reserve(to.keys.size() + from.keys.size());
+            for (Key k : from.keys) {
+                k.at += shift;
+                to.keys.push_back(k);
+            }
         }
         // Emptied, its room and reader kept for the next block's share.
-        other.keys.clear();
-        other.arena.clear();
+        other.parts_.resize(1);
+        other.parts_[0].keys.clear();
+        other.parts_[0].arena.clear();
+        other.parts_[0].first = 0;
+        other.first_ = 0;
         other.skips_.clear();
+        other.first_date_ = INT32_MAX;
+        other.last_date_ = INT32_MIN;
     }
 
 private:
+    struct Part {
+        PageVector<Key> keys;
+        PageString arena;     // each key's member hash (8 bytes) and claim id, at Key::at
+        std::uint32_t first = 0;  // the index of keys[0] in the whole
+    };
+    Part& last() { return parts_.back(); }
+    const Part& last() const { return parts_.back(); }
+    const Part& part_of(std::uint32_t i) const {
+        std::size_t p = parts_.size() - 1;
+        while (i < parts_[p].first) --p;
+        return parts_[p];
+    }
+
     // Unusable keys leave k's unread: pass 2 then reports the line.
     void add_keys(Key& k, std::string_view member, std::string_view id, std::string_view date) {
         Date d;
         if (member.empty() || id.empty() || member.size() >= 65536 || id.size() >= 65536 || !parse_date(date, d)) return;
+        PageString& arena = last().arena;
         k.at = static_cast<std::uint32_t>(arena.size());
         k.member_len = Key::hash_bytes;
         k.id_len = static_cast<std::uint16_t>(id.size());
@@ -147,6 +217,8 @@ private:
         arena.append(reinterpret_cast<const char*>(&h), sizeof h);
         arena += id;
         k.date = d.days;
+        first_date_ = std::min(first_date_, d.days);
+        last_date_ = std::max(last_date_, d.days);
         if (arena.size() > UINT32_MAX - 131072) throw std::length_error("claim file too large for one batch");
     }
 
@@ -154,7 +226,10 @@ private:
         std::uint32_t first_key;  // the key these lines come before
         std::uint32_t lines;      // lines without a claim up to there, in all
     };
+    std::vector<Part> parts_ = std::vector<Part>(1);
+    std::uint32_t first_ = 0;  // parts_.back().first
     std::vector<Skip> skips_;
+    std::int32_t first_date_ = INT32_MAX, last_date_ = INT32_MIN;
     ClaimKeys reader_;
 };
 
