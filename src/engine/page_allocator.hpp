@@ -13,7 +13,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <new>
+#include <type_traits>
 #include <utility>
 
 namespace claimgraph::detail {
@@ -73,6 +76,68 @@ struct PageAllocator {
     bool operator==(const PageAllocator<U>&) const noexcept {
         return true;
     }
+};
+
+// n zero Ts, in a fixed array (for the per-claim arrays of a batch, written
+// once each, on the workers). A mapped array is zero as the OS gives it: a
+// vector of n would clear it first, which faults every page in at once on
+// the thread that makes it (1M claims, 2 threads: about 20 MB, ≈8 ms when
+// the other core had nothing to do).
+template <class T>
+class ZeroArray {
+    // Plain data whose all-zero bytes are its zero value: such a type's
+    // objects begin their lives in memory as it is allocated.
+    static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>);
+
+public:
+    ZeroArray() = default;
+    explicit ZeroArray(std::size_t n) : size_(n) {
+        if (n == 0) return;
+        if (n > static_cast<std::size_t>(-1) / sizeof(T)) throw std::bad_array_new_length();
+        if (bytes() >= kMappedBytes) {
+            data_ = static_cast<T*>(allocate_pages(bytes()));
+        } else {
+            data_ = static_cast<T*>(::operator new(bytes(), std::align_val_t{alignof(T)}));
+            std::memset(static_cast<void*>(data_), 0, bytes());
+        }
+    }
+    ~ZeroArray() { reset(); }
+    ZeroArray(ZeroArray&& o) noexcept : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+    ZeroArray& operator=(ZeroArray&& o) noexcept {
+        if (this != &o) {
+            reset();
+            data_ = std::exchange(o.data_, nullptr);
+            size_ = std::exchange(o.size_, 0);
+        }
+        return *this;
+    }
+    ZeroArray(const ZeroArray&) = delete;
+    ZeroArray& operator=(const ZeroArray&) = delete;
+
+    T& operator[](std::size_t i) { return data_[i]; }
+    const T& operator[](std::size_t i) const { return data_[i]; }
+    T* data() { return data_; }
+    const T* data() const { return data_; }
+    std::size_t size() const { return size_; }
+    bool empty() const { return size_ == 0; }
+    T* begin() { return data_; }
+    T* end() { return data_ + size_; }
+    const T* begin() const { return data_; }
+    const T* end() const { return data_ + size_; }
+
+private:
+    std::size_t bytes() const { return size_ * sizeof(T); }
+    void reset() noexcept {
+        if (data_ == nullptr) return;
+        if (bytes() >= kMappedBytes)
+            free_pages(data_, bytes());
+        else
+            ::operator delete(data_, std::align_val_t{alignof(T)});
+        data_ = nullptr;
+        size_ = 0;
+    }
+    T* data_ = nullptr;
+    std::size_t size_ = 0;
 };
 
 // Bytes in mapped pages that are not cleared when made, and a size within

@@ -178,11 +178,11 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
     // Each worker gets the members whose hash it is dealt, and per claim we
     // keep its place in its worker's share, whether it follows a claim of the
     // same member there, and whose it is.
-    PageVector<std::uint32_t> rank(n);
-    PageVector<std::uint8_t> state(n, 0);
-    PageVector<std::uint8_t> owner(workers > 1 ? n : 0);
+    detail::ZeroArray<std::uint32_t> rank(n);
+    detail::ZeroArray<std::uint8_t> state(n);
+    detail::ZeroArray<std::uint8_t> owner(workers > 1 ? n : 0);
     std::vector<std::uint32_t> sizes(workers);
-    std::vector<PageVector<std::uint32_t>> share(workers);
+    std::vector<detail::ZeroArray<std::uint32_t>> share(workers);
     auto settlement_order = [&] {
         const std::int32_t first = index.first_date();
         const OrderKey order_key(first, std::max(first, index.last_date()));
@@ -200,11 +200,17 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
         // in settlement order as the claims are ranked.
         for (const ClaimOrder& c : sortable) ++sizes[c.member % workers];
         for (std::size_t w = 0; w < workers; ++w) {
-            share[w].resize(sizes[w]);
+            share[w] = detail::ZeroArray<std::uint32_t>(sizes[w]);
             sizes[w] = 0;
         }
         for (std::size_t k = 0; k < sortable.size(); ++k) {
             const ClaimOrder& c = sortable[k];
+            if (k + 16 < sortable.size()) {  // in settlement order the claims lie all over the file
+                const std::uint32_t ahead = sortable[k + 16].index;
+                __builtin_prefetch(&state[ahead], 1);
+                __builtin_prefetch(&rank[ahead], 1);
+                if (workers > 1) __builtin_prefetch(&owner[ahead], 1);
+            }
             const std::size_t w = c.member % workers;
             if (k > 0 && sortable[k - 1].member == c.member) state[c.index] = kFollows;
             if (workers > 1) owner[c.index] = static_cast<std::uint8_t>(w);
@@ -238,7 +244,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
     // And each claim's member by the hash a MemoryLedger files it under, so
     // that the ledger can fetch the member's entry a few claims ahead.
     PageVector<detail::LinePlace> places;
-    PageVector<std::uint32_t> member_hash(n);
+    detail::ZeroArray<std::uint32_t> member_hash(n);
     std::vector<std::uint32_t> unreadable;
     auto lines_apart = [&] {
         places = index.places();
@@ -267,7 +273,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
     index.forget();  // only line() from here on
     lap(&FilePhases::order);
 
-    PageVector<detail::BlockRow> span(n);
+    detail::ZeroArray<detail::BlockRow> span(n);
     std::vector<detail::RowBlocks> bodies(workers);
 
     // Lines whose keys could not be read: the full decoder says why.
@@ -408,7 +414,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
     // then only by the thread putting b's rows out. Unused blocks of rows wait
     // in `pool`.
     bool by_block = false;
-    PageVector<std::uint16_t> block_at;  // line → its block, when there are fewer than 2^16
+    detail::ZeroArray<std::uint16_t> block_at;  // line → its block, when there are fewer than 2^16
     std::vector<std::unique_ptr<detail::RowBlocks>> arenas, pool;
     std::mutex pool_mutex;
     auto rows_for = [&](std::size_t w, std::uint32_t i) -> detail::RowBlocks& {
@@ -526,7 +532,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
         std::atomic<bool> aborted{false};
         arenas.resize(blocks * workers);
         if (blocks < 65536) {
-            block_at.resize(n);
+            block_at = detail::ZeroArray<std::uint16_t>(n);
             for (std::uint32_t b = 0; b < nblocks; ++b)
                 std::fill(block_at.begin() + starts[b], block_at.begin() + starts[b + 1], static_cast<std::uint16_t>(b));
         }
@@ -718,7 +724,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
     }
     detail::run_workers(workers, [&](std::size_t w) {
         settle_rest(w);
-        release(share[w]);
+        share[w] = {};
     });
     if (served_by_window != nullptr) *served_by_window = 0;
     for (const auto& my : crew) {
@@ -728,7 +734,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
         counts.errors += my->counts.errors;
     }
 
-    out.add(bodies, std::span(span).subspan(sent));
+    out.add(bodies, std::span<const detail::BlockRow>(span.data(), span.size()).subspan(sent));
     out.finish();
     lap(&FilePhases::settle);
     return counts;
