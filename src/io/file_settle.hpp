@@ -36,6 +36,7 @@ struct FileWindow {
 struct FilePhases {
     double keys = 0;    // pass 1: the key index, read off every line
     double order = 0;   // settlement order, the repeated-id check and the lines' places
+    double order_sort = 0, order_rest = 0;  // within `order`, on two threads: the settlement order; the rest
     double settle = 0;  // pass 2: decoding, settling and writing rows, to the last one
 };
 
