@@ -11,19 +11,13 @@
 // when the members are spread all over the file), instead of every decoded
 // claim at once.
 #include <algorithm>
-#include <array>
 #include <atomic>
-#include <bit>
-#include <cerrno>
-#include <climits>
 #include <chrono>
 #include <cstring>
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <unordered_map>
 #include <stdexcept>
-#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -35,155 +29,17 @@
 #include "io/key_index.hpp"
 #include "io/file_settle.hpp"
 #include "io/line_window.hpp"
+#include "io/settlement_order.hpp"
 #include "io/stream_blocks.hpp"
 
 namespace claimgraph {
 
-using detail::Key;
+using detail::after_done;
 using detail::KeyIndex;
-using detail::PageString;
-using detail::PageVector;
+using detail::kCounted;
+using detail::kDone;
+using detail::kFollows;
 using detail::read_keys;
-using detail::release;
-
-namespace {
-
-// Sorts v by a key of KeyBits bits and then, among equal keys, by `tie` (a
-// strict total order). The keys by radix, 11 bits a pass (a pass where every
-// key has the same digit is skipped), which keeps equal keys in their order;
-// then each run of equal keys by `tie`. Several times faster than a
-// comparison sort of a million entries, and the runs are short: entries
-// share a key only when they share a member and a date, or an id's hash.
-// 11-bit digits: six passes over 64-bit keys instead of eight of 8 bits, and
-// 2,048 places a pass writes to still fit the cache.
-template <int KeyBits, class T, class Key, class Tie>
-void sort_by_key(PageVector<T>& v, Key key, Tie tie) {
-    constexpr int kDigit = 11, kPasses = (KeyBits + kDigit - 1) / kDigit;
-    constexpr std::size_t kPlaces = std::size_t{1} << kDigit;
-    const std::size_t n = v.size();
-    if (n < 2) return;
-    std::vector<std::array<std::size_t, kPlaces>> count(kPasses);
-    for (const T& x : v) {
-        const std::uint64_t k = key(x);
-        for (int b = 0; b < kPasses; ++b) ++count[b][k >> (kDigit * b) & (kPlaces - 1)];
-    }
-    // Scratch that every pass writes before it reads: not cleared when made.
-    static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_default_constructible_v<T>);
-    detail::PageBytes spare(n * sizeof(T));
-    T* from = v.data();
-    T* to = reinterpret_cast<T*>(spare.data());
-    std::uninitialized_default_construct_n(to, n);  // trivial: starts the objects' lifetimes, writes nothing
-    for (int b = 0; b < kPasses; ++b) {
-        auto& c = count[b];
-        if (std::find(c.begin(), c.end(), n) != c.end()) continue;  // one digit value: nothing moves
-        std::size_t at = 0;
-        for (auto& k : c) at += std::exchange(k, at);
-        for (std::size_t i = 0; i < n; ++i) to[c[key(from[i]) >> (kDigit * b) & (kPlaces - 1)]++] = from[i];
-        std::swap(from, to);
-    }
-    if (from != v.data()) std::copy(from, from + n, v.data());
-    for (std::size_t i = 0; i < n;) {
-        std::size_t j = i + 1;
-        while (j < n && key(v[j]) == key(v[i])) ++j;
-        if (j - i > 1) std::sort(v.begin() + static_cast<std::ptrdiff_t>(i), v.begin() + static_cast<std::ptrdiff_t>(j), tie);
-        i = j;
-    }
-}
-
-// Sorts the claims `produce` gives (it calls its argument with each, in the
-// same order each time it is called) by a key of `bits` bits, and among equal
-// keys by `tie` (a strict total order). One pass counts them by the key's top
-// 11 bits, a second puts each straight into its bucket of the array, then
-// each bucket (a few hundred claims, in the cache) is sorted by the rest of
-// its key, 8 bits a pass, keeping equal keys in their order, and each run of
-// equal keys by `tie`. No second array of all the claims, as sort_by_key
-// needs, and its passes over the whole: 16 MB of new pages a million claims,
-// which a virtual machine can be slow to give (faulting them in was a third
-// of the settlement order's time when it was).
-template <class T, class Produce, class KeyOf, class Tie>
-detail::ZeroArray<T> bucket_sort(int bits, Produce&& produce, KeyOf key, Tie tie) {
-    constexpr int kTop = 11;
-    constexpr std::size_t kBuckets = std::size_t{1} << kTop;
-    const int rest = std::max(bits - kTop, 0);
-    std::vector<std::size_t> at(kBuckets + 1, 0);
-    produce([&](const T& x) { ++at[(key(x) >> rest) + 1]; });
-    for (std::size_t b = 1; b <= kBuckets; ++b) at[b] += at[b - 1];
-    detail::ZeroArray<T> v(at[kBuckets]);
-    std::vector<std::size_t> fill(at.begin(), at.end() - 1);
-    produce([&](const T& x) { v[fill[key(x) >> rest]++] = x; });
-
-    std::vector<T> scratch;
-    std::array<std::uint32_t, 256> count;
-    for (std::size_t b = 0; b < kBuckets; ++b) {
-        T* const first = v.data() + at[b];
-        const std::size_t m = at[b + 1] - at[b];
-        if (m < 2) continue;
-        scratch.resize(std::max(scratch.size(), m));
-        T *from = first, *to = scratch.data();
-        for (int shift = 0; shift < rest; shift += 8) {
-            count.fill(0);
-            for (std::size_t j = 0; j < m; ++j) ++count[key(from[j]) >> shift & 0xFF];
-            if (std::find(count.begin(), count.end(), m) != count.end()) continue;  // one digit value: nothing moves
-            std::uint32_t sum = 0;
-            for (auto& c : count) sum += std::exchange(c, sum);
-            for (std::size_t j = 0; j < m; ++j) to[count[key(from[j]) >> shift & 0xFF]++] = from[j];
-            std::swap(from, to);
-        }
-        if (from != first) std::copy(from, from + m, first);
-        for (std::size_t j = 0; j < m;) {
-            std::size_t e = j + 1;
-            while (e < m && key(first[e]) == key(first[j])) ++e;
-            if (e - j > 1) std::sort(first + j, first + e, tie);
-            j = e;
-        }
-    }
-    return v;
-}
-
-// A claim under 32 bits of a hash of its claim_id, in 8 bytes: this vector
-// is alive beside the whole key index. Ids that share the bits are told
-// apart by the sort's tie-break, which compares the ids themselves.
-struct ById {
-    std::uint32_t hash, index;
-};
-
-// A claim's place in settlement order (16 bytes: alive beside the whole key index).
-struct ClaimOrder {
-    std::uint64_t member;  // the top bits of a hash of member_id: the member as the order knows it
-    std::int32_t date;
-    std::uint32_t index;
-};
-
-// The sort key of ClaimOrder: member, then date, in as few bits as the
-// file's dates allow, so that the radix sort skips the passes of the bits
-// above: 4 passes of 11 bits for dates within about 5 years, where a date
-// kept whole (24 bits) under 40 bits of hash took 5.
-// The member keeps at least 33 bits of its hash: ids that share them are
-// taken as one member, as any two with the same hash would be.
-struct OrderKey {
-    std::int32_t first_date = 0;
-    int date_bits = 0, member_bits = 64;
-    OrderKey(std::int32_t first, std::int32_t last) : first_date(first) {
-        date_bits = std::bit_width(static_cast<std::uint32_t>(last - first));  // a real date's day number is within ±2^23
-        member_bits = std::max(33, 44 - date_bits);
-    }
-    std::uint64_t member_of(std::uint64_t id_hash) const { return id_hash >> (64 - member_bits); }
-    int bits() const { return member_bits + date_bits; }
-    std::uint64_t operator()(const ClaimOrder& c) const {
-        return c.member << date_bits | static_cast<std::uint32_t>(c.date - first_date);
-    }
-};
-
-// A claim's state bits in the settlement pass.
-constexpr std::uint8_t kFollows = 1;  // it follows a claim of the same member in settlement order
-constexpr std::uint8_t kDone = 2;     // settled (or an error row)
-constexpr std::uint8_t kCounted = 4;  // the window would serve it (counted before choosing)
-// The claim before it of its member (in settlement order) has bit `done`: set
-// when that claim is marked, so that whether a claim is ready is read off its
-// own state, not off its member's claim before, which lies anywhere in the file.
-constexpr std::uint8_t after_done(std::uint8_t done) { return static_cast<std::uint8_t>(done << 2); }
-
-}  // namespace
 
 std::string settle_file(const Graph& g, const std::string& path, std::span<Ledger* const> ledgers, BatchCounts& counts,
                         const ResultFormat& format) {
@@ -219,119 +75,21 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
     const std::size_t n = index.size();
     if (n > UINT32_MAX) throw std::length_error("too many claims in one batch");
 
-    // Settlement order: members by a hash of their id (OrderKey), each member's
-    // claims by (date, claim_id), ties in input order. Any order of members
-    // will do (each has its own accumulators, and rows go out in input
-    // order); the hash keeps the sort off the ids, which lie all over memory.
-    // Two members with the same hash are taken as one: their claims interleave
-    // by date, and each member's claims are still in its own order.
-    //
-    // Each worker gets the members whose hash it is dealt, and per claim we
-    // keep its place in its worker's share, whether it follows a claim of the
-    // same member there, and whose it is.
-    detail::ZeroArray<std::uint32_t> rank(n);
-    detail::ZeroArray<std::uint8_t> state(n);
-    detail::ZeroArray<std::uint8_t> owner(workers > 1 ? n : 0);
-    std::vector<std::uint32_t> sizes(workers);
-    std::vector<detail::ZeroArray<std::uint32_t>> share(workers);
-    auto settlement_order = [&] {
-        const std::int32_t first = index.first_date();
-        const OrderKey order_key(first, std::max(first, index.last_date()));
-        // Same member and date: by claim_id, then by line.
-        auto sortable = bucket_sort<ClaimOrder>(
-            order_key.bits(),
-            [&](auto&& take) {
-                index.for_each([&](std::uint32_t i, const Key& k) {
-                    if (k.keys_ok()) take(ClaimOrder{order_key.member_of(index.member_hash(i)), k.date, i});
-                });
-            },
-            order_key,
-            [&](const ClaimOrder& a, const ClaimOrder& b) {
-                if (const int c = index.id(a.index).compare(index.id(b.index)); c != 0) return c < 0;
-                return a.index < b.index;
-            });
-        // The shares, sized exactly (memory is the limit here), each filled
-        // in settlement order as the claims are ranked.
-        for (const ClaimOrder& c : sortable) ++sizes[c.member % workers];
-        for (std::size_t w = 0; w < workers; ++w) {
-            share[w] = detail::ZeroArray<std::uint32_t>(sizes[w]);
-            sizes[w] = 0;
-        }
-        for (std::size_t k = 0; k < sortable.size(); ++k) {
-            const ClaimOrder& c = sortable[k];
-            if (k + 16 < sortable.size()) {  // in settlement order the claims lie all over the file
-                const std::uint32_t ahead = sortable[k + 16].index;
-                __builtin_prefetch(&state[ahead], 1);
-                __builtin_prefetch(&rank[ahead], 1);
-                if (workers > 1) __builtin_prefetch(&owner[ahead], 1);
-            }
-            const std::size_t w = c.member % workers;
-            if (k > 0 && sortable[k - 1].member == c.member) state[c.index] = kFollows;
-            if (workers > 1) owner[c.index] = static_cast<std::uint8_t>(w);
-            share[w][sizes[w]] = c.index;
-            rank[c.index] = sizes[w]++;
-        }
-        sortable = {};
-    };
-
-    // A claim_id seen earlier in the file is an error row, never settled
-    // twice: claims sorted by a hash of their id put repeats side by side.
-    std::unordered_map<std::uint32_t, std::uint32_t> first_line;  // repeat → line of the first occurrence
-    auto find_repeats = [&] {
-        PageVector<ById> by_id;
-        by_id.reserve(n);
-        index.for_each([&](std::uint32_t i, const Key& k) {
-            if (k.keys_ok()) by_id.push_back({static_cast<std::uint32_t>(std::hash<std::string_view>{}(index.id(i)) >> 32), i});
-        });
-        sort_by_key<32>(by_id, [](const ById& x) { return x.hash; }, [&](const ById& a, const ById& b) {
-            if (const int c = index.id(a.index).compare(index.id(b.index)); c != 0) return c < 0;
-            return a.index < b.index;
-        });
-        for (std::size_t k = 1; k < by_id.size(); ++k) {
-            const std::uint32_t i = by_id[k].index, prev = by_id[k - 1].index;
-            if (by_id[k].hash != by_id[k - 1].hash || index.id(i) != index.id(prev)) continue;
-            const auto first = first_line.find(prev);
-            first_line[i] = first != first_line.end() ? first->second : index.line(prev);
-        }
-    };
-    // Where each line is, and which lines' keys could not be read.
-    // And each claim's member by the hash a MemoryLedger files it under, so
-    // that the ledger can fetch the member's entry a few claims ahead.
-    PageVector<detail::LinePlace> places;
-    detail::ZeroArray<std::uint32_t> member_hash(n);
-    std::vector<std::uint32_t> unreadable;
-    auto lines_apart = [&] {
-        places = index.places();
-        index.for_each([&](std::uint32_t i, const Key& k) {
-            if (!k.keys_ok()) {
-                unreadable.push_back(i);
-                state[i] = kDone | kCounted;  // in no share: the window passes them by
-            } else {
-                member_hash[i] = static_cast<std::uint32_t>(index.member_hash(i));
-            }
-        });
-    };
-    // The three only read the index (settlement_order writes the state of
-    // the claims with keys, lines_apart that of the others). With two workers
-    // or more the settlement order runs beside the other two, which take about
-    // as long; their arrays are then held together, ≈40 bytes per claim more
-    // for the length of the sorts, still under the settlement pass's peak
-    // (the rows, the ledger and the window).
-    detail::run_workers(workers > 1 ? 2 : 1, [&](std::size_t part) {
-        const auto start = Clock::now();
-        auto took = [&](double FilePhases::*what) {
-            if (phases != nullptr) phases->*what = std::chrono::duration<double>(Clock::now() - start).count();
-        };
-        if (part == 0) {
-            settlement_order();
-            took(&FilePhases::order_sort);
-        }
-        if (part == 1 || workers == 1) {
-            find_repeats();
-            lines_apart();
-            took(&FilePhases::order_rest);
-        }
-    });
+    // The settlement order, and what else pass 2 needs of the index.
+    detail::OrderTimes order_times;
+    detail::ClaimsInOrder order = detail::order_claims(index, workers, &order_times);
+    if (phases != nullptr) {
+        phases->order_sort = order_times.sort;
+        phases->order_rest = order_times.rest;
+    }
+    auto& share = order.share;
+    auto& rank = order.rank;
+    auto& state = order.state;
+    auto& owner = order.owner;
+    auto& first_line = order.first_line;
+    auto& places = order.places;
+    auto& member_hash = order.member_hash;
+    auto& unreadable = order.unreadable;
     index.forget();  // only line() from here on
     lap(&FilePhases::order);
 

@@ -45,7 +45,7 @@ struct Key {
     std::int32_t date;
     std::uint16_t member_len, id_len;  // member_len 0: keys unreadable, pass 2 decodes the line for its error row
     bool keys_ok() const { return member_len > 0; }
-    static constexpr std::uint16_t hash_bytes = 8;  // member_len when the keys were read
+    static constexpr std::uint16_t hash_bytes = 12;  // member_len when the keys were read: the two hashes
 };
 static_assert(sizeof(Key) == 24);
 
@@ -79,6 +79,14 @@ public:
         const Part& p = part_of(i);
         std::uint64_t h;
         std::memcpy(&h, p.arena.data() + p.keys[i - p.first].at, sizeof h);
+        return h;
+    }
+    // 32 bits of std::hash of line i's claim id, taken as the keys were read
+    // (the repeated-id check sorts by it; the id is in the cache then).
+    std::uint32_t id_hash(std::uint32_t i) const {
+        const Part& p = part_of(i);
+        std::uint32_t h;
+        std::memcpy(&h, p.arena.data() + p.keys[i - p.first].at + sizeof(std::uint64_t), sizeof h);
         return h;
     }
     std::string_view id(std::uint32_t i) const {
@@ -194,7 +202,7 @@ public:
 private:
     struct Part {
         PageVector<Key> keys;
-        PageString arena;     // each key's member hash (8 bytes) and claim id, at Key::at
+        PageString arena;     // each key's member hash (8 bytes), claim id hash (4) and claim id, at Key::at
         std::uint32_t first = 0;  // the index of keys[0] in the whole
     };
     Part& last() { return parts_.back(); }
@@ -214,7 +222,9 @@ private:
         k.member_len = Key::hash_bytes;
         k.id_len = static_cast<std::uint16_t>(id.size());
         const std::uint64_t h = std::hash<std::string_view>{}(member);
+        const auto idh = static_cast<std::uint32_t>(std::hash<std::string_view>{}(id) >> 32);
         arena.append(reinterpret_cast<const char*>(&h), sizeof h);
+        arena.append(reinterpret_cast<const char*>(&idh), sizeof idh);
         arena += id;
         k.date = d.days;
         first_date_ = std::min(first_date_, d.days);
