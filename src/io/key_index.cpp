@@ -1,8 +1,10 @@
 #include "io/key_index.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <functional>
+#include <stdexcept>
 
 #include "engine/batch_rows.hpp"
 
@@ -25,43 +27,113 @@ std::uint32_t scan_keys(const char* block, std::uint64_t base, std::size_t from,
     return lines;
 }
 
-// Pass 1 on a mapped file: nothing to read, so no steps in common. Each
-// worker reads the keys of its own part of the file (from the first line
-// start at or after w/workers of the way), a block of lines at a time, each
-// let go once read; the parts' indexes then follow worker 0's, in order, as
-// parts of its own (not copied).
+// Pass 1 on a mapped file: nothing to read, so no steps in common. The file
+// is cut into blocks of lines; each worker reads the keys of its share of
+// them (w/workers of the way on) front to back, each block let go once read,
+// into an index of its own; a worker done with its share takes the last
+// blocks left of another's, one at a time, each into an index of its own
+// too. The indexes then follow one another in file order, as parts of one
+// (not copied). Taking blocks from a slower share: on two threads the first
+// half was often read 10 to 45 ms after the second, one core idle meanwhile.
 KeyIndex read_keys_mapped(const ClaimFile& file, std::size_t workers) {
     const char* const all = file.mapped();
     const auto size = static_cast<std::size_t>(file.size());
-    std::vector<KeyIndex> parts(workers);
-    std::vector<std::uint64_t> lines(workers, 0);
+    // Block b is bytes [cuts[b], cuts[b + 1]), whole lines: each cut after
+    // the first is the start of the line that holds a multiple of block_bytes
+    // (a line longer than a block makes a longer block).
+    std::vector<std::size_t> cuts{0};
+    for (std::size_t at = StreamBlocks::block_bytes; at < size; at += StreamBlocks::block_bytes) {
+        if (at <= cuts.back()) continue;
+        const void* nl = std::memchr(all + at - 1, '\n', size - (at - 1));
+        if (nl == nullptr) break;
+        const auto next = static_cast<std::size_t>(static_cast<const char*>(nl) - all) + 1;
+        if (next < size && next > cuts.back()) cuts.push_back(next);
+    }
+    cuts.push_back(size);
+    const auto blocks = static_cast<std::uint32_t>(cuts.size() - 1);
+
+    // Worker w's share is blocks [next, end) of `left[w]` (next << 32 | end):
+    // it takes them from the front, the others from the back.
+    struct alignas(64) Left {
+        std::atomic<std::uint64_t> range;
+    };
+    std::vector<Left> left(workers);
+    for (std::size_t w = 0; w < workers; ++w) {
+        const auto from = static_cast<std::uint64_t>(blocks * w / workers), to = static_cast<std::uint64_t>(blocks * (w + 1) / workers);
+        left[w].range.store(from << 32 | to, std::memory_order_relaxed);
+    }
+    auto take = [&](std::size_t w, bool front) -> std::int64_t {
+        std::uint64_t r = left[w].range.load(std::memory_order_relaxed);
+        for (;;) {
+            const std::uint64_t next = r >> 32, end = r & 0xFFFFFFFF;
+            if (next >= end) return -1;
+            const std::uint64_t want = front ? (next + 1) << 32 | end : next << 32 | (end - 1);
+            if (left[w].range.compare_exchange_weak(r, want, std::memory_order_relaxed)) return static_cast<std::int64_t>(front ? next : end - 1);
+        }
+    };
+    auto read_block = [&](std::uint32_t b, KeyIndex& index) {
+        const std::uint32_t lines = scan_keys(all, 0, cuts[b], cuts[b + 1], index);
+        file.let_go(cuts[b], cuts[b + 1] - cuts[b]);
+        return lines;
+    };
+
+    std::vector<KeyIndex> own(workers);
+    struct Taken {
+        std::uint32_t block;
+        KeyIndex index;
+    };
+    std::vector<std::vector<Taken>> taken(workers);
+    std::vector<std::uint32_t> first_block(workers, UINT32_MAX);
     run_workers(workers, [&](std::size_t w) {
-        const std::size_t from = share_start(all, size, w, workers), to = share_start(all, size, w + 1, workers);
-        KeyIndex& index = parts[w];
-        for (std::size_t at = from; at < to;) {
-            std::size_t end = to;
-            if (to - at > StreamBlocks::block_bytes) {
-                const std::size_t cut = at + StreamBlocks::block_bytes - 1;
-                const void* nl = std::memchr(all + cut, '\n', to - cut);
-                end = nl == nullptr ? to : static_cast<std::size_t>(static_cast<const char*>(nl) - all) + 1;
-            }
-            lines[w] += scan_keys(all, 0, at, end, index);
-            if (at == from && lines[w] > 0) {
-                // Room for the keys of its share as the first block's lines
+        KeyIndex& index = own[w];
+        std::uint64_t lines = 0;
+        for (std::int64_t b; (b = take(w, true)) >= 0;) {
+            const auto block = static_cast<std::uint32_t>(b);
+            if (first_block[w] == UINT32_MAX) first_block[w] = block;
+            const std::uint32_t before = index.size();
+            lines += read_block(block, index);
+            if (before == 0 && lines > 0) {
+                // Room for the keys of the share as the first block's lines
                 // tell, and an eighth more.
-                const std::uint64_t line_bytes = std::max<std::uint64_t>((end - at) / lines[w], 1);
-                const std::uint64_t expected = (to - from) / line_bytes;
-                index.expect(expected + expected / 8);
+                const std::uint64_t line_bytes = std::max<std::uint64_t>((cuts[block + 1] - cuts[block]) / lines, 1);
+                const std::uint64_t share = cuts[blocks * (w + 1) / workers] - cuts[blocks * w / workers];
+                index.expect(share / line_bytes + share / line_bytes / 8);
             }
-            file.let_go(at, end - at);
-            at = end;
+        }
+        // Then the others' last blocks, the share with the most left first.
+        for (;;) {
+            std::size_t victim = workers;
+            std::uint64_t most = 0;
+            for (std::size_t v = 0; v < workers; ++v) {
+                const std::uint64_t r = left[v].range.load(std::memory_order_relaxed);
+                const std::uint64_t n = (r & 0xFFFFFFFF) > (r >> 32) ? (r & 0xFFFFFFFF) - (r >> 32) : 0;
+                if (n > most) {
+                    most = n;
+                    victim = v;
+                }
+            }
+            if (victim == workers) break;
+            const std::int64_t b = take(victim, false);
+            if (b < 0) continue;
+            Taken t{static_cast<std::uint32_t>(b), KeyIndex()};
+            read_block(t.block, t.index);
+            taken[w].push_back(std::move(t));
         }
     });
+    // In file order: each share's own blocks (from its first), then any
+    // blocks taken from its back, last ones first taken.
+    std::vector<std::pair<std::uint32_t, KeyIndex*>> parts;
+    for (std::size_t w = 0; w < workers; ++w) {
+        if (first_block[w] != UINT32_MAX) parts.emplace_back(first_block[w], &own[w]);
+        for (Taken& t : taken[w]) parts.emplace_back(t.block, &t.index);
+    }
+    std::sort(parts.begin(), parts.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     std::uint64_t all_lines = 0;
-    for (const std::uint64_t l : lines) all_lines += l;
+    for (const auto& p : parts) all_lines += p.second->lines();
     if (all_lines > UINT32_MAX) throw std::length_error("too many lines in one batch");
-    for (std::size_t w = 1; w < workers; ++w) parts[0].append(std::move(parts[w]), true);
-    return std::move(parts[0]);
+    KeyIndex index;
+    for (auto& p : parts) index.append(std::move(*p.second), true);
+    return index;
 }
 
 // Pass 1: every line's keys and place. The file is read a block at a time,

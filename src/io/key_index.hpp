@@ -59,17 +59,28 @@ public:
     // Lines read so far, over every part.
     std::uint32_t size() const { return first_ + static_cast<std::uint32_t>(last().keys.size()); }
     bool empty() const { return size() == 0; }
+    // Lines read so far: the keys and the lines that held no claim.
+    std::uint64_t lines() const { return std::uint64_t{size()} + (skips_.empty() ? 0 : skips_.back().lines); }
 
     // The key of line i (i < size()).
     const Key& key(std::uint32_t i) const {
         const Part& p = part_of(i);
         return p.keys[i - p.first];
     }
-    // Every key in file order: f(i, key).
+    // A key and the ids it points at, as for_each gives them.
+    struct KeyRef {
+        const Key& key;
+        const char* arena;
+        bool keys_ok() const { return key.keys_ok(); }
+        std::int32_t date() const { return key.date; }
+        std::uint64_t member_hash() const { return load<std::uint64_t>(arena + key.at); }
+        std::uint32_t id_hash() const { return load<std::uint32_t>(arena + key.at + sizeof(std::uint64_t)); }
+    };
+    // Every key in file order: f(i, KeyRef).
     template <class F>
     void for_each(F&& f) const {
         for (const Part& p : parts_)
-            for (std::uint32_t j = 0; j < p.keys.size(); ++j) f(p.first + j, p.keys[j]);
+            for (std::uint32_t j = 0; j < p.keys.size(); ++j) f(p.first + j, KeyRef{p.keys[j], p.arena.data()});
     }
 
     // std::hash of line i's member id, taken as the keys were read (on the
@@ -77,17 +88,13 @@ public:
     // only this of the member).
     std::uint64_t member_hash(std::uint32_t i) const {
         const Part& p = part_of(i);
-        std::uint64_t h;
-        std::memcpy(&h, p.arena.data() + p.keys[i - p.first].at, sizeof h);
-        return h;
+        return KeyRef{p.keys[i - p.first], p.arena.data()}.member_hash();
     }
     // 32 bits of std::hash of line i's claim id, taken as the keys were read
     // (the repeated-id check sorts by it; the id is in the cache then).
     std::uint32_t id_hash(std::uint32_t i) const {
         const Part& p = part_of(i);
-        std::uint32_t h;
-        std::memcpy(&h, p.arena.data() + p.keys[i - p.first].at + sizeof(std::uint64_t), sizeof h);
-        return h;
+        return KeyRef{p.keys[i - p.first], p.arena.data()}.id_hash();
     }
     std::string_view id(std::uint32_t i) const {
         const Part& p = part_of(i);
@@ -109,7 +116,7 @@ public:
     PageVector<LinePlace> places() const {
         PageVector<LinePlace> places;
         places.reserve(size());
-        for_each([&](std::uint32_t, const Key& k) { places.push_back(LinePlace::of(k.offset, k.length)); });
+        for_each([&](std::uint32_t, KeyRef k) { places.push_back(LinePlace::of(k.key.offset, k.key.length)); });
         return places;
     }
     // The keys and their ids are let go (line() still works).
@@ -208,9 +215,16 @@ private:
     Part& last() { return parts_.back(); }
     const Part& last() const { return parts_.back(); }
     const Part& part_of(std::uint32_t i) const {
-        std::size_t p = parts_.size() - 1;
-        while (i < parts_[p].first) --p;
-        return parts_[p];
+        if (parts_.size() == 1) return parts_[0];
+        // The last part that starts at or before i (parts_[0] starts at 0).
+        return *std::prev(std::upper_bound(parts_.begin() + 1, parts_.end(), i,
+                                           [](std::uint32_t v, const Part& p) { return v < p.first; }));
+    }
+    template <class T>
+    static T load(const char* at) {
+        T v;
+        std::memcpy(&v, at, sizeof v);
+        return v;
     }
 
     // Unusable keys leave k's unread: pass 2 then reports the line.

@@ -206,8 +206,8 @@ ClaimsInOrder order_claims(const KeyIndex& index, std::size_t workers, OrderTime
         by_id.fill(
             32,
             [&](auto&& take) {
-                index.for_each([&](std::uint32_t i, const Key& k) {
-                    if (k.keys_ok()) take(ById{index.id_hash(i), i});
+                index.for_each([&](std::uint32_t i, KeyIndex::KeyRef k) {
+                    if (k.keys_ok()) take(ById{k.id_hash(), i});
                 });
             },
             [](const ById& x) { return std::uint64_t{x.hash}; });
@@ -224,12 +224,12 @@ ClaimsInOrder order_claims(const KeyIndex& index, std::size_t workers, OrderTime
     // ledger can fetch the member's entry a few claims ahead.
     auto lines_apart = [&] {
         o.places = index.places();
-        index.for_each([&](std::uint32_t i, const Key& k) {
+        index.for_each([&](std::uint32_t i, KeyIndex::KeyRef k) {
             if (!k.keys_ok()) {
                 o.unreadable.push_back(i);
                 o.state[i] = kDone | kCounted;  // in no share: the window passes them by
             } else {
-                o.member_hash[i] = static_cast<std::uint32_t>(index.member_hash(i));
+                o.member_hash[i] = static_cast<std::uint32_t>(k.member_hash());
             }
         });
     };
@@ -251,8 +251,8 @@ ClaimsInOrder order_claims(const KeyIndex& index, std::size_t workers, OrderTime
             order.fill(
                 order_key.bits(),
                 [&](auto&& take) {
-                    index.for_each([&](std::uint32_t i, const Key& k) {
-                        if (k.keys_ok()) take(ClaimOrder{order_key.member_of(index.member_hash(i)), k.date, i});
+                    index.for_each([&](std::uint32_t i, KeyIndex::KeyRef k) {
+                        if (k.keys_ok()) take(ClaimOrder{order_key.member_of(k.member_hash()), k.date(), i});
                     });
                 },
                 order_key);
