@@ -56,17 +56,12 @@ static_assert(sizeof(Key) == 24);
 // stretch of the pass.
 class KeyIndex {
 public:
-    // Lines read so far, over every part.
+    // Keys read so far (one per line that held a claim), over every part.
     std::uint32_t size() const { return first_ + static_cast<std::uint32_t>(last().keys.size()); }
     bool empty() const { return size() == 0; }
     // Lines read so far: the keys and the lines that held no claim.
     std::uint64_t lines() const { return std::uint64_t{size()} + (skips_.empty() ? 0 : skips_.back().lines); }
 
-    // The key of line i (i < size()).
-    const Key& key(std::uint32_t i) const {
-        const Part& p = part_of(i);
-        return p.keys[i - p.first];
-    }
     // A key and the ids it points at, as for_each gives them.
     struct KeyRef {
         const Key& key;
@@ -83,19 +78,7 @@ public:
             for (std::uint32_t j = 0; j < p.keys.size(); ++j) f(p.first + j, KeyRef{p.keys[j], p.arena.data()});
     }
 
-    // std::hash of line i's member id, taken as the keys were read (on the
-    // key pass's threads, not in the settlement order's sort, which needs
-    // only this of the member).
-    std::uint64_t member_hash(std::uint32_t i) const {
-        const Part& p = part_of(i);
-        return KeyRef{p.keys[i - p.first], p.arena.data()}.member_hash();
-    }
-    // 32 bits of std::hash of line i's claim id, taken as the keys were read
-    // (the repeated-id check sorts by it; the id is in the cache then).
-    std::uint32_t id_hash(std::uint32_t i) const {
-        const Part& p = part_of(i);
-        return KeyRef{p.keys[i - p.first], p.arena.data()}.id_hash();
-    }
+    // Key i's claim id, for the sorts' tie-breaks (its part found by a binary search).
     std::string_view id(std::uint32_t i) const {
         const Part& p = part_of(i);
         const Key& k = p.keys[i - p.first];
