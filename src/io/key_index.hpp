@@ -56,7 +56,7 @@ static_assert(sizeof(Key) == 24);
 // stretch of the pass.
 class KeyIndex {
 public:
-    // Keys read so far (one per line that held a claim), over every part.
+    // Keys read so far (one per line that is not blank), over every part.
     std::uint32_t size() const { return first_ + static_cast<std::uint32_t>(last().keys.size()); }
     bool empty() const { return size() == 0; }
     // Lines read so far: the keys and the lines that held no claim.
