@@ -195,10 +195,12 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
         use_window = served.load() >= enough;
     }
 
-    // A claim of a step, and its line when the window holds it (else null: read alone).
-    // What the settling loop needs of claim i rides with it, read as the
-    // claim is listed: listed in file order, those arrays come from memory
-    // in order, where the settling order would miss the cache once per array.
+    // A claim of a step and its line: in the window's copy when the window
+    // holds it (else null: read alone), or in the mapping (a mapped file on
+    // several workers). What the settling loop needs of the claim rides with
+    // it, read as the claim is listed: listed in file order, those arrays come
+    // from memory in order, where the settling order would miss the cache
+    // once per array.
     struct Todo {
         std::uint32_t i;
         std::uint32_t member_hash;  // member_hash[i], for the ledger's look-ahead

@@ -5,8 +5,6 @@
 #include <atomic>
 #include <bit>
 #include <chrono>
-#include <climits>
-#include <functional>
 #include <string_view>
 #include <utility>
 
@@ -64,7 +62,6 @@ public:
     std::size_t size() const { return v_.size(); }
     const T& operator[](std::size_t k) const { return v_[k]; }
     std::size_t first(std::size_t b) const { return at_[b]; }  // bucket b is [first(b), first(b + 1))
-    void release() { v_ = {}; }
 
 private:
     template <class KeyOf, class Tie>
