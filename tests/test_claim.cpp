@@ -21,6 +21,8 @@ namespace {
 enum : int { F_INSUTYPE, F_HOSP_LV, F_REFERRED, F_TAGS, F_DEDUCTIBLE, F_COINS, F_VISITS, F_ADMIT, F_NOTE, F_SURCHARGE };
 // Item fields.
 enum : int { I_CODE, I_CATEGORY, I_AMOUNT, I_SELFPAY, I_QTY, I_PRICE_CAP, I_NAME };
+// Their columns in a fee line's row of values (Claim::items): the texts (code, name) have none.
+enum : int { V_CATEGORY, V_AMOUNT, V_SELFPAY, V_QTY, V_PRICE_CAP, V_WIDTH };
 
 FieldSpec field(std::string name, FieldType type, int enum_type = -1) {
     FieldSpec f;
@@ -150,6 +152,15 @@ TEST_CASE("schema look-ups", "[schema]") {
     CHECK(s.claim_field("") == -1);
     CHECK(s.item_field("amount") == I_AMOUNT);
     CHECK(s.item_field("insutype") == -1);
+    // A fee line's values: a column per field that is not a text, in schema order.
+    CHECK(s.item_width() == V_WIDTH);
+    CHECK(s.item_column(I_CODE) == -1);
+    CHECK(s.item_column(I_NAME) == -1);
+    CHECK(s.item_column(I_CATEGORY) == V_CATEGORY);
+    CHECK(s.item_column(I_AMOUNT) == V_AMOUNT);
+    CHECK(s.item_column(I_PRICE_CAP) == V_PRICE_CAP);
+    CHECK(s.item_column(-1) == -1);
+    CHECK(s.item_column(static_cast<int>(s.item_fields.size())) == -1);
     CHECK(s.enums[1].index_of("3") == std::optional<std::size_t>(2));
     CHECK(s.enums[0].index_of("resident") == std::optional<std::size_t>(1));
     CHECK_FALSE(s.enums[0].index_of("Resident").has_value());
@@ -250,7 +261,7 @@ TEST_CASE("reset sizes the claim and keeps its buffers", "[claim]") {
     CHECK(c.fields.data() == fields_data);  // no reallocation
     start_item(schema(), c);
     CHECK(c.items.data() == items_data);
-    CHECK(c.items[I_AMOUNT] == 0);
+    CHECK(c.items[V_AMOUNT] == 0);
     CHECK(c.item_present[I_AMOUNT] == 0);
     // The date is unset after reset, so finishing without one fails.
     c.claim_id = std::string("X");
@@ -449,8 +460,9 @@ TEST_CASE("items: values, defaults and errors naming items[i].field", "[claim][i
     set_item_value(schema(), c, 1, I_AMOUNT, "0.05", false);
     set_item_value(schema(), c, 1, I_SELFPAY, "500", false);
     CHECK(c.item_count == 2);
-    const std::size_t n = schema().item_fields.size();
-    REQUIRE(c.items.size() >= 2 * n);  // start_item leaves room; finish_claim trims
+    const std::size_t n = schema().item_fields.size(), w = schema().item_width();
+    REQUIRE(w == V_WIDTH);
+    REQUIRE(c.items.size() >= 2 * w);  // start_item leaves room; finish_claim trims
     REQUIRE(c.item_texts.size() >= 2 * n);
 
     CHECK_CLAIM_ERROR(set_item_value(schema(), c, 1, I_PRICE_CAP, "1.234", false), "items[1].price_cap",
@@ -460,21 +472,21 @@ TEST_CASE("items: values, defaults and errors naming items[i].field", "[claim][i
     CHECK_CLAIM_ERROR(set_item_value(schema(), c, 1, I_NAME, "5", false), "items[1].name", "expected a string");
 
     finish_claim(schema(), c);
-    CHECK(c.items.size() == 2 * n);
+    CHECK(c.items.size() == 2 * w);
     CHECK(c.item_present.size() == 2 * n);
     CHECK(c.item_texts.size() == 2 * n);
     CHECK(c.item_texts[0 * n + I_CODE] == "X01");
-    CHECK(c.items[0 * n + I_CATEGORY] == 1);
-    CHECK(c.items[0 * n + I_AMOUNT] == 123456);
-    CHECK(c.items[0 * n + I_SELFPAY] == 1000);  // default
+    CHECK(c.items[0 * w + V_CATEGORY] == 1);
+    CHECK(c.items[0 * w + V_AMOUNT] == 123456);
+    CHECK(c.items[0 * w + V_SELFPAY] == 1000);  // default
     CHECK(c.item_present[0 * n + I_SELFPAY] == 1);
-    CHECK(c.items[0 * n + I_QTY] == 3);
-    CHECK(c.items[0 * n + I_PRICE_CAP] == 40000);
+    CHECK(c.items[0 * w + V_QTY] == 3);
+    CHECK(c.items[0 * w + V_PRICE_CAP] == 40000);
     CHECK(c.item_texts[1 * n + I_CODE] == "X02");
-    CHECK(c.items[1 * n + I_CATEGORY] == 0);
-    CHECK(c.items[1 * n + I_AMOUNT] == 5);
-    CHECK(c.items[1 * n + I_SELFPAY] == 500);
-    CHECK(c.items[1 * n + I_QTY] == 1);  // default
+    CHECK(c.items[1 * w + V_CATEGORY] == 0);
+    CHECK(c.items[1 * w + V_AMOUNT] == 5);
+    CHECK(c.items[1 * w + V_SELFPAY] == 500);
+    CHECK(c.items[1 * w + V_QTY] == 1);  // default
     CHECK(c.item_present[1 * n + I_PRICE_CAP] == 0);  // optional, absent
     CHECK(c.item_present[1 * n + I_NAME] == 0);
 
@@ -526,18 +538,19 @@ TEST_CASE("ClaimBuilder end to end", "[claim][builder]") {
     CHECK(c.fields[F_ADMIT] == Date::from_ymd(2026, 2, 28).days);
     CHECK(c.texts[F_NOTE] == "by ambulance");
     CHECK(c.fields[F_SURCHARGE] == 500);  // default
-    const std::size_t n = schema().item_fields.size();
+    const std::size_t n = schema().item_fields.size(), w = schema().item_width();
     REQUIRE(c.item_count == 2);
+    REQUIRE(c.items.size() == 2 * w);
     CHECK(c.item_texts[I_CODE] == "X01");
-    CHECK(c.items[I_CATEGORY] == 1);
-    CHECK(c.items[I_AMOUNT] == 246850);
-    CHECK(c.items[I_QTY] == 2);
-    CHECK(c.items[I_SELFPAY] == 1000);
+    CHECK(c.items[V_CATEGORY] == 1);
+    CHECK(c.items[V_AMOUNT] == 246850);
+    CHECK(c.items[V_QTY] == 2);
+    CHECK(c.items[V_SELFPAY] == 1000);
     CHECK(c.item_texts[n + I_CODE] == "X02");
-    CHECK(c.items[n + I_CATEGORY] == 2);
-    CHECK(c.items[n + I_AMOUNT] == 1250);
-    CHECK(c.items[n + I_PRICE_CAP] == 1000);
-    CHECK(c.items[n + I_QTY] == 1);
+    CHECK(c.items[w + V_CATEGORY] == 2);
+    CHECK(c.items[w + V_AMOUNT] == 1250);
+    CHECK(c.items[w + V_PRICE_CAP] == 1000);
+    CHECK(c.items[w + V_QTY] == 1);
 
     // An empty tags list is present.
     const Claim e = ClaimBuilder(schema())

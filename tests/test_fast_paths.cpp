@@ -80,9 +80,9 @@ public:
             c.fields[i] = given ? value(f) : f.default_value.value_or(0);
             if (f.type == FieldType::string) c.texts.assign(i, fmt::format("t{}", pick(3)));
         }
-        const std::size_t nf = s_.item_fields.size();
+        const std::size_t nf = s_.item_fields.size(), w = s_.item_width();
         c.item_count = static_cast<std::size_t>(chance(10) ? pick(45) : pick(12));
-        c.items.assign(c.item_count * nf, 0);
+        c.items.assign(c.item_count * w, 0);
         c.item_present.assign(c.item_count * nf, 0);
         c.item_texts.resize(c.item_count * nf);
         for (std::size_t r = 0; r < c.item_count; ++r)
@@ -90,7 +90,10 @@ public:
                 const auto& f = s_.item_fields[i];
                 const bool given = !f.optional || chance(50);
                 c.item_present[r * nf + i] = given;
-                c.items[r * nf + i] = given ? value(f) : f.default_value.value_or(0);
+                if (const int k = s_.item_column(static_cast<int>(i)); k >= 0)
+                    c.items[r * w + static_cast<std::size_t>(k)] = given ? value(f) : f.default_value.value_or(0);
+                else if (given)
+                    c.item_texts.assign(r * nf + i, fmt::format("t{}", pick(3)));
             }
         return c;
     }

@@ -64,9 +64,9 @@ void require_error(const std::string& line, const std::string& field, const std:
 }
 
 std::int64_t item_value(const Graph& g, const Claim& c, std::size_t item, std::string_view field) {
-    const int k = g.schema().item_field(field);
+    const int k = g.schema().item_column(g.schema().item_field(field));
     REQUIRE(k >= 0);
-    return c.items[item * g.schema().item_fields.size() + static_cast<std::size_t>(k)];
+    return c.items[item * g.schema().item_width() + static_cast<std::size_t>(k)];
 }
 
 std::int64_t claim_value(const Graph& g, const Claim& c, std::string_view field) {

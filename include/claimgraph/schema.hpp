@@ -34,6 +34,12 @@ struct Schema {
     std::vector<FieldSpec> item_fields;
     int claim_field(std::string_view name) const;  // -1 when unknown
     int item_field(std::string_view name) const;
+    // A fee line's values hold only the fields that can be computed with:
+    // a string item field has no column (its text is in Claim::item_texts),
+    // so a line's row is item_width() values, one per other field, in
+    // schema order. -1 for a string field or an index out of range.
+    int item_column(int field) const;
+    std::size_t item_width() const;
 };
 
 }  // namespace claimgraph

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "claimgraph/error.hpp"
+#include "engine/item_columns.hpp"
 
 namespace claimgraph {
 
@@ -153,7 +154,7 @@ void check_min(const FieldSpec& f, const FieldRef& name, std::int64_t v, std::st
 
 // Where one value goes: a claim field or an item field.
 struct Slot {
-    std::int64_t& value;
+    std::int64_t* value;  // null for a fee line's string field, which has no column
     std::uint8_t& present;
     TextColumn& texts;
     std::size_t k;  // the slot in `texts`
@@ -242,7 +243,7 @@ void set_value(const Schema& s, const FieldSpec& f, const FieldRef& name, Slot s
             v = 0;
             break;
     }
-    slot.value = v;
+    if (slot.value != nullptr) *slot.value = v;
     slot.present = 1;
 }
 
@@ -253,7 +254,7 @@ void add_tag(const Schema& s, const FieldSpec& f, const FieldRef& name, Slot slo
     const auto idx = e.index_of(tag);
     if (!idx) throw ClaimError(name, fmt::format("expected tags among {}, found {}", allowed_values(e), found(tag, true)));
     if (*idx >= 63) throw ClaimError(name, "schema error: a tags field holds at most 63 values");
-    slot.value |= std::int64_t{1} << *idx;
+    *slot.value |= std::int64_t{1} << *idx;
     slot.present = 1;
 }
 
@@ -269,46 +270,76 @@ const FieldSpec& claim_spec(const Schema& s, const Claim& c, int field) {
     return s.claim_fields[static_cast<std::size_t>(field)];
 }
 
-Slot item_slot(const Schema& s, Claim& c, std::size_t item, int field) {
+// `column`, `width`: the field's (Schema::item_column) and the row's (Schema::item_width).
+Slot item_slot(const Schema& s, Claim& c, std::size_t item, int field, int column, std::size_t width) {
+    const std::size_t k = item * s.item_fields.size() + static_cast<std::size_t>(field);
+    std::int64_t* value = column < 0 ? nullptr : &c.items[item * width + static_cast<std::size_t>(column)];
+    return Slot{value, c.item_present[k], c.item_texts, k};
+}
+
+void check_item(const Schema& s, const Claim& c, std::size_t item, int field) {
     if (field < 0 || static_cast<std::size_t>(field) >= s.item_fields.size())
         throw ClaimError(fmt::format("items[{}].#{}", item, field), "unknown field");
     if (item >= c.item_count) throw ClaimError(fmt::format("items[{}]", item), "no such item");
-    const std::size_t k = item * s.item_fields.size() + static_cast<std::size_t>(field);
-    return Slot{c.items[k], c.item_present[k], c.item_texts, k};
+}
+
+void set_item_at(const Schema& s, Claim& c, std::size_t item, int field, int column, std::size_t width,
+                 std::string_view text, bool quoted) {
+    check_item(s, c, item, field);
+    const FieldSpec& f = s.item_fields[static_cast<std::size_t>(field)];
+    set_value(s, f, FieldRef{f.name, item, true}, item_slot(s, c, item, field, column, width), text, quoted);
+}
+
+void start_item_of(const Schema& s, Claim& c, std::size_t width) {
+    ++c.item_count;
+    const std::size_t n = s.item_fields.size();
+    // Grown eight lines at a time (finish_claim trims): resizing for every
+    // line was a fifth of decoding. Slots past item_count stay as reset left them.
+    if (c.item_present.size() < c.item_count * n || c.items.size() < c.item_count * width) {
+        const std::size_t lines = c.item_count + 7;
+        c.items.resize(lines * width, 0);
+        c.item_present.resize(lines * n, 0);
+        c.item_texts.resize(lines * n);
+    }
 }
 
 }  // namespace
 
+namespace detail {
+
+ItemColumns::ItemColumns(const Schema& s) : width(s.item_width()) {
+    for (std::size_t i = 0; i < s.item_fields.size(); ++i) column.push_back(s.item_column(static_cast<int>(i)));
+}
+
+void set_item_value(const Schema& s, const ItemColumns& columns, Claim& c, std::size_t item, int field,
+                    std::string_view text, bool quoted) {
+    const int column = field >= 0 && static_cast<std::size_t>(field) < columns.column.size()
+                           ? columns.column[static_cast<std::size_t>(field)]
+                           : -1;
+    set_item_at(s, c, item, field, column, columns.width, text, quoted);
+}
+
+void start_item(const Schema& s, const ItemColumns& columns, Claim& c) { start_item_of(s, c, columns.width); }
+
+}  // namespace detail
+
 void set_claim_value(const Schema& s, Claim& c, int field, std::string_view text, bool quoted) {
     const FieldSpec& f = claim_spec(s, c, field);
     const auto k = static_cast<std::size_t>(field);
-    set_value(s, f, FieldRef{f.name}, Slot{c.fields[k], c.present[k], c.texts, k}, text, quoted);
+    set_value(s, f, FieldRef{f.name}, Slot{&c.fields[k], c.present[k], c.texts, k}, text, quoted);
 }
 
 void set_item_value(const Schema& s, Claim& c, std::size_t item, int field, std::string_view text, bool quoted) {
-    Slot slot = item_slot(s, c, item, field);
-    const FieldSpec& f = s.item_fields[static_cast<std::size_t>(field)];
-    set_value(s, f, FieldRef{f.name, item, true}, slot, text, quoted);
+    set_item_at(s, c, item, field, s.item_column(field), s.item_width(), text, quoted);
 }
 
 void add_claim_tag(const Schema& s, Claim& c, int field, std::string_view tag) {
     const FieldSpec& f = claim_spec(s, c, field);
     const auto k = static_cast<std::size_t>(field);
-    add_tag(s, f, FieldRef{f.name}, Slot{c.fields[k], c.present[k], c.texts, k}, tag);
+    add_tag(s, f, FieldRef{f.name}, Slot{&c.fields[k], c.present[k], c.texts, k}, tag);
 }
 
-void start_item(const Schema& s, Claim& c) {
-    ++c.item_count;
-    const std::size_t n = c.item_count * s.item_fields.size();
-    // Grown eight lines at a time (finish_claim trims): resizing for every
-    // line was a fifth of decoding. Slots past item_count stay as reset left them.
-    if (c.items.size() < n) {
-        const std::size_t grown = n + 7 * s.item_fields.size();
-        c.items.resize(grown, 0);
-        c.item_present.resize(grown, 0);
-        c.item_texts.resize(grown);
-    }
-}
+void start_item(const Schema& s, Claim& c) { start_item_of(s, c, s.item_width()); }
 
 void finish_claim(const Schema& s, Claim& c) {
     if (c.claim_id.empty()) throw ClaimError("claim_id", "missing required field");
@@ -324,8 +355,8 @@ void finish_claim(const Schema& s, Claim& c) {
             throw ClaimError(f.name, "missing required field");
         }
     }
-    const std::size_t n = s.item_fields.size();
-    c.items.resize(c.item_count * n);
+    const std::size_t n = s.item_fields.size(), w = s.item_width();
+    c.items.resize(c.item_count * w);
     c.item_present.resize(c.item_count * n);
     c.item_texts.resize(c.item_count * n);
     // Field by field rather than line by line: each field's branch then goes
@@ -335,9 +366,11 @@ void finish_claim(const Schema& s, Claim& c) {
     for (std::size_t k = 0; k < n; ++k) {
         const FieldSpec& f = s.item_fields[k];
         if (f.default_value) {
-            for (std::size_t at = k; at < c.item_count * n; at += n) {
+            const int column = s.item_column(static_cast<int>(k));
+            for (std::size_t i = 0; i < c.item_count; ++i) {
+                const std::size_t at = i * n + k;
                 if (c.item_present[at]) continue;
-                c.items[at] = *f.default_value;
+                if (column >= 0) c.items[i * w + static_cast<std::size_t>(column)] = *f.default_value;
                 c.item_present[at] = 1;
             }
         } else if (!f.optional) {

@@ -39,7 +39,10 @@ void Graph::settle(const Claim& c, Ledger& ledger, Settlement& out, const Claim*
     // Two steps, because a claim's arrays are found only through the claim:
     // the claim itself is asked for now, and its arrays once this claim is
     // settled, by when it has arrived (asking for them now would wait for it).
-    if (next != nullptr) detail::prefetch_lines(next, sizeof(Claim));
+    // What settling reads of a Claim lies before its texts (claim.hpp).
+    if (next != nullptr)
+        detail::prefetch_lines(next, static_cast<std::size_t>(reinterpret_cast<const char*>(&next->texts) -
+                                                              reinterpret_cast<const char*>(next)));
     detail::settle_impl<false>(*p_, c, ledger, out, nullptr);
     if (next != nullptr) {
         detail::prefetch_claim(*next);

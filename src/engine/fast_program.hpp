@@ -58,10 +58,11 @@ struct LineKernel {
     // The shape's loop (with `fen`), for a caller that skips run_line_columns.
     bool (*run)(const Program&, const LineKernel&, const Claim&, std::int64_t*) = nullptr;
     bool fen = false;    // every round is fen·bp → fen half up (constant divisor)
-    // The shape's item fields lie side by side in the schema, in role order
-    // (field[j] == field[0] + j): the loop reads them through one pointer.
+    // The shape's item values lie side by side in a row of Claim::items, in
+    // role order (field[j] == field[0] + j): the loop reads them through one pointer.
     bool adjacent = false;
-    std::int32_t field[kVars]{}, present[kVars]{};  // item field index per role
+    std::int32_t field[kVars]{};    // per role: its column in Claim::items (Schema::item_column)
+    std::int32_t present[kVars]{};  // per role: its item field index (presence flags have one per field)
     std::int64_t konst[kVars]{};
     std::int32_t scalar[kVars]{};  // claim slot per role
     std::int64_t imm[kOps]{}, imm2[kOps]{};  // per op of the shape
@@ -81,7 +82,7 @@ struct LinePlan {
     struct Load { std::int32_t from, column; };
     std::vector<Load> constants;  // slot → column, filled when the buffer is (re)made
     std::vector<Load> scalars;    // claim slot → column, per claim
-    std::vector<Load> fields;     // item field → column, per claim
+    std::vector<Load> fields;     // item value (its Claim::items column) → column, per claim
     std::vector<Load> present;    // item field presence → column, per claim
     std::vector<ColOp> ops;
     std::vector<std::int32_t> keys;

@@ -181,7 +181,7 @@ LinePlan build_line_plan(const Program& p) {
     const auto written = written_slots(p);
     std::unordered_map<std::int32_t, std::int32_t> column_of;  // slot → column
     for (const std::int32_t f : p.line_reads) {
-        lp.fields.push_back({f, lp.columns});
+        lp.fields.push_back({p.item_columns[static_cast<std::size_t>(f)], lp.columns});
         column_of[p.item_fields + f] = lp.columns++;
     }
     for (const std::int32_t f : p.line_reads_present) {
@@ -456,12 +456,15 @@ template <std::size_t W>
 template <std::size_t W>
 CG_LINE_CLONES bool run_block(const Program& p, const LinePlan& plan, const Claim& c, std::int64_t* cols, std::size_t first,
                std::int64_t* totals) {
-    const std::size_t n = c.item_count, nf = p.schema.item_fields.size();
+    const std::size_t n = c.item_count, nf = p.schema.item_fields.size(), w = static_cast<std::size_t>(p.item_width);
     const auto column = [cols](std::int32_t k) { return cols + static_cast<std::size_t>(k) * kBlock; };
     const std::size_t last = std::min(n, first + W) - 1;
-    // Each row's offset in the item arrays, once per block rather than once per field.
-    std::size_t at[W];
-    for (std::size_t i = 0; i < W; ++i) at[i] = std::min(first + i, last) * nf;
+    // Each row's offset in the item arrays (values, presence), once per block rather than once per field.
+    std::size_t at[W], at_present[W];
+    for (std::size_t i = 0; i < W; ++i) {
+        at[i] = std::min(first + i, last) * w;
+        at_present[i] = std::min(first + i, last) * nf;
+    }
     // Blocks come in even sizes (run_line_columns): only the last row can be spare.
     const bool spare = first + W - 1 > last;
     const std::int64_t* const items = c.items.data();
@@ -474,7 +477,7 @@ CG_LINE_CLONES bool run_block(const Program& p, const LinePlan& plan, const Clai
     for (const auto& k : plan.present) {
         std::int64_t* d = column(k.column);
         const std::uint8_t* v = present + k.from;
-        for (std::size_t i = 0; i < W; ++i) d[i] = v[at[i]];
+        for (std::size_t i = 0; i < W; ++i) d[i] = v[at_present[i]];
     }
     if (!run_ops<W>(p, plan, cols)) return false;
     // In item order from the slot's value, as the reference adds them.
@@ -742,6 +745,13 @@ LineKernel match(const Program& p, const std::vector<std::uint8_t>& written) {
         for (int j = 0; j < sh.np; ++j) ok &= b.bound_p[j];
         for (int j = 0; j < sh.nk; ++j) ok &= b.bound_k[j];
         for (int j = 0; j < sh.ns; ++j) ok &= b.bound_s[j];
+        // The loop steps through the rows by their values (run_rows).
+        if (!ok || p.item_width <= 0) continue;
+        // From here on, a field role is its column in Claim::items.
+        for (int j = 0; j < sh.nf; ++j) {
+            b.k.field[j] = p.item_columns[static_cast<std::size_t>(b.k.field[j])];
+            ok &= b.k.field[j] >= 0;  // a text has no value to read (the checker refuses it anyway)
+        }
         if (!ok) continue;
         b.k.fen = true;
         for (int i = 0; i < sh.n; ++i)
@@ -821,16 +831,18 @@ struct Row {
 };
 
 // The rows of run_shape, in a function of its own: only what the loop
-// reads is live in it (not the Program or the slot array). Every row
-// pointer is the end of its array and the index runs up from -end to 0: one
-// register and one compare fewer than a count and its bound. The sums are
+// reads is live in it (not the Program or the slot array). The values'
+// pointer is the end of their array and the index runs up from -end to 0: one
+// register and one compare fewer than a count and its bound (the presence
+// flags, a row per field where the values have none for a text, step on
+// their own). The sums are
 // added in memory (total_), one load and one store each: kept in a local
 // array, GCC spilled them to the stack all the same, some stored twice
 // (measured 6 instructions per claim more).
 template <const Shape& S, bool Fen, bool Adjacent>
-[[gnu::noinline]] bool run_rows(const std::int64_t* items_end, const std::uint8_t* present_end, std::ptrdiff_t end,
-                                std::ptrdiff_t nf, const LineKernel& k, const std::int64_t* kv_, const std::int64_t* sv_,
-                                std::int64_t* total_) {
+[[gnu::noinline]] bool run_rows(const std::int64_t* items_end, const std::uint8_t* present, std::ptrdiff_t end,
+                                std::ptrdiff_t w, std::ptrdiff_t nf, const LineKernel& k, const std::int64_t* kv_,
+                                const std::int64_t* sv_, std::int64_t* total_) {
     constexpr int NF = S.nf, NP = S.np, NK = S.nk, NS = S.nsums;
     std::int32_t fo[NF], po[NP > 0 ? NP : 1];
     for (int j = 0; j < NF; ++j) fo[j] = Adjacent ? j : k.field[j];
@@ -839,10 +851,10 @@ template <const Shape& S, bool Fen, bool Adjacent>
     for (int j = 0; j < NK; ++j) kv[j] = kv_[j];
     for (int j = 0; j < S.ns; ++j) sv[j] = sv_[j];
     std::int64_t* const total = total_;
-    for (std::ptrdiff_t at = -end; at != 0; at += nf) {
+    for (std::ptrdiff_t at = -end; at != 0; at += w, present += nf) {
         std::int64_t fv[NF], pv[NP > 0 ? NP : 1], v[S.n];
         for (int j = 0; j < NF; ++j) fv[j] = items_end[at + fo[j]];
-        for (int j = 0; j < NP; ++j) pv[j] = present_end[at + po[j]];
+        for (int j = 0; j < NP; ++j) pv[j] = present[po[j]];
         Row<S, Fen> r{fv, pv, kv, sv, k, v};
         if (!r.all(std::make_integer_sequence<int, S.n>{})) return false;
         // In item order from the slot's value, as the reference adds them.
@@ -856,7 +868,7 @@ template <const Shape& S, bool Fen, bool Adjacent>
 
 template <const Shape& S, bool Fen, bool Adjacent>
 bool run_shape(const Program& p, const LineKernel& k, const Claim& c, std::int64_t* s) {
-    const std::size_t n = c.item_count, nf = p.schema.item_fields.size();
+    const std::size_t n = c.item_count, nf = p.schema.item_fields.size(), w = static_cast<std::size_t>(p.item_width);
     constexpr int NK = S.nk, NS = S.nsums;
     std::int64_t kv[NK > 0 ? NK : 1], sv[S.ns > 0 ? S.ns : 1];
     for (int j = 0; j < NK; ++j) kv[j] = k.konst[j];
@@ -865,10 +877,11 @@ bool run_shape(const Program& p, const LineKernel& k, const Claim& c, std::int64
     for (int j = 0; j < NS; ++j) total[j] = k.starts_sums ? k.sum_init[j] : k.sum_slot[j] >= 0 ? s[k.sum_slot[j]] : 0;
     // Adjacent fields are one pointer and constant offsets, not one offset
     // per field: fewer registers in the loop.
-    const auto end = static_cast<std::ptrdiff_t>(n * nf);
+    // match() takes no shape for rows of no values (w = 0), which this loop would not step through.
+    const auto end = static_cast<std::ptrdiff_t>(n * w);
     const std::int64_t* const items_end = c.items.data() + end + (Adjacent ? k.field[0] : 0);
-    if (!run_rows<S, Fen, Adjacent>(items_end, c.item_present.data() + end, end, static_cast<std::ptrdiff_t>(nf), k, kv,
-                                    sv, total))
+    if (!run_rows<S, Fen, Adjacent>(items_end, c.item_present.data(), end, static_cast<std::ptrdiff_t>(w),
+                                    static_cast<std::ptrdiff_t>(nf), k, kv, sv, total))
         return false;
     for (int j = 0; j < NS; ++j)
         if (k.sum_slot[j] >= 0) s[k.sum_slot[j]] = total[j];

@@ -39,4 +39,18 @@ int find_field(const std::vector<FieldSpec>& fields, std::string_view name) {
 int Schema::claim_field(std::string_view name) const { return find_field(claim_fields, name); }
 int Schema::item_field(std::string_view name) const { return find_field(item_fields, name); }
 
+int Schema::item_column(int field) const {
+    if (field < 0 || static_cast<std::size_t>(field) >= item_fields.size()) return -1;
+    if (item_fields[static_cast<std::size_t>(field)].type == FieldType::string) return -1;
+    int column = 0;
+    for (int i = 0; i < field; ++i) column += item_fields[static_cast<std::size_t>(i)].type != FieldType::string;
+    return column;
+}
+
+std::size_t Schema::item_width() const {
+    std::size_t n = 0;
+    for (const auto& f : item_fields) n += f.type != FieldType::string;
+    return n;
+}
+
 }  // namespace claimgraph

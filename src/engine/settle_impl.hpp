@@ -26,12 +26,13 @@ namespace claimgraph::detail {
 // without it the branch disappears at compile time.
 template <bool Tracing>
 void run_lines(const Program& p, const Claim& c, std::int64_t* s, Trace* trace) {
-    const std::size_t nf = p.schema.item_fields.size();
+    const std::size_t nf = p.schema.item_fields.size(), w = static_cast<std::size_t>(p.item_width);
+    const std::int32_t* const column = p.item_columns.data();
     for (std::size_t i = 0; i < c.item_count; ++i) {
-        const std::int64_t* v = c.items.data() + i * nf;
+        const std::int64_t* v = c.items.data() + i * w;
         const std::uint8_t* pr = c.item_present.data() + i * nf;
-        // Only the fields the line program reads are loaded.
-        for (const std::int32_t f : p.line_reads) s[p.item_fields + f] = v[f];
+        // Only the fields the line program reads are loaded (never a string: the checker refuses them).
+        for (const std::int32_t f : p.line_reads) s[p.item_fields + f] = v[column[f]];
         for (const std::int32_t f : p.line_reads_present) s[p.item_present + f] = pr[f];
         for (const auto& op : p.line_ops) detail::run_op(p, op, s);
         for (const auto& sum : p.line_sums) s[sum.claim_slot] = detail::checked_add(s[sum.claim_slot], s[sum.line_slot]);
@@ -125,7 +126,8 @@ inline std::int32_t period_of(std::int32_t days, std::uint32_t start) {
 inline bool fits_schema(const Program& p, const Claim& c) {
     const std::size_t nf = p.schema.claim_fields.size();
     return c.fields.size() == nf && c.present.size() == nf &&
-           c.items.size() == c.item_count * p.schema.item_fields.size() && c.item_present.size() == c.items.size();
+           c.items.size() == c.item_count * static_cast<std::size_t>(p.item_width) &&
+           c.item_present.size() == c.item_count * p.schema.item_fields.size();
 }
 
 // A claim that stops early reports zeroed results (a settled claim

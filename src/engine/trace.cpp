@@ -177,7 +177,9 @@ void trace_line(const Program& p, const Claim& c, std::size_t item, const std::i
     for (std::size_t f = 0; f < nf; ++f) {
         const auto& spec = p.schema.item_fields[f];
         if (spec.name == "code" && spec.type == FieldType::string) l.code = c.item_texts[item * nf + f];
-        if (spec.name == "amount" && spec.type == FieldType::money) l.amount = Money::from_fen(c.items[item * nf + f]);
+        if (spec.name == "amount" && spec.type == FieldType::money)
+            l.amount = Money::from_fen(c.items[item * static_cast<std::size_t>(p.item_width) +
+                                               static_cast<std::size_t>(p.item_columns[f])]);
     }
     for (std::size_t i = 0; i < p.line_value_slots.size(); ++i)
         l.values.emplace_back(p.line_value_names[i], Money::from_fen(s[p.line_value_slots[i]]));

@@ -24,6 +24,7 @@
 #include "claimgraph/claim.hpp"
 #include "claimgraph/error.hpp"
 #include "claimgraph/io.hpp"
+#include "engine/item_columns.hpp"
 #include "io/json_text.hpp"
 #include "io/key_lookup.hpp"
 #include "io/plain_claim.hpp"
@@ -320,7 +321,7 @@ private:
                                  fmt::format("expected a fee line object, found {}", kind_name(et)));
             od::object line;
             if (auto e = el.get_object().get(line)) json_fail(e, "items");
-            start_item(s_, c);
+            detail::start_item(s_, item_columns_, c);
             seen_item_.assign(s_.item_fields.size(), 0);
             int prev = -1;
             for (auto field_result : line) {
@@ -337,7 +338,7 @@ private:
                 if (seen_item_[k]) throw ClaimError(name(), "duplicate field");
                 seen_item_[k] = 1;
                 read_scalar(field.value(), s_, spec, name, [&](std::string_view text, bool quoted) {
-                    set_item_value(s_, c, item, f, text, quoted);
+                    detail::set_item_value(s_, item_columns_, c, item, f, text, quoted);
                 });
             }
         }
@@ -369,6 +370,7 @@ private:
     KeyLookup claim_keys_, item_keys_;
     std::vector<std::uint8_t> seen_claim_;
     std::vector<std::uint8_t> seen_item_;
+    detail::ItemColumns item_columns_{s_};
 };
 
 static_assert(ClaimDecoder::padding >= simdjson::SIMDJSON_PADDING);

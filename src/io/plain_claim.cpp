@@ -601,6 +601,7 @@ PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_k
         else
             claim_optional_ |= bit;
     }
+    item_width_ = s.item_width();
     for (std::size_t i = 0; i < s.item_fields.size(); ++i) {
         const FieldSpec& f = s.item_fields[i];
         Plan p = plan_of(f);
@@ -610,7 +611,10 @@ PlainClaimReader::PlainClaimReader(const Schema& s) : s_(s), claim_keys_(claim_k
         // line's own: the switch in read_item then covers every value it can
         // meet, with no range check before its jump.
         item_kind_[i] = p.kind < Kind::claim_id ? p.kind : Kind::claim_id;
-        item_row_[i] = f.default_value.value_or(0);
+        if (const int column = s.item_column(static_cast<int>(i)); column >= 0) {
+            item_column_[i] = static_cast<std::uint8_t>(column);
+            item_row_[static_cast<std::size_t>(column)] = f.default_value.value_or(0);
+        }
         if (p.kind == Kind::text) item_text_room_ += 32 * kRoomRows;
         const std::uint64_t bit = std::uint64_t{1} << i;
         if (f.default_value)
@@ -687,6 +691,8 @@ void PlainClaimReader::plan_label_run(const Schema& s) {
         e.size = run.size();
         e.label = i;
         e.money = static_cast<int>(i + 1);
+        e.label_column = item_column_[i];
+        e.money_column = item_column_[i + 1];
         e.fields = std::uint64_t{3} << i;
         e.one_byte = &item_labels_[i]->one_byte;
         return;
@@ -797,6 +803,8 @@ void PlainClaimReader::plan_item_ints(const Schema& s) {
         e.size = run.size();
         e.count = i;
         e.money = i + 1;
+        e.count_column = item_column_[i];
+        e.money_column = item_column_[i + 1];
         e.fields = fields;
         break;
     }
@@ -811,6 +819,7 @@ void PlainClaimReader::plan_item_ints(const Schema& s) {
         e.size = static_cast<std::uint32_t>(key.size());
         e.free = 0xFFFFu & ~((1u << key.size()) - 1);
         e.field = i;
+        e.column = item_column_[i];
         e.bit = bit;
         e.max = item_plan_[i].kind == Kind::ratio ? 10000 : INT64_MAX;
         break;
@@ -1158,35 +1167,40 @@ const char* PlainClaimReader::read_items(Cursor r, Claim& c) {
 
 template <bool Narrow>
 const char* PlainClaimReader::read_rows(Cursor r, Claim& c) {
-    const std::size_t n = s_.item_fields.size();
-    const std::size_t width = Narrow ? 8 : n;  // what one row writes, slack included
+    const std::size_t n = s_.item_fields.size(), w = item_width_;
+    // What one row writes, slack included: its presence flags and text
+    // slots (a slot per field), its values (a column per field not a text).
+    const std::size_t width = Narrow ? 8 : n, value_width = Narrow ? 8 : w;
     const std::uint64_t required = item_required_, defaults = item_defaults_;
     TextColumn& texts = c.item_texts;
     texts.used_ = 0;  // the characters go; the slots stay, each set again below
-    // The three columns as an earlier claim left them, cut to their common
-    // size: every slot of a row is written before it is kept, so they need
-    // no zero-fill, only growing (which zero-fills what is new).
-    std::size_t size = std::min({c.items.size(), c.item_present.size(), texts.spans_.size()});
+    // The columns as an earlier claim left them: every slot of a row is
+    // written before it is kept, so they need no zero-fill, only growing
+    // (which zero-fills what is new).
+    std::size_t size = std::min(c.item_present.size(), texts.spans_.size());
+    std::size_t value_size = c.items.size();
     std::size_t count = 0;  // the wide rows' count; a narrow row's is row / n (n > 0)
     std::int64_t* values = c.items.data();
     std::uint8_t* present = c.item_present.data();
     std::uint64_t* spans = texts.spans_.data();
     ItemTexts item_texts{texts.chars_.data(), 0, texts.chars_.size(), spans, &texts};
-    std::size_t row = 0;   // the next row's first slot: count * n
-    std::size_t room = 0;  // the first row that needs room made: for texts, or in the columns
+    std::size_t row = 0;        // the next row's first slot: count * n
+    std::size_t value_row = 0;  // and its first value: count * w
+    std::size_t room = 0;       // the rows left before room must be made again
     for (;;) {
         // One test a row: texts' room is made for kRoomRows rows at a time,
         // and the columns grow only for a row that does not fit. They are cut
         // to the claim's rows at its end, and growing zero-fills what is new,
         // so a claim grows them only when it has more rows than the one before.
-        if (row >= room) {
+        if (room == 0) {
             make_text_room(item_texts);
-            if (row + width > size) {
+            if (row + width > size || value_row + value_width > value_size) {
                 // As many rows as the rest of the line might hold at
                 // kGrowBytes a row (at least kRoomRows): one growth for most claims.
                 const std::size_t rows = std::max<std::size_t>(kRoomRows, static_cast<std::size_t>(r.end - r.p) / kGrowBytes);
                 size = row + rows * n + width;
-                c.items.resize(size);
+                value_size = value_row + rows * w + value_width;
+                c.items.resize(value_size);
                 c.item_present.resize(size);
                 texts.spans_.resize(size);
                 values = c.items.data();
@@ -1194,18 +1208,22 @@ const char* PlainClaimReader::read_rows(Cursor r, Claim& c) {
                 spans = texts.spans_.data();
                 item_texts.spans = spans;
             }
-            room = std::min(row + kRoomRows * n, size - width + 1);
+            // The rows that fit in every column, at most kRoomRows.
+            room = kRoomRows;
+            if (n != 0) room = std::min(room, (size - width - row) / n + 1);
+            if (w != 0) room = std::min(room, (value_size - value_width - value_row) / w + 1);
         }
+        --room;
         // The defaults (finish_claim's), and zeros as start_item leaves them,
         // before the fields overwrite theirs; no texts yet.
         if constexpr (Narrow) {
-            std::memcpy(values + row, item_row_.data(), 8 * sizeof(std::int64_t));
+            std::memcpy(values + value_row, item_row_.data(), 8 * sizeof(std::int64_t));
             std::memset(spans + row, 0, 8 * sizeof(std::uint64_t));
         } else {
-            std::memcpy(values + row, item_row_.data(), n * sizeof(std::int64_t));
+            std::memcpy(values + value_row, item_row_.data(), w * sizeof(std::int64_t));
             for (std::size_t f = 0; f < n; ++f) spans[row + f] = 0;
         }
-        const Item line = read_item(r.p, r.end, values + row, item_texts, row);
+        const Item line = read_item(r.p, r.end, values + value_row, item_texts, row);
         if (line.p == nullptr) return nullptr;
         r.p = line.p;
         if constexpr (Narrow) {
@@ -1220,6 +1238,7 @@ const char* PlainClaimReader::read_rows(Cursor r, Claim& c) {
             ++count;
         }
         row += n;
+        value_row += w;
         if (r.p < r.end && *r.p == ',') {  // the usual comma: the blanks after it are read_item's
             ++r.p;
             continue;
@@ -1231,7 +1250,7 @@ const char* PlainClaimReader::read_rows(Cursor r, Claim& c) {
     }
     texts.used_ = item_texts.used;
     c.item_count = Narrow ? row / n : count;
-    c.items.resize(row);
+    c.items.resize(value_row);
     c.item_present.resize(row);
     texts.spans_.resize(row);
     return r.p;
@@ -1251,7 +1270,7 @@ CG_INLINE bool PlainClaimReader::read_label_run(Cursor& r, std::int64_t* row) co
     if ((same & run.mask) != run.mask) return false;
     const int v = (*run.one_byte)[static_cast<unsigned char>(r.p[run.at])];
     if (v < 0) return false;
-    row[run.label] = v;
+    row[run.label_column] = v;
     r.p += run.size;
     skip_blanks(r);
     return true;
@@ -1306,7 +1325,7 @@ CG_INLINE bool PlainClaimReader::read_item_head(Cursor& r, ItemTexts& t, std::si
     _mm_storeu_si128(reinterpret_cast<__m128i*>(t.chars + t.used), x);
     t.spans[slot] = static_cast<std::uint64_t>(t.used + from) << 32 | (q - from);
     t.used += q;
-    row[item_run_.label] = v;
+    row[item_run_.label_column] = v;
     r.p = p + h.end;
     skip_blanks(r);
     return true;
@@ -1362,7 +1381,7 @@ CG_INLINE bool PlainClaimReader::read_count_run(Cursor& r, std::int64_t* row) co
     if ((same | run.free) != 0xFFFFFFFFu) return false;
     const std::int64_t d = static_cast<std::int64_t>(static_cast<unsigned char>(r.p[run.at])) - '0';
     if (static_cast<std::uint64_t>(d) > 9 || d < item_min_[run.count]) return false;
-    row[run.count] = d;
+    row[run.count_column] = d;
     r.p += run.size;
     skip_blanks(r);
     return true;
@@ -1498,7 +1517,7 @@ run_amount:
     // the usual text key after it.
     f = item_run_.money;
     if (!read_plain_amount(r, v) || v < item_min_[static_cast<std::size_t>(f)]) return {};
-    row[f] = v;
+    row[item_run_.money_column] = v;
     if (read_item_tail(r)) {  // at the text's quote
         seen |= item_tail_.bit;
         if (!read_item_text_at(r, texts, first + item_tail_.field)) return {};
@@ -1510,13 +1529,13 @@ run_amount:
             const std::size_t g = item_int_.field;
             seen |= item_int_.bit;
             if (!read_plain_int(r, v) || v > item_int_.max || v < item_min_[g]) return {};
-            row[g] = v;
+            row[item_int_.column] = v;
         }
         if (*r.p == ',' && read_count_run(r, row)) {  // at the money field's value
             const std::size_t g = item_count_run_.money;
             seen |= item_count_run_.fields;
             if (!read_plain_amount(r, v) || v < item_min_[g]) return {};
-            row[g] = v;
+            row[item_count_run_.money_column] = v;
         }
     }
     f = next_key(r, item_keys_);
@@ -1551,7 +1570,7 @@ loop:
             case Kind::claim_id: return {};  // not a fee-line value: the full decoder says so
             default: __builtin_unreachable();
         }
-        row[f] = v;
+        row[item_column_[k]] = v;
         f = next_key(r, item_keys_);
     }
     return {r.p, seen};

@@ -167,6 +167,7 @@ private:
         std::size_t at = 0;     // the label's byte
         std::size_t label = 0;  // the label field, the money field after it
         int money = -1;
+        std::size_t label_column = 0, money_column = 0;  // theirs in a row of values (Schema::item_column)
         std::uint64_t fields = 0;  // the two fields' bits
         const std::array<std::int8_t, 256>* one_byte = &kNoLabels;  // the label field's Labels::one_byte
     };
@@ -231,6 +232,7 @@ private:
         std::uint32_t free = 0x10000;  // bit i: byte i is not part of the key; as made, one that never matches
         std::uint32_t size = 0;
         std::size_t field = 0;
+        std::size_t column = 0;  // the field's in a row of values
         std::uint64_t bit = 0;
         std::int64_t max = INT64_MAX;  // a ratio's 10000
     };
@@ -242,6 +244,7 @@ private:
         std::size_t at = 0;     // the digit's byte
         std::size_t count = 0;  // the count field, the money field after it
         std::size_t money = 0;
+        std::size_t count_column = 0, money_column = 0;  // theirs in a row of values
         std::uint64_t fields = 0;  // the two fields' bits
     };
     bool read_count_run(Cursor& r, std::int64_t* row) const;
@@ -299,6 +302,10 @@ private:
     std::array<Kind, 64> item_kind_{};          // item_plan_'s kinds, one load away
     std::array<std::int64_t, 64> item_min_{};   // and their minimums
     std::array<Labels*, 64> item_labels_{};     // and their labels
+    // And their columns in a row of values (Schema::item_column): a text has
+    // none (0 here, never written: its value is its text).
+    std::array<std::uint8_t, 64> item_column_{};
+    std::size_t item_width_ = 0;  // Schema::item_width
     LabelRun item_run_;
     ItemStart item_start_;
     std::array<ItemHead, 16> item_heads_{};  // by the place of the text's closing quote
@@ -315,9 +322,9 @@ private:
     std::vector<std::int64_t> claim_row_;  // by claim field: its default, else 0
     std::vector<std::size_t> claim_text_fields_;  // the string fields
     std::uint64_t item_required_ = 0, item_defaults_ = 0;
-    // A fee line's values before its fields are read: defaults, else 0 (a
-    // short row is filled by one fixed-size copy of 8). In the reader, not a
-    // vector, whose data pointer would be reloaded for every line.
+    // A fee line's values before its fields are read, by column: defaults,
+    // else 0 (a short row is filled by one fixed-size copy of 8). In the
+    // reader, not a vector, whose data pointer would be reloaded for every line.
     std::array<std::int64_t, 64> item_row_{};
     std::size_t item_text_room_ = 0;  // make_text_room's: 32 bytes by text field and row
     // A narrow row's present bytes by the bits of the fields its line gave:
