@@ -832,6 +832,13 @@ private:
         }
         if (!d.values.empty() && f.type != FieldType::tags && !(t == "enum"))
             error(d.values.front().pos, "'values' belongs to enum and tags fields");
+        if (f.type == FieldType::string && d.default_value.present) {
+            // A text is kept as given, never computed with: a default would
+            // have to be a text too, and the schema stores defaults as values.
+            error(d.default_value.pos,
+                  fmt::format("string field '{}' takes no default: an absent text is empty", d.name));
+            return f;
+        }
         f.default_value = field_value(f, d.default_value, "default");
         f.min_value = field_value(f, d.min_value, "minimum");
         return f;
