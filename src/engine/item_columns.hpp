@@ -1,5 +1,5 @@
-// Schema::item_column and item_width for a decoder's every fee-line value:
-// each is a walk over the schema's fields, so a decoder takes them once.
+// Schema::item_column and item_width for every fee-line value a decoder or
+// a program reads: each is a walk over the schema's fields, so they are taken once.
 #pragma once
 
 #include <cstddef>
@@ -12,6 +12,7 @@
 namespace claimgraph::detail {
 
 struct ItemColumns {
+    ItemColumns() = default;
     explicit ItemColumns(const Schema& s);
     std::vector<int> column;  // by item field: Schema::item_column
     std::size_t width = 0;    // Schema::item_width

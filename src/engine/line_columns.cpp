@@ -181,7 +181,7 @@ LinePlan build_line_plan(const Program& p) {
     const auto written = written_slots(p);
     std::unordered_map<std::int32_t, std::int32_t> column_of;  // slot → column
     for (const std::int32_t f : p.line_reads) {
-        lp.fields.push_back({p.item_columns[static_cast<std::size_t>(f)], lp.columns});
+        lp.fields.push_back({p.item_layout.column[static_cast<std::size_t>(f)], lp.columns});
         column_of[p.item_fields + f] = lp.columns++;
     }
     for (const std::int32_t f : p.line_reads_present) {
@@ -456,7 +456,7 @@ template <std::size_t W>
 template <std::size_t W>
 CG_LINE_CLONES bool run_block(const Program& p, const LinePlan& plan, const Claim& c, std::int64_t* cols, std::size_t first,
                std::int64_t* totals) {
-    const std::size_t n = c.item_count, nf = p.schema.item_fields.size(), w = static_cast<std::size_t>(p.item_width);
+    const std::size_t n = c.item_count, nf = p.schema.item_fields.size(), w = p.item_layout.width;
     const auto column = [cols](std::int32_t k) { return cols + static_cast<std::size_t>(k) * kBlock; };
     const std::size_t last = std::min(n, first + W) - 1;
     // Each row's offset in the item arrays (values, presence), once per block rather than once per field.
@@ -746,10 +746,10 @@ LineKernel match(const Program& p, const std::vector<std::uint8_t>& written) {
         for (int j = 0; j < sh.nk; ++j) ok &= b.bound_k[j];
         for (int j = 0; j < sh.ns; ++j) ok &= b.bound_s[j];
         // The loop steps through the rows by their values (run_rows).
-        if (!ok || p.item_width <= 0) continue;
+        if (!ok || p.item_layout.width == 0) continue;
         // From here on, a field role is its column in Claim::items.
         for (int j = 0; j < sh.nf; ++j) {
-            b.k.field[j] = p.item_columns[static_cast<std::size_t>(b.k.field[j])];
+            b.k.field[j] = p.item_layout.column[static_cast<std::size_t>(b.k.field[j])];
             ok &= b.k.field[j] >= 0;  // a text has no value to read (the checker refuses it anyway)
         }
         if (!ok) continue;
@@ -868,7 +868,7 @@ template <const Shape& S, bool Fen, bool Adjacent>
 
 template <const Shape& S, bool Fen, bool Adjacent>
 bool run_shape(const Program& p, const LineKernel& k, const Claim& c, std::int64_t* s) {
-    const std::size_t n = c.item_count, nf = p.schema.item_fields.size(), w = static_cast<std::size_t>(p.item_width);
+    const std::size_t n = c.item_count, nf = p.schema.item_fields.size(), w = p.item_layout.width;
     constexpr int NK = S.nk, NS = S.nsums;
     std::int64_t kv[NK > 0 ? NK : 1], sv[S.ns > 0 ? S.ns : 1];
     for (int j = 0; j < NK; ++j) kv[j] = k.konst[j];

@@ -14,6 +14,7 @@
 #include "claimgraph/claim.hpp"
 #include "claimgraph/graph.hpp"
 #include "claimgraph/trace.hpp"
+#include "engine/item_columns.hpp"
 #include <span>
 
 namespace claimgraph::detail {
@@ -159,10 +160,8 @@ struct Program {
     std::int32_t claim_date = 0;
     std::int32_t item_fields = 0;
     std::int32_t item_present = 0;
-    // Where a fee line's values lie in Claim::items (Schema::item_column, per
-    // item field; -1 for a string), and the row's width (Schema::item_width).
-    std::vector<std::int32_t> item_columns;
-    std::int32_t item_width = 0;
+    // Where a fee line's values lie in Claim::items.
+    ItemColumns item_layout;
 
     std::vector<StageInfo> stages;
     std::vector<RejectionInfo> rejections;

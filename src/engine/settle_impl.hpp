@@ -26,8 +26,8 @@ namespace claimgraph::detail {
 // without it the branch disappears at compile time.
 template <bool Tracing>
 void run_lines(const Program& p, const Claim& c, std::int64_t* s, Trace* trace) {
-    const std::size_t nf = p.schema.item_fields.size(), w = static_cast<std::size_t>(p.item_width);
-    const std::int32_t* const column = p.item_columns.data();
+    const std::size_t nf = p.schema.item_fields.size(), w = p.item_layout.width;
+    const int* const column = p.item_layout.column.data();
     for (std::size_t i = 0; i < c.item_count; ++i) {
         const std::int64_t* v = c.items.data() + i * w;
         const std::uint8_t* pr = c.item_present.data() + i * nf;
@@ -126,7 +126,7 @@ inline std::int32_t period_of(std::int32_t days, std::uint32_t start) {
 inline bool fits_schema(const Program& p, const Claim& c) {
     const std::size_t nf = p.schema.claim_fields.size();
     return c.fields.size() == nf && c.present.size() == nf &&
-           c.items.size() == c.item_count * static_cast<std::size_t>(p.item_width) &&
+           c.items.size() == c.item_count * p.item_layout.width &&
            c.item_present.size() == c.item_count * p.schema.item_fields.size();
 }
 

@@ -178,8 +178,7 @@ void trace_line(const Program& p, const Claim& c, std::size_t item, const std::i
         const auto& spec = p.schema.item_fields[f];
         if (spec.name == "code" && spec.type == FieldType::string) l.code = c.item_texts[item * nf + f];
         if (spec.name == "amount" && spec.type == FieldType::money)
-            l.amount = Money::from_fen(c.items[item * static_cast<std::size_t>(p.item_width) +
-                                               static_cast<std::size_t>(p.item_columns[f])]);
+            l.amount = Money::from_fen(c.items[item * p.item_layout.width + static_cast<std::size_t>(p.item_layout.column[f])]);
     }
     for (std::size_t i = 0; i < p.line_value_slots.size(); ++i)
         l.values.emplace_back(p.line_value_names[i], Money::from_fen(s[p.line_value_slots[i]]));

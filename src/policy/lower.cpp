@@ -97,8 +97,7 @@ private:
         for (std::size_t i = 0; i < s.item_fields.size(); ++i) new_slot(true);
         p_.item_present = static_cast<std::int32_t>(p_.slot_init.size());
         for (std::size_t i = 0; i < s.item_fields.size(); ++i) new_slot(true);
-        for (std::size_t i = 0; i < s.item_fields.size(); ++i) p_.item_columns.push_back(s.item_column(static_cast<int>(i)));
-        p_.item_width = static_cast<std::int32_t>(s.item_width());
+        p_.item_layout = detail::ItemColumns(s);
         for (const auto& a : src_.accumulators) {
             detail::AccumulatorInfo info;
             info.name = a.name;
