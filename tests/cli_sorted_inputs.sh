@@ -38,12 +38,15 @@ if [ "$rows" -ne "$lines" ]; then
 fi
 cmp -s "$tmp/file-1.jsonl" "$tmp/file-2.jsonl" || { echo "--sorted: 1 and 2 threads differ" >&2; exit 1; }
 
-# The file mapped (the default) and read with pread: the same rows, sorted or not.
+# The file mapped and read with pread: the same rows, sorted or not, on one
+# thread and on two.
 for sorted in "" --sorted; do
-    "$bin" settle $sorted --threads 2 --file-access read --policy "$policy" --claims "$claims" --out "$tmp/read.jsonl" 2>/dev/null || true
-    "$bin" settle $sorted --threads 2 --file-access map --policy "$policy" --claims "$claims" --out "$tmp/map.jsonl" 2>/dev/null || true
-    [ -s "$tmp/read.jsonl" ] || { echo "--file-access read $sorted wrote nothing" >&2; exit 1; }
-    cmp -s "$tmp/read.jsonl" "$tmp/map.jsonl" || { echo "--file-access read and map differ $sorted" >&2; exit 1; }
+  for t in 1 2; do
+    "$bin" settle $sorted --threads $t --file-access read --policy "$policy" --claims "$claims" --out "$tmp/read.jsonl" 2>/dev/null || true
+    "$bin" settle $sorted --threads $t --file-access map --policy "$policy" --claims "$claims" --out "$tmp/map.jsonl" 2>/dev/null || true
+    [ -s "$tmp/read.jsonl" ] || { echo "--file-access read $sorted on $t threads wrote nothing" >&2; exit 1; }
+    cmp -s "$tmp/read.jsonl" "$tmp/map.jsonl" || { echo "--file-access read and map differ $sorted on $t threads" >&2; exit 1; }
+  done
 done
 if "$bin" settle --file-access mmap --policy "$policy" --claims "$claims" --out "$tmp/bad.jsonl" 2> "$tmp/err.txt"; then
     echo "--file-access mmap was taken" >&2

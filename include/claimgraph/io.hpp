@@ -154,9 +154,8 @@ enum class FileAccess : std::uint8_t {
     read,
     // mmap(2): read in place, without copying the file into the process,
     // and settle_file's workers then go through it each at its own pace:
-    // faster on two threads or more (an unsorted million claims: 1.69 ->
-    // 1.47 s on two; on one, reading measured faster, since the spare core
-    // copies ahead of the worker). Memory stays bounded: pages are dropped
+    // faster on an unsorted file (a million claims: 1.69 -> 1.47 s on two
+    // threads, 2.48 -> 2.20 s on one). Memory stays bounded: pages are dropped
     // behind the readers. But a file truncated while it is being settled
     // raises SIGBUS in the process, which the caller must be ready for
     // (`claimgraph settle` reports it and exits without committing its

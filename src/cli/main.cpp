@@ -168,8 +168,8 @@ po::options_description settle_options() {
          "settle on N threads, members partitioned (0: one per core); output is the same for any N")
         ("file-access", po::value<std::string>()->value_name("auto|map|read")->default_value("auto"),
          "map: read the claims file in place (it must not be truncated while it is settled); read: copy it in "
-         "with pread (a truncated file is then an ordinary read error); auto: map an unsorted file on 2 or more "
-         "threads, else read (where that measured faster)")
+         "with pread (a truncated file is then an ordinary read error); auto: map an unsorted file, read a "
+         "--sorted one (where each measured faster)")
         ("help,h", "show this help");
     return opts;
 }
@@ -256,13 +256,12 @@ int cmd_settle(const std::vector<std::string>& args) {
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
     if (threads > 64) throw UsageError("settle: --threads must be at most 64");
     const std::string out_path = vm.count("out") ? vm["out"].as<std::string>() : std::string{};
-    // Mapped where it measured faster: an unsorted file on two threads or
-    // more (no copy, and the workers need not meet at every block). On one
-    // thread the spare core copies each block in ahead of the worker, which
-    // then finds it in the cache, and --sorted's workers meet at every block
-    // anyway: reading measured as fast or faster there (docs/performance.md,
-    // session 12).
-    FileAccess access = threads > 1 && !vm.count("sorted") ? FileAccess::map : FileAccess::read;
+    // Mapped where it measured faster: an unsorted file (no copy, and the
+    // workers need not meet at every block; on one thread too since the next
+    // claim's line is fetched ahead, docs/performance.md session 16).
+    // --sorted's workers meet at every block anyway: reading measured as fast
+    // there, and the spare core copies each block in ahead of them.
+    FileAccess access = vm.count("sorted") ? FileAccess::read : FileAccess::map;
     if (const auto& a = vm["file-access"].as<std::string>(); a == "read") access = FileAccess::read;
     else if (a == "map") access = FileAccess::map;
     else if (a != "auto") throw UsageError(fmt::format("settle: --file-access must be auto, map or read, not '{}'", a));
