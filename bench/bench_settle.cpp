@@ -14,6 +14,9 @@
 //   BM_HandwrittenSettle          handwritten::settle per claim, same order, the
 //                                 accumulators in a dense array indexed by
 //                                 (member, year) resolved up front: the bare arithmetic.
+//   BM_EngineOverHandwritten      the two above in pairs, back to back, each iteration
+//                                 one pass of each (which goes first alternates):
+//                                 their ratio under one state of the machine.
 //   BM_HandwrittenSettleHashLedger  the same with accumulators found through a
 //                                 hash map keyed by member_id (one lookup per claim):
 //                                 what a hand-written service would really pay.
@@ -44,6 +47,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <utility>
 #include <cstdio>
 #include <cstdlib>
@@ -441,6 +445,56 @@ void BM_HandwrittenSettleNext(benchmark::State& state) {
     set_counters(state, f.claims.size());
 }
 
+// BM_EngineSettle and BM_HandwrittenSettle in pairs: each iteration times
+// one pass of each over the corpus, back to back (which goes first
+// alternates), so that both meet the same state of the machine. This
+// machine's memory is shared with other tenants, and the time per claim of
+// either moves by a third from one minute to the next: the ratio of two
+// medians taken minutes apart moved with it (1.4-1.9x in session 15), the
+// ratio of paired passes much less. Wall time, steady clock.
+void BM_EngineOverHandwritten(benchmark::State& state) {
+    using Clock = std::chrono::steady_clock;
+    const Fixture& f = fixture();
+    Settlement s;
+    std::vector<handwritten::Accumulators> acc(f.slots);
+    double engine_s = 0, hand_s = 0;
+    bool engine_first = true;
+    auto engine_pass = [&] {
+        const auto t0 = Clock::now();
+        MemoryLedger ledger;
+        for (const std::uint32_t i : f.order) {
+            f.graph.settle(f.claims[i], ledger, s);
+            benchmark::DoNotOptimize(s.outputs.data());
+        }
+        benchmark::ClobberMemory();
+        engine_s += std::chrono::duration<double>(Clock::now() - t0).count();
+    };
+    auto hand_pass = [&] {
+        const auto t0 = Clock::now();
+        std::fill(acc.begin(), acc.end(), handwritten::Accumulators{});
+        for (const std::uint32_t i : f.order) {
+            auto r = handwritten::settle(f.corpus.claims[i].hw, acc[f.acc_slot[i]]);
+            benchmark::DoNotOptimize(r);
+        }
+        benchmark::ClobberMemory();
+        hand_s += std::chrono::duration<double>(Clock::now() - t0).count();
+    };
+    for (auto _ : state) {
+        if (engine_first) {
+            engine_pass();
+            hand_pass();
+        } else {
+            hand_pass();
+            engine_pass();
+        }
+        engine_first = !engine_first;
+    }
+    const double claims = static_cast<double>(state.iterations()) * static_cast<double>(f.claims.size());
+    state.counters["engine_ns"] = engine_s / claims * 1e9;
+    state.counters["hand_ns"] = hand_s / claims * 1e9;
+    state.counters["ratio"] = engine_s / hand_s;
+}
+
 void BM_HandwrittenSettleHashLedger(benchmark::State& state) {
     const Fixture& f = fixture();
     for (auto _ : state) {
@@ -534,6 +588,7 @@ BENCHMARK(BM_EngineSettleTraced)->Unit(benchmark::kMillisecond);
 #endif
 BENCHMARK(BM_HandwrittenSettle)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HandwrittenSettleNext)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_EngineOverHandwritten)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HandwrittenSettleHashLedger)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_LedgerOnly)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_EngineSettleBatch)->Unit(benchmark::kMillisecond);
