@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 #include <algorithm>
+#include <atomic>
 
 #include <signal.h>
 #include <unistd.h>
@@ -183,6 +184,11 @@ using Sink = std::function<void(std::string_view)>;
 char g_uncommitted[4096];  // the results' .tmp while they are written, else empty
 
 extern "C" void on_sigbus(int) {
+    // Several workers can fault at once: the first says so and exits, the
+    // others wait for that exit (one message, and the .tmp removed once).
+    static std::atomic_flag taken = ATOMIC_FLAG_INIT;
+    if (taken.test_and_set())
+        for (;;) ::pause();
     static constexpr char kMessage[] =
         "claimgraph: error: the claims file could not be read (SIGBUS): it was truncated or replaced while it was "
         "being settled; no results written\n";
