@@ -318,19 +318,32 @@ void set_counters(benchmark::State& state, std::size_t n) {
                                                             benchmark::Counter::kInvert);
 }
 
-// Graph::settle per claim in settlement order, over `g` (the reference policy
-// or its columns variant).
+// One pass of Graph::settle over every claim in settlement order, a fresh
+// ledger, over `g` (the reference policy or a rewritten variant).
+void engine_pass(const Fixture& f, const Graph& g, Settlement& s) {
+    MemoryLedger ledger;
+    for (const std::uint32_t i : f.order) {
+        g.settle(f.claims[i], ledger, s);
+        benchmark::DoNotOptimize(s.outputs.data());
+    }
+    benchmark::ClobberMemory();
+}
+
+// One pass of the hand-written function, the same claims in the same order,
+// its accumulators zeroed first.
+void hand_pass(const Fixture& f, std::vector<handwritten::Accumulators>& acc) {
+    std::fill(acc.begin(), acc.end(), handwritten::Accumulators{});
+    for (const std::uint32_t i : f.order) {
+        auto r = handwritten::settle(f.corpus.claims[i].hw, acc[f.acc_slot[i]]);
+        benchmark::DoNotOptimize(r);
+    }
+    benchmark::ClobberMemory();
+}
+
 void engine_settle_loop(benchmark::State& state, const Graph& g) {
     const Fixture& f = fixture();
     Settlement s;
-    for (auto _ : state) {
-        MemoryLedger ledger;
-        for (const std::uint32_t i : f.order) {
-            g.settle(f.claims[i], ledger, s);
-            benchmark::DoNotOptimize(s.outputs.data());
-        }
-        benchmark::ClobberMemory();
-    }
+    for (auto _ : state) engine_pass(f, g, s);
     set_counters(state, f.claims.size());
 }
 
@@ -405,14 +418,7 @@ void BM_EngineSettleTraced(benchmark::State& state) {
 void BM_HandwrittenSettle(benchmark::State& state) {
     const Fixture& f = fixture();
     std::vector<handwritten::Accumulators> acc(f.slots);
-    for (auto _ : state) {
-        std::fill(acc.begin(), acc.end(), handwritten::Accumulators{});
-        for (const std::uint32_t i : f.order) {
-            auto r = handwritten::settle(f.corpus.claims[i].hw, acc[f.acc_slot[i]]);
-            benchmark::DoNotOptimize(r);
-        }
-        benchmark::ClobberMemory();
-    }
+    for (auto _ : state) hand_pass(f, acc);
     set_counters(state, f.claims.size());
 }
 
@@ -459,33 +465,23 @@ void BM_EngineOverHandwritten(benchmark::State& state) {
     std::vector<handwritten::Accumulators> acc(f.slots);
     double engine_s = 0, hand_s = 0;
     bool engine_first = true;
-    auto engine_pass = [&] {
+    auto timed_engine = [&] {
         const auto t0 = Clock::now();
-        MemoryLedger ledger;
-        for (const std::uint32_t i : f.order) {
-            f.graph.settle(f.claims[i], ledger, s);
-            benchmark::DoNotOptimize(s.outputs.data());
-        }
-        benchmark::ClobberMemory();
+        engine_pass(f, f.graph, s);
         engine_s += std::chrono::duration<double>(Clock::now() - t0).count();
     };
-    auto hand_pass = [&] {
+    auto timed_hand = [&] {
         const auto t0 = Clock::now();
-        std::fill(acc.begin(), acc.end(), handwritten::Accumulators{});
-        for (const std::uint32_t i : f.order) {
-            auto r = handwritten::settle(f.corpus.claims[i].hw, acc[f.acc_slot[i]]);
-            benchmark::DoNotOptimize(r);
-        }
-        benchmark::ClobberMemory();
+        hand_pass(f, acc);
         hand_s += std::chrono::duration<double>(Clock::now() - t0).count();
     };
     for (auto _ : state) {
         if (engine_first) {
-            engine_pass();
-            hand_pass();
+            timed_engine();
+            timed_hand();
         } else {
-            hand_pass();
-            engine_pass();
+            timed_hand();
+            timed_engine();
         }
         engine_first = !engine_first;
     }
