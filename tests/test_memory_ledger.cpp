@@ -251,6 +251,33 @@ TEST_CASE("MemoryLedger::expect is only a hint: right, wrong, stale or early has
                 REQUIRE(told.get(member_id(m), acc, year) == plain.get(member_id(m), acc, year));
 }
 
+TEST_CASE("MemoryLedger::reserve is only room: before, between and beyond the members it names", "[ledger]") {
+    // The same traffic into a ledger never told and one told of its members
+    // at the start (fewer than come), with nothing, and again halfway (its
+    // index then grows with members in it).
+    MemoryLedger told, plain;
+    told.reserve(500, 6);
+    std::mt19937 rng(7);
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < 6000; ++i) ids.push_back(member_id(rng() % 2500));
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (i == ids.size() / 2) told.reserve(40'000, 12);
+        if (i == ids.size() / 3) told.reserve(0, 0);
+        const auto year = static_cast<std::int32_t>(2025 + i % 2);
+        std::vector<std::int64_t> a(6), b(6);
+        told.read_period(ids[i], year, a);
+        plain.read_period(ids[i], year, b);
+        REQUIRE(a == b);
+        const std::vector<std::int64_t> deltas(6, static_cast<std::int64_t>(i % 89) * 7);
+        told.add_period(ids[i], year, deltas);
+        plain.add_period(ids[i], year, deltas);
+    }
+    REQUIRE(told.member_count() == plain.member_count());
+    for (std::size_t m = 0; m < 2500; ++m)
+        for (std::int32_t year = 2025; year <= 2026; ++year)
+            for (std::uint32_t acc = 0; acc < 6; ++acc) REQUIRE(told.get(member_id(m), acc, year) == plain.get(member_id(m), acc, year));
+}
+
 TEST_CASE("MemoryLedger matches a plain map on random traffic", "[ledger]") {
     random_traffic(12345, false);
     random_traffic(777, true);

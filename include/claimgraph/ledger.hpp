@@ -67,6 +67,11 @@ public:
     // cache in stages over the next calls (one a claim), so that finding it
     // costs no wait on memory. Changes nothing a read or an add sees.
     void expect(std::uint32_t member_hash) const noexcept;
+    // Room for `members` members of `cells` cells each, made at once: a batch
+    // run that knows its members (the file path does, from its key pass)
+    // then grows no array member by member, which copies each one and
+    // faults its pages in twice. Only a hint: more members or cells still fit.
+    void reserve(std::size_t members, std::size_t cells);
 
 private:
     // A batch run holds hundreds of thousands of members with ~8-16 cells each,
@@ -106,6 +111,7 @@ private:
     std::uint32_t find_member(std::string_view id, std::uint32_t hash) const;
     std::uint32_t lookup(std::string_view id);
     std::uint32_t add_member(std::string_view id, std::uint32_t hash);
+    void rehash(std::size_t slots);  // index_ with `slots` slots (a power of two)
     // The key's id, or 0 for no key; `create` interns a new one (else -1 when unknown).
     std::int64_t key_id(std::string_view key, bool create);
     std::uint32_t position(const Member& m, const Column& col) const;

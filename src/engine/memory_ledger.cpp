@@ -115,21 +115,35 @@ std::uint32_t MemoryLedger::lookup(std::string_view id) {
     return m;
 }
 
+void MemoryLedger::reserve(std::size_t members, std::size_t cells) {
+    // Never past what the 32-bit offsets can reach: that fails where it always did.
+    constexpr std::size_t most = UINT32_MAX;
+    const std::size_t total = std::min(members_.size() + members, most);
+    members_.reserve(total);
+    const std::size_t more = cells != 0 && members > most / cells ? most : members * cells;
+    values_.reserve(std::min(values_.size() + more, most));
+    std::size_t slots = 16;
+    while (slots < (total + 1) * 2) slots *= 2;
+    if (slots > index_.size()) rehash(slots);
+}
+
+void MemoryLedger::rehash(std::size_t slots) {
+    std::vector<std::uint32_t> bigger(slots);
+    const std::size_t mask = bigger.size() - 1;
+    for (std::uint32_t m = 0; m < members_.size(); ++m) {
+        std::size_t s = members_[m].hash & mask;
+        while (bigger[s] != 0) s = (s + 1) & mask;
+        bigger[s] = m + 1;
+    }
+    index_.swap(bigger);
+}
+
 std::uint32_t MemoryLedger::add_member(std::string_view id, std::uint32_t hash) {
     // Everything that can throw comes before the member is visible, so a failed
     // allocation leaves at most some unreferenced bytes behind.
     // Load kept under 1/2: each member costs 8 bytes of index at most, and
     // linear probing stays short, which a new member pays twice (the miss, the insert).
-    if ((members_.size() + 1) * 2 > index_.size()) {
-        std::vector<std::uint32_t> bigger(std::max<std::size_t>(16, index_.size() * 2));
-        const std::size_t mask = bigger.size() - 1;
-        for (std::uint32_t m = 0; m < members_.size(); ++m) {
-            std::size_t s = members_[m].hash & mask;
-            while (bigger[s] != 0) s = (s + 1) & mask;
-            bigger[s] = m + 1;
-        }
-        index_.swap(bigger);
-    }
+    if ((members_.size() + 1) * 2 > index_.size()) rehash(std::max<std::size_t>(16, index_.size() * 2));
     offset(names_.size() + id.size(), "member ids");
     const Member m{hash, static_cast<std::uint32_t>(names_.size()), static_cast<std::uint32_t>(id.size()), 0,
                    offset(values_.size(), "cells")};

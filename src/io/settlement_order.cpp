@@ -145,6 +145,9 @@ ClaimsInOrder order_claims(const KeyIndex& index, std::size_t workers, OrderTime
     o.owner = ZeroArray<std::uint8_t>(workers > 1 ? n : 0);
     o.member_hash = ZeroArray<std::uint32_t>(n);
     o.share.resize(workers);
+    o.members.assign(workers, 0);
+    o.first_date = index.first_date();  // INT32_MAX, above last_date, when no claim's keys were read
+    o.last_date = index.last_date();
 
     // Same member and date: by claim_id, then by line.
     const std::int32_t first_date = index.first_date();
@@ -175,6 +178,7 @@ ClaimsInOrder order_claims(const KeyIndex& index, std::size_t workers, OrderTime
     auto rank_claims = [&] {
         constexpr std::size_t kRun = 32;
         std::vector<std::uint32_t> at(workers);
+        std::vector<std::size_t> members(workers, 0);
         for (std::size_t from; (from = next_run.fetch_add(kRun, std::memory_order_relaxed)) < Buckets<ClaimOrder>::kCount;) {
             const std::size_t to = std::min(from + kRun, Buckets<ClaimOrder>::kCount);
             for (std::size_t w = 0; w < workers; ++w) at[w] = in_bucket[from * workers + w];
@@ -188,12 +192,16 @@ ClaimsInOrder order_claims(const KeyIndex& index, std::size_t workers, OrderTime
                     if (workers > 1) __builtin_prefetch(&o.owner[ahead], 1);
                 }
                 const std::size_t w = c.member % workers;
-                if (k > order.first(from) && order[k - 1].member == c.member) o.state[c.index] = kFollows;
+                if (k > order.first(from) && order[k - 1].member == c.member)
+                    o.state[c.index] = kFollows;
+                else
+                    ++members[w];
                 if (workers > 1) o.owner[c.index] = static_cast<std::uint8_t>(w);
                 o.share[w][at[w]] = c.index;
                 o.rank[c.index] = at[w]++;
             }
         }
+        for (std::size_t w = 0; w < workers; ++w) std::atomic_ref(o.members[w]).fetch_add(members[w], std::memory_order_relaxed);
     };
 
     // A claim_id seen earlier in the file is an error row, never settled
