@@ -4,8 +4,6 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <random>
 #include <set>
 #include <string>
@@ -17,22 +15,9 @@
 #include "io/claim_file.hpp"
 #include "io/key_index.hpp"
 #include "io/settlement_order.hpp"
+#include "support.hpp"
 
 using namespace claimgraph::detail;
-
-namespace {
-
-struct TempFile {
-    std::filesystem::path path;
-    explicit TempFile(const std::string& text) {
-        path = std::filesystem::temp_directory_path() /
-               ("claimgraph-order-" + std::to_string(std::random_device{}()) + ".jsonl");
-        std::ofstream(path, std::ios::binary) << text;
-    }
-    ~TempFile() { std::filesystem::remove(path); }
-};
-
-}  // namespace
 
 TEST_CASE("order_claims: every claim in one share, and each worker's members counted", "[order]") {
     // 700 members, 1 to 6 claims each over two years, shuffled; two lines
@@ -58,8 +43,8 @@ TEST_CASE("order_claims: every claim in one share, and each worker's members cou
     text += "not json\n{\"member_id\":7}\n";
     member_at.push_back("");
     member_at.push_back("");
-    TempFile f(text);
-    ClaimFile file(f.path.string());
+    const claimgraph::testing::TextFile f("order", text);
+    ClaimFile file(f.path());
 
     const std::size_t workers = GENERATE(1, 2, 3);
     const KeyIndex index = read_keys(file, workers);
