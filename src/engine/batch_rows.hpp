@@ -36,6 +36,13 @@ void set_error(Settlement& out, const Claim& c, std::string field, std::string m
 // worded the same on every batch path. `next`: Graph::settle's hint.
 void settle_one(const Graph& g, const Claim& c, Ledger& ledger, Settlement& out, const Claim* next = nullptr);
 
+// Sizes each MemoryLedger among `ledgers` at once for its worker's members
+// (members[w]) and a period of every accumulator in each year from
+// first_date to last_date (days; nothing when first_date > last_date), so
+// that a batch run grows no ledger array claim by claim (MemoryLedger::reserve).
+void reserve_ledgers(const Graph& g, std::span<Ledger* const> ledgers, std::span<const std::size_t> members,
+                     std::int32_t first_date, std::int32_t last_date);
+
 inline void count(BatchCounts& c, SettleStatus s) {
     switch (s) {
         case SettleStatus::settled: ++c.settled; break;

@@ -126,6 +126,16 @@ void settle_one(const Graph& g, const Claim& c, Ledger& ledger, Settlement& out,
     }
 }
 
+void reserve_ledgers(const Graph& g, std::span<Ledger* const> ledgers, std::span<const std::size_t> members,
+                     std::int32_t first_date, std::int32_t last_date) {
+    if (first_date > last_date) return;  // no claim's date is known
+    // Four years at most: a longer span is rare, and its members grow as before.
+    const int years = std::clamp(Date{last_date}.year() - Date{first_date}.year() + 1, 1, 4);
+    const std::size_t cells = g.accumulator_names().size() * static_cast<std::size_t>(years);
+    for (std::size_t w = 0; w < ledgers.size() && w < members.size(); ++w)
+        if (auto* memory = dynamic_cast<MemoryLedger*>(ledgers[w])) memory->reserve(members[w], cells);
+}
+
 }  // namespace detail
 
 std::vector<std::uint32_t> settlement_order(const std::vector<Claim>& claims) {
@@ -169,7 +179,16 @@ std::string settle_records(const Graph& g, const std::vector<ClaimRecord>& recor
     {
         const auto order = batch_order(n, get);
         for (auto& t : todo) t.reserve(order.size() / workers + 1);
-        for (const BatchKey& k : order) todo[k.member % workers].push_back(k.index);
+        std::vector<std::size_t> members(workers, 0);
+        std::int32_t first_date = INT32_MAX, last_date = INT32_MIN;
+        for (std::size_t k = 0; k < order.size(); ++k) {
+            const BatchKey& key = order[k];
+            todo[key.member % workers].push_back(key.index);
+            members[key.member % workers] += k == 0 || order[k - 1].member != key.member;
+            first_date = std::min(first_date, key.date);
+            last_date = std::max(last_date, key.date);
+        }
+        detail::reserve_ledgers(g, ledgers, members, first_date, last_date);
     }
 
     // Each worker writes its rows into its own buffer in settlement order; the
