@@ -146,8 +146,6 @@ ClaimsInOrder order_claims(const KeyIndex& index, std::size_t workers, OrderTime
     o.member_hash = ZeroArray<std::uint32_t>(n);
     o.share.resize(workers);
     o.members.assign(workers, 0);
-    o.first_date = index.first_date();  // INT32_MAX, above last_date, when no claim's keys were read
-    o.last_date = index.last_date();
 
     // Same member and date: by claim_id, then by line.
     const std::int32_t first_date = index.first_date();

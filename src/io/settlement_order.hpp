@@ -36,7 +36,6 @@ constexpr std::uint8_t after_done(std::uint8_t done) { return static_cast<std::u
 struct ClaimsInOrder {
     std::vector<ZeroArray<std::uint32_t>> share;  // per worker: its claims (line indexes) in settlement order
     std::vector<std::size_t> members;             // per worker: its members (as the order tells them apart)
-    std::int32_t first_date = 0, last_date = 0;   // the claims' dates (days), for what a ledger may reserve
     ZeroArray<std::uint32_t> rank;                // line → its place in its worker's share
     ZeroArray<std::uint8_t> state;                // line → kFollows; kDone | kCounted for a line without keys
     ZeroArray<std::uint8_t> owner;                // line → its worker (empty with one worker)
