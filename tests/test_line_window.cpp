@@ -141,11 +141,14 @@ TEST_CASE("ClaimFile mapped: a line in place, the bytes after the file readable 
 
 TEST_CASE("run_step: every task once and every worker's share, for 1 to 3 workers", "[window]") {
     const auto workers = GENERATE(std::size_t{1}, std::size_t{2}, std::size_t{3});
+    // One crew for every round, as a pass keeps it for its steps; rounds with
+    // no task, one and several (one worker wakes a second thread only for several).
+    claimgraph::detail::StepThreads crew(claimgraph::detail::step_crew_size(workers));
     for (int round = 0; round < 50; ++round) {
-        std::vector<std::atomic<int>> shares(workers), runs(7);
+        std::vector<std::atomic<int>> shares(workers), runs(round % 3 == 0 ? 0 : round % 3 == 1 ? 1 : 7);
         std::vector<std::function<void()>> tasks;
         for (std::size_t t = 0; t < runs.size(); ++t) tasks.emplace_back([&runs, t] { runs[t].fetch_add(1); });
-        claimgraph::detail::run_step(workers, [&](std::size_t w) { shares[w].fetch_add(1); }, tasks);
+        claimgraph::detail::run_step(crew, workers, [&](std::size_t w) { shares[w].fetch_add(1); }, tasks);
         for (const auto& s : shares) REQUIRE(s.load() == 1);
         for (const auto& r : runs) REQUIRE(r.load() == 1);
     }
@@ -155,9 +158,15 @@ TEST_CASE("run_step: a task's or a worker's exception comes out after the step, 
     const auto workers = GENERATE(std::size_t{1}, std::size_t{2});
     std::atomic<int> ran{0};
     std::vector<std::function<void()>> tasks{[] { throw std::runtime_error("task failed"); }, [&] { ++ran; }, [&] { ++ran; }};
-    REQUIRE_THROWS_WITH(claimgraph::detail::run_step(workers, [&](std::size_t) { ++ran; }, tasks), "task failed");
+    claimgraph::detail::StepThreads crew(claimgraph::detail::step_crew_size(workers));
+    REQUIRE_THROWS_WITH(claimgraph::detail::run_step(crew, workers, [&](std::size_t) { ++ran; }, tasks), "task failed");
     REQUIRE(ran.load() == static_cast<int>(workers) + 2);
     REQUIRE_THROWS_WITH(claimgraph::detail::run_step(
-                            workers, [](std::size_t w) { if (w == 0) throw std::runtime_error("worker failed"); }, {}),
+                            crew, workers, [](std::size_t w) { if (w == 0) throw std::runtime_error("worker failed"); }, {}),
                         "worker failed");
+    // The crew is still whole after a failed step: the next one runs every share and task.
+    ran = 0;
+    tasks.front() = [&] { ++ran; };
+    claimgraph::detail::run_step(crew, workers, [&](std::size_t) { ++ran; }, tasks);
+    REQUIRE(ran.load() == static_cast<int>(workers) + 3);
 }

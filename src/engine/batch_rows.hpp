@@ -6,9 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstring>
-#include <exception>
 #include <functional>
-#include <mutex>
 #include <span>
 #include <new>
 #include <stdexcept>
@@ -20,7 +18,9 @@
 #include "claimgraph/io.hpp"
 #include "claimgraph/output_file.hpp"
 #include "engine/page_allocator.hpp"
+#include "engine/first_failure.hpp"
 #include "engine/started_threads.hpp"
+#include "engine/step_threads.hpp"
 
 namespace claimgraph::detail {
 
@@ -204,28 +204,6 @@ private:
     OutputFile* file_ = nullptr;
 };
 
-// The first exception of several threads' work, kept to be rethrown once
-// they have all finished (a thread must not let one escape).
-class FirstFailure {
-public:
-    template <class F>
-    void guard(F&& f) {
-        try {
-            f();
-        } catch (...) {
-            std::lock_guard lock(mutex_);
-            if (!failure_) failure_ = std::current_exception();
-        }
-    }
-    void rethrow() {
-        if (failure_) std::rethrow_exception(failure_);
-    }
-
-private:
-    std::exception_ptr failure_;
-    std::mutex mutex_;
-};
-
 // Runs work(0) … work(workers - 1) on threads of their own (one worker too)
 // while `beside()` runs on the calling thread; the first exception of any of
 // them is rethrown after all have finished.
@@ -245,8 +223,10 @@ inline void run_workers_beside(std::size_t workers, const std::function<void(std
 // when its own share is done. So a step never has more runnable threads than workers (two
 // or more), and the worker that finishes first fills its core with the
 // step's other work instead of waiting. The first exception of any of them
-// is rethrown after all have finished.
-inline void run_step(std::size_t workers, const std::function<void(std::size_t)>& work,
+// is rethrown after all have finished. The threads are `crew`'s, kept for
+// the pass (step_crew_size(workers) of them), not started per step.
+inline std::size_t step_crew_size(std::size_t workers) { return workers > 1 ? workers - 1 : 2; }
+inline void run_step(StepThreads& crew, std::size_t workers, const std::function<void(std::size_t)>& work,
                      std::span<const std::function<void()>> tasks) {
     FirstFailure failure;
     std::atomic<std::size_t> next{0};
@@ -258,13 +238,16 @@ inline void run_step(std::size_t workers, const std::function<void(std::size_t)>
     // that one waiting (rows handed to a writer still busy with the last
     // block, say) does not hold up the others.
     const std::size_t task_takers = workers == 1 && tasks.size() > 1 ? 1 : 0;
-    StartedThreads threads(workers - here + task_takers, [&](std::size_t k) {
-        if (here + k < workers) failure.guard([&] { work(here + k); });
-        take_tasks();
-    });
-    if (here == 1) failure.guard([&] { work(0); });
-    take_tasks();
-    threads.join();
+    crew.run(
+        workers - here + task_takers,
+        [&](std::size_t k) {
+            if (here + k < workers) failure.guard([&] { work(here + k); });
+            take_tasks();
+        },
+        [&] {
+            if (here == 1) failure.guard([&] { work(0); });
+            take_tasks();
+        });
     failure.rethrow();
 }
 

@@ -490,6 +490,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
         put_out(true);
         by_block = false;
     } else if (use_window) {
+        detail::StepThreads step_threads(detail::step_crew_size(workers));  // for every step of the pass
         detail::LineWindow lines(file, places, starts, window.kept);
         std::vector<std::function<void()>> tasks;  // a step's work beside the workers' shares
         while (lines.advance()) {
@@ -499,7 +500,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
             tasks.emplace_back([&] { out.add(going); });
             for (std::size_t p = 0; p < lines.pieces(); ++p) tasks.emplace_back([&lines, p] { lines.read_piece(p); });
             detail::run_step(
-                workers,
+                step_threads, workers,
                 [&](std::size_t w) {
                     // The step's claims are listed first, then settled, so
                     // that the next one's line can be fetched while this one

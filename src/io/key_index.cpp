@@ -151,6 +151,7 @@ KeyIndex read_keys(const ClaimFile& file, std::size_t workers) {
     std::uint64_t all_lines = 0;
     StreamBlocks blocks(file);
     std::vector<std::function<void()>> tasks;
+    StepThreads step_threads(step_crew_size(workers));  // for every block's step
     blocks.start();
     for (bool more = blocks.next(); more; more = blocks.next()) {
         const char* const block = blocks.data();
@@ -160,7 +161,7 @@ KeyIndex read_keys(const ClaimFile& file, std::size_t workers) {
         tasks.clear();
         for (std::size_t p = 0; p < blocks.parts(); ++p) tasks.emplace_back([&blocks, p] { blocks.read_part(p); });
         run_step(
-            workers,
+            step_threads, workers,
             [&](std::size_t w) {
                 lines[w] = scan_keys(block, base, share_start(block, size, w, workers),
                                      share_start(block, size, w + 1, workers), w == 0 ? index : others[w - 1]);

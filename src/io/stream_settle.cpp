@@ -252,6 +252,7 @@ BatchCounts settle_blocks(const Graph& g, detail::StreamBlocks& blocks, std::spa
     // idle at every block's end).
     std::vector<std::vector<Line>> shares(n);
     std::barrier labelled(static_cast<std::ptrdiff_t>(n));
+    detail::StepThreads step_threads(detail::step_crew_size(n));  // for every block's step
     blocks.start();
     bool more = blocks.next();
     int slot = 0;
@@ -268,7 +269,7 @@ BatchCounts settle_blocks(const Graph& g, detail::StreamBlocks& blocks, std::spa
         if (started) tasks.emplace_back([&, put = slot ^ 1, count = put_count] { put_in_order(put, count); });
         for (std::size_t p = 0; p < blocks.parts(); ++p) tasks.emplace_back([&blocks, p] { blocks.read_part(p); });
         detail::run_step(
-            n,
+            step_threads, n,
             [&](std::size_t w) {
                 std::exception_ptr failed;  // kept until every worker has arrived: one missing would hang the others
                 try {
