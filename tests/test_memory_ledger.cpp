@@ -19,6 +19,7 @@
 #include "claimgraph/io.hpp"
 #include "claimgraph/ledger.hpp"
 #include "claimgraph/money.hpp"
+#include "engine/key_hash.hpp"
 #include "support.hpp"
 
 using namespace claimgraph;
@@ -229,7 +230,7 @@ TEST_CASE("MemoryLedger::expect is only a hint: right, wrong, stale or early has
     std::mt19937 rng(2026);
     std::vector<std::string> ids;
     for (std::size_t i = 0; i < 3000; ++i) ids.push_back(member_id(rng() % 1200));
-    const auto hash = [](const std::string& id) { return static_cast<std::uint32_t>(std::hash<std::string_view>{}(id)); };
+    const auto hash = [](const std::string& id) { return static_cast<std::uint32_t>(claimgraph::detail::key_hash(id)); };
     for (std::size_t i = 0; i < ids.size(); ++i) {
         told.expect(i + 3 < ids.size() ? hash(ids[i + 3]) : static_cast<std::uint32_t>(rng()));
         if (i % 7 == 0) told.expect(static_cast<std::uint32_t>(rng()));  // out of step: a wrong member

@@ -61,9 +61,9 @@ public:
                      std::string_view key = {}) const;
     std::size_t member_count() const { return members_.size(); }
     // A hint, for batch runs that know which members come next: a claim of
-    // the member whose id hashes to `member_hash` (std::hash<std::string_view>
-    // of the id, its low 32 bits) is about to be settled, three claims after
-    // the one about to be settled now. The member's entry is fetched into the
+    // the member whose id hashes to `member_hash` (the low 32 bits of the
+    // id's detail::key_hash, src/engine/key_hash.hpp) is about to be settled,
+    // three claims after the one about to be settled now. The member's entry is fetched into the
     // cache in stages over the next calls (one a claim), so that finding it
     // costs no wait on memory. Changes nothing a read or an add sees.
     void expect(std::uint32_t member_hash) const noexcept;

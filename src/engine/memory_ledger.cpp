@@ -6,12 +6,14 @@
 #include <type_traits>
 
 #include "claimgraph/money.hpp"
+#include "engine/key_hash.hpp"
 
 namespace claimgraph {
 
 namespace {
 
-std::uint32_t hash_of(std::string_view s) { return static_cast<std::uint32_t>(std::hash<std::string_view>{}(s)); }
+// The key pass hands expect() the same hash of each member (detail::key_hash, low 32 bits).
+std::uint32_t hash_of(std::string_view s) { return static_cast<std::uint32_t>(detail::key_hash(s)); }
 
 // Offsets are 32-bit to keep a member small; past that the ledger refuses to grow.
 [[noreturn, gnu::cold, gnu::noinline]] void too_many(const char* what) {

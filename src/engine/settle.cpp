@@ -21,6 +21,7 @@
 #include "claimgraph/io.hpp"
 #include "claimgraph/settle.hpp"
 #include "engine/batch_rows.hpp"
+#include "engine/key_hash.hpp"
 
 namespace claimgraph {
 
@@ -66,7 +67,7 @@ std::vector<BatchKey> batch_order(std::size_t n, Get get) {
     keys.reserve(n);
     for (std::size_t i = 0; i < n; ++i)
         if (const Claim* c = get(i))
-            keys.push_back({std::hash<std::string_view>{}(c->member_id), c->date.days, static_cast<std::uint32_t>(i)});
+            keys.push_back({detail::key_hash(c->member_id), c->date.days, static_cast<std::uint32_t>(i)});
     std::sort(keys.begin(), keys.end(), [&](const BatchKey& a, const BatchKey& b) {
         if (a.member != b.member) return a.member < b.member;
         if (a.date != b.date) return a.date < b.date;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "claimgraph/claim.hpp"
+#include "engine/key_hash.hpp"
 #include "engine/page_allocator.hpp"
 #include "io/claim_file.hpp"
 #include "io/claim_keys.hpp"
@@ -218,8 +219,9 @@ private:
         k.at = static_cast<std::uint32_t>(arena.size());
         k.member_len = Key::hash_bytes;
         k.id_len = static_cast<std::uint16_t>(id.size());
-        const std::uint64_t h = std::hash<std::string_view>{}(member);
-        const auto idh = static_cast<std::uint32_t>(std::hash<std::string_view>{}(id) >> 32);
+        // key_hash, as MemoryLedger hashes a member: its low 32 bits are the ledger's expect() hint.
+        const std::uint64_t h = key_hash(member);
+        const auto idh = static_cast<std::uint32_t>(key_hash(id) >> 32);
         arena.append(reinterpret_cast<const char*>(&h), sizeof h);
         arena.append(reinterpret_cast<const char*>(&idh), sizeof idh);
         arena += id;

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "engine/key_hash.hpp"
+
 namespace claimgraph::detail {
 
 std::size_t OrderCheck::find(std::string_view member, std::uint64_t hash) const {
@@ -34,7 +36,7 @@ std::string OrderCheck::admit(const Claim& c) {
     const std::string_view member = c.member_id;
     if (prev_ == SIZE_MAX || name(entries_[prev_]) != member) {
         if ((entries_.size() + 1) * 2 > index_.size()) grow();
-        const std::uint64_t hash = std::hash<std::string_view>{}(member);
+        const std::uint64_t hash = key_hash(member);
         const std::size_t s = find(member, hash);
         if (index_[s].entry == 0) {
             if (names_.size() + member.size() > UINT32_MAX || entries_.size() >= UINT32_MAX - 1)

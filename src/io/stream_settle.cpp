@@ -23,6 +23,7 @@
 
 #include "claimgraph/io.hpp"
 #include "engine/batch_rows.hpp"
+#include "engine/key_hash.hpp"
 #include "io/claim_file.hpp"
 #include "io/claim_keys.hpp"
 #include "io/order_check.hpp"
@@ -47,7 +48,7 @@ struct Line {
     std::uint32_t worker;
 };
 
-std::size_t owner_of(std::string_view member, std::size_t workers) { return std::hash<std::string_view>{}(member) % workers; }
+std::size_t owner_of(std::string_view member, std::size_t workers) { return detail::key_hash(member) % workers; }
 
 // The lines of bytes [from, to) of the block (which begins at `base` in the
 // source) into `lines`, each labelled: a line's keys are read once, by the
