@@ -93,6 +93,8 @@ std::uint32_t MemoryLedger::find_member(std::string_view id, std::uint32_t hash)
 // before named (the slot now in the cache); the id and values of the member
 // before that (its entry now in the cache). A member found past its first slot,
 // or not yet in the ledger, is simply not fetched.
+std::uint32_t MemoryLedger::member_hash(std::string_view member_id) noexcept { return hash_of(member_id); }
+
 void MemoryLedger::expect(std::uint32_t member_hash) const noexcept {
     if (index_.empty()) return;
     // The index may have grown since the last call: slots and members are
