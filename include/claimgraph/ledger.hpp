@@ -61,10 +61,11 @@ public:
                      std::string_view key = {}) const;
     std::size_t member_count() const { return members_.size(); }
     // A hint, for batch runs that know which members come next: a claim of
-    // the member whose id hashes to `member_hash` (member_hash(id) below) is about to be settled,
-    // three claims after the one about to be settled now. The member's entry is fetched into the
-    // cache in stages over the next calls (one a claim), so that finding it
-    // costs no wait on memory. Changes nothing a read or an add sees.
+    // the member whose id hashes to `member_hash` (member_hash(id) below)
+    // is about to be settled, three claims after the one about to be
+    // settled now. The member's entry is fetched into the cache in stages
+    // over the next calls (one a claim), so that finding it costs no wait
+    // on memory. Changes nothing a read or an add sees.
     void expect(std::uint32_t member_hash) const noexcept;
     // The hash expect() takes for a member id (the one the ledger files it under).
     static std::uint32_t member_hash(std::string_view member_id) noexcept;
