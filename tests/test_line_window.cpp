@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "engine/batch_rows.hpp"
 #include "io/claim_file.hpp"
 #include "io/line_window.hpp"
@@ -116,6 +118,8 @@ TEST_CASE("ClaimFile mapped: a line in place, the bytes after the file readable 
     TempFile f(text);
     ClaimFile file(f.path.string(), claimgraph::FileAccess::map);
     REQUIRE(file.mapped() != nullptr);
+    // At a 2 MB boundary, so that a page cache in 2 MB folios maps one entry a folio.
+    CHECK(reinterpret_cast<std::uintptr_t>(file.mapped()) % ClaimFile::kHugeBytes == 0);
     const std::size_t last = text.rfind('\n') + 1;
     std::string buf;
     std::size_t readable = 0;
@@ -137,6 +141,44 @@ TEST_CASE("ClaimFile mapped: a line in place, the bytes after the file readable 
     // An empty file is read, not mapped (there is nothing to map).
     TempFile empty("");
     CHECK(ClaimFile(empty.path.string(), claimgraph::FileAccess::map).mapped() == nullptr);
+}
+
+// The resident kilobytes of the mapping that starts at p (/proc/self/smaps), -1 if none does.
+long resident_kb(const void* p) {
+    std::ifstream smaps("/proc/self/smaps");
+    const std::string start = fmt::format("{:x}-", reinterpret_cast<std::uintptr_t>(p));
+    bool in = false;
+    for (std::string line; std::getline(smaps, line);) {
+        if (line.find('-') != std::string::npos && line.find(':') > line.find(' ')) in = line.rfind(start, 0) == 0;
+        else if (in && line.rfind("Rss:", 0) == 0) return std::stol(line.substr(4));
+    }
+    return -1;
+}
+
+TEST_CASE("ClaimFile mapped: bytes let go in pieces of any size and place read back as they were", "[window]") {
+    // Five 2 MB units and a bit: let_go drops whole units only, taking a
+    // range's start down to its unit, and a dropped page comes back from
+    // the page cache on its next read.
+    std::string text(5 * ClaimFile::kHugeBytes + 12345, '\0');
+    std::mt19937 rng(7);
+    for (char& c : text) c = static_cast<char>('a' + rng() % 26);
+    TempFile f(text);
+    ClaimFile file(f.path.string(), claimgraph::FileAccess::map);
+    REQUIRE(file.mapped() != nullptr);
+    const std::string_view all(file.mapped(), text.size());
+    for (std::size_t at = 0, n = 1; at < text.size(); at += n, n = n * 3 + 4093) {
+        file.fetch(at, n);
+        CHECK(all.substr(at, n) == std::string_view(text).substr(at, n));
+        file.let_go(at, n);
+        CHECK(all.substr(0, at + n) == std::string_view(text).substr(0, at + n));
+    }
+    // Every page resident once fetched, none once let go.
+    file.fetch(0, text.size());
+    CHECK(resident_kb(file.mapped()) * 1024 >= static_cast<long>(text.size()));
+    file.let_go(0, text.size());
+    CHECK(resident_kb(file.mapped()) == 0);
+    CHECK(all == text);
+    CHECK(std::string(file.mapped() + text.size(), ClaimFile::padding) == std::string(ClaimFile::padding, '\0'));
 }
 
 TEST_CASE("run_step: every task once and every worker's share, for 1 to 3 workers", "[window]") {

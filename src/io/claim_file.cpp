@@ -43,15 +43,28 @@ ClaimFile::ClaimFile(const std::string& path, FileAccess access) : path_(path) {
     // mapped over the start of an anonymous read-only area one padding longer,
     // whose pages past the file's read as zeros. A file system that cannot
     // map the file is read instead.
+    // The file is mapped at a 2 MB boundary: where its page cache holds
+    // 2 MB folios (a file read ahead in large units, or read first through
+    // this mapping, which asks for them), the kernel then maps each with
+    // one page-table entry instead of 512.
     const std::size_t page = page_bytes();
     const std::size_t bytes = (static_cast<std::size_t>(size_) + padding + page - 1) / page * page;
-    void* area = ::mmap(nullptr, bytes, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void* area = ::mmap(nullptr, bytes + kHugeBytes, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (area == MAP_FAILED) return;
-    if (::mmap(area, static_cast<std::size_t>(size_), PROT_READ, MAP_SHARED | MAP_FIXED, fd_, 0) == MAP_FAILED) {
-        ::munmap(area, bytes);
+    auto* const reserved = static_cast<char*>(area);
+    auto* const at = reinterpret_cast<char*>((reinterpret_cast<std::uintptr_t>(reserved) + kHugeBytes - 1) & ~(kHugeBytes - 1));
+    // The reservation's ends beyond the aligned area go back.
+    if (at != reserved) ::munmap(reserved, static_cast<std::size_t>(at - reserved));
+    if (const std::size_t tail = kHugeBytes - static_cast<std::size_t>(at - reserved); tail != 0) ::munmap(at + bytes, tail);
+    if (::mmap(at, static_cast<std::size_t>(size_), PROT_READ, MAP_SHARED | MAP_FIXED, fd_, 0) == MAP_FAILED) {
+        ::munmap(at, bytes);
         return;
     }
-    map_ = static_cast<char*>(area);
+#ifdef MADV_HUGEPAGE
+    // The whole mapping, its last part unit too: one set of flags, one area. (Refused, it is mapped as before.)
+    ::madvise(at, (static_cast<std::size_t>(size_) + page - 1) / page * page, MADV_HUGEPAGE);
+#endif
+    map_ = at;
     map_bytes_ = bytes;
 }
 
@@ -80,12 +93,15 @@ void ClaimFile::fetch(std::uint64_t offset, std::size_t n) const {
 
 void ClaimFile::let_go(std::uint64_t offset, std::size_t n) const {
     if (map_ == nullptr || offset >= size_) return;
-    // Whole pages inside the range only: the pages at its ends may hold the
-    // lines next to it. (Dropping a page in use would only cost a fault:
-    // it comes back from the page cache as it was.)
-    const std::size_t page = page_bytes();
+    // Whole 2 MB units only, so that a unit mapped by one entry is not cut
+    // in pieces: the range's start is taken down to its unit (the unit's
+    // first bytes were let go with the range before it, or are the file's
+    // first), its end down to its unit but for the file's last. (Dropping
+    // a page still in use only costs a fault: it comes back from the page
+    // cache as it was.)
     const std::uint64_t end = std::min<std::uint64_t>(offset + n, size_);
-    const std::uint64_t from = (offset + page - 1) / page * page, to = end / page * page;
+    const std::uint64_t from = offset / kHugeBytes * kHugeBytes;
+    const std::uint64_t to = end == size_ ? (end + page_bytes() - 1) / page_bytes() * page_bytes() : end / kHugeBytes * kHugeBytes;
     if (from < to) ::madvise(map_ + from, static_cast<std::size_t>(to - from), MADV_DONTNEED);
 }
 

@@ -56,6 +56,8 @@ public:
     std::size_t read_some(std::uint64_t at, char* buf, std::size_t n) const;
 
     static constexpr std::size_t padding = StreamBlocks::padding;
+    // The unit of the mapping's address and of what let_go drops.
+    static constexpr std::size_t kHugeBytes = std::size_t{2} << 20;
 
 private:
     [[noreturn]] void shrank() const;

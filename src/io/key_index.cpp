@@ -1,6 +1,7 @@
 #include "io/key_index.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstring>
 #include <functional>
@@ -41,12 +42,22 @@ KeyIndex read_keys_mapped(const ClaimFile& file, std::size_t workers) {
     // Block b is bytes [cuts[b], cuts[b + 1]), whole lines: each cut after
     // the first is the start of the line that holds a multiple of block_bytes
     // (a line longer than a block makes a longer block).
+    // The cuts are found with pread, not through the mapping: a look-up
+    // there would map the 2 MB unit around each cut (the file's page cache
+    // in 2 MB folios), all of them at once before any is read.
     std::vector<std::size_t> cuts{0};
+    std::array<char, 4096> look;
     for (std::size_t at = StreamBlocks::block_bytes; at < size; at += StreamBlocks::block_bytes) {
         if (at <= cuts.back()) continue;
-        const void* nl = std::memchr(all + at - 1, '\n', size - (at - 1));
-        if (nl == nullptr) break;
-        const auto next = static_cast<std::size_t>(static_cast<const char*>(nl) - all) + 1;
+        std::size_t next = 0;  // the byte after the newline at or after at - 1, 0 if none
+        for (std::size_t from = at - 1; from < size && next == 0;) {
+            const std::size_t got = file.read_some(from, look.data(), std::min(look.size(), size - from));
+            if (got == 0) break;  // the file shrank: its end is the last cut
+            if (const void* nl = std::memchr(look.data(), '\n', got); nl != nullptr)
+                next = from + static_cast<std::size_t>(static_cast<const char*>(nl) - look.data()) + 1;
+            from += got;
+        }
+        if (next == 0) break;
         if (next < size && next > cuts.back()) cuts.push_back(next);
     }
     cuts.push_back(size);
