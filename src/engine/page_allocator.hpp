@@ -32,6 +32,19 @@ inline void* allocate_pages(std::size_t bytes) {
 
 inline void free_pages(void* p, std::size_t bytes) noexcept { ::munmap(p, bytes); }
 
+// A fresh mapping of `bytes` (whole pages) from an `align` boundary (a
+// power of two, whole pages): `align` more reserved, the ends beyond the
+// aligned stretch given back. MAP_FAILED when there is no room.
+inline void* map_aligned(std::size_t bytes, std::size_t align, int prot, int flags) {
+    void* const reserved = ::mmap(nullptr, bytes + align, prot, flags, -1, 0);
+    if (reserved == MAP_FAILED) return reserved;
+    char* const p = static_cast<char*>(reserved);
+    char* const at = reinterpret_cast<char*>((reinterpret_cast<std::uintptr_t>(p) + align - 1) & ~(align - 1));
+    if (at != p) ::munmap(p, static_cast<std::size_t>(at - p));
+    if (at + bytes != p + bytes + align) ::munmap(at + bytes, static_cast<std::size_t>(p + bytes + align - (at + bytes)));
+    return at;
+}
+
 // Pages for a buffer read all over again (the settlement window's blocks, a
 // radix sort's scratch): from a 2 MB boundary, its whole 2 MB stretches in
 // huge pages where the kernel gives them (transparent huge pages, asked for
@@ -42,10 +55,8 @@ inline constexpr std::size_t kHugePage = std::size_t{2} << 20;
 inline void* allocate_huge_pages(std::size_t bytes) {
     if (bytes < kHugePage) return allocate_pages(bytes);
     const std::size_t page = 4096, size = (bytes + page - 1) / page * page;
-    char* const p = static_cast<char*>(allocate_pages(size + kHugePage));
-    char* const at = reinterpret_cast<char*>((reinterpret_cast<std::uintptr_t>(p) + kHugePage - 1) & ~(kHugePage - 1));
-    if (at != p) ::munmap(p, static_cast<std::size_t>(at - p));
-    ::munmap(at + size, static_cast<std::size_t>(p + size + kHugePage - (at + size)));
+    void* const at = map_aligned(size, kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+    if (at == MAP_FAILED) throw std::bad_alloc();
 #ifdef MADV_HUGEPAGE
     ::madvise(at, bytes / kHugePage * kHugePage, MADV_HUGEPAGE);  // a hint: without it, small pages
 #endif

@@ -42,20 +42,15 @@ ClaimFile::ClaimFile(const std::string& path, FileAccess access) : path_(path) {
     // file ends on a page boundary, where the mapping ends too: the file is
     // mapped over the start of an anonymous read-only area one padding longer,
     // whose pages past the file's read as zeros. A file system that cannot
-    // map the file is read instead.
-    // The file is mapped at a 2 MB boundary: where its page cache holds
-    // 2 MB folios (a file read ahead in large units, or read first through
-    // this mapping, which asks for them), the kernel then maps each with
-    // one page-table entry instead of 512.
+    // map the file is read instead. The area starts at a 2 MB boundary:
+    // where the file's page cache holds 2 MB folios (a file read ahead in
+    // large units, or first read through this mapping, which asks for
+    // them), the kernel then maps each with one page-table entry, not 512.
     const std::size_t page = page_bytes();
     const std::size_t bytes = (static_cast<std::size_t>(size_) + padding + page - 1) / page * page;
-    void* area = ::mmap(nullptr, bytes + kHugeBytes, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void* const area = map_aligned(bytes, kHugeBytes, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
     if (area == MAP_FAILED) return;
-    auto* const reserved = static_cast<char*>(area);
-    auto* const at = reinterpret_cast<char*>((reinterpret_cast<std::uintptr_t>(reserved) + kHugeBytes - 1) & ~(kHugeBytes - 1));
-    // The reservation's ends beyond the aligned area go back.
-    if (at != reserved) ::munmap(reserved, static_cast<std::size_t>(at - reserved));
-    if (const std::size_t tail = kHugeBytes - static_cast<std::size_t>(at - reserved); tail != 0) ::munmap(at + bytes, tail);
+    char* const at = static_cast<char*>(area);
     if (::mmap(at, static_cast<std::size_t>(size_), PROT_READ, MAP_SHARED | MAP_FIXED, fd_, 0) == MAP_FAILED) {
         ::munmap(at, bytes);
         return;

@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "claimgraph/io.hpp"
+#include "engine/page_allocator.hpp"
 #include "io/stream_blocks.hpp"
 
 namespace claimgraph::detail {
@@ -57,7 +58,7 @@ public:
 
     static constexpr std::size_t padding = StreamBlocks::padding;
     // The unit of the mapping's address and of what let_go drops.
-    static constexpr std::size_t kHugeBytes = std::size_t{2} << 20;
+    static constexpr std::size_t kHugeBytes = kHugePage;
 
 private:
     [[noreturn]] void shrank() const;
