@@ -297,7 +297,8 @@ for line in open(phases_file) if os.path.exists(phases_file) else []:
     row(f"end to end by pass, {t} thread{'s' if t > 1 else ''}",
         f"keys {float(v['keys']):.2f} s, order {float(v['order']):.2f} s, settle {float(v['settle']):.2f} s",
         f"`bench_file_phases`, one run: key pass (read + keys), settlement order and repeated-id sorts, "
-        f"settlement pass (decode, settle, write); CPU user {float(v['user']):.2f} s + system {float(v['sys']):.2f} s")
+        f"settlement pass (decode, settle, write); CPU user {float(v['user']):.2f} s + system {float(v['sys']):.2f} s"
+        + (f"; the input's page cache {float(v['huge_folios']):.0%} in 2 MB folios" if float(v.get('huge_folios', -1)) >= 0 else ""))
 def summary(runs_t):  # (median wall, median CPU, peak RSS in MiB)
     return (statistics.median(r[0] for r in runs_t), statistics.median(r[1] for r in runs_t),
             max(r[2] for r in runs_t) / 1024)
