@@ -58,7 +58,7 @@ double huge_folio_share(const char* path) {
     if (at != MAP_FAILED && ::mmap(at, units * detail::kHugePage, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0) != MAP_FAILED) {
         ::madvise(at, units * detail::kHugePage, MADV_HUGEPAGE);
         if (::madvise(at, units * detail::kHugePage, MADV_POPULATE_READ) == 0 && before >= 0)
-            share = static_cast<double>(pmd_mapped_kb() - before) / static_cast<double>(units * 2048);
+            share = static_cast<double>(pmd_mapped_kb() - before) / static_cast<double>(units * (detail::kHugePage / 1024));
     }
     if (at != MAP_FAILED) ::munmap(at, units * detail::kHugePage);
     ::close(fd);

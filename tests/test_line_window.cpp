@@ -119,7 +119,7 @@ TEST_CASE("ClaimFile mapped: a line in place, the bytes after the file readable 
     ClaimFile file(f.path.string(), claimgraph::FileAccess::map);
     REQUIRE(file.mapped() != nullptr);
     // At a 2 MB boundary, so that a page cache in 2 MB folios maps one entry a folio.
-    CHECK(reinterpret_cast<std::uintptr_t>(file.mapped()) % ClaimFile::kHugeBytes == 0);
+    CHECK(reinterpret_cast<std::uintptr_t>(file.mapped()) % claimgraph::detail::kHugePage == 0);
     const std::size_t last = text.rfind('\n') + 1;
     std::string buf;
     std::size_t readable = 0;
@@ -159,7 +159,7 @@ TEST_CASE("ClaimFile mapped: bytes let go in pieces of any size and place read b
     // Five 2 MB units and a bit: let_go drops whole units only, taking a
     // range's start down to its unit, and a dropped page comes back from
     // the page cache on its next read.
-    std::string text(5 * ClaimFile::kHugeBytes + 12345, '\0');
+    std::string text(5 * claimgraph::detail::kHugePage + 12345, '\0');
     std::mt19937 rng(7);
     for (char& c : text) c = static_cast<char>('a' + rng() % 26);
     TempFile f(text);

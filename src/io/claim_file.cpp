@@ -48,7 +48,7 @@ ClaimFile::ClaimFile(const std::string& path, FileAccess access) : path_(path) {
     // them), the kernel then maps each with one page-table entry, not 512.
     const std::size_t page = page_bytes();
     const std::size_t bytes = (static_cast<std::size_t>(size_) + padding + page - 1) / page * page;
-    void* const area = map_aligned(bytes, kHugeBytes, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
+    void* const area = map_aligned(bytes, kHugePage, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
     if (area == MAP_FAILED) return;
     char* const at = static_cast<char*>(area);
     if (::mmap(at, static_cast<std::size_t>(size_), PROT_READ, MAP_SHARED | MAP_FIXED, fd_, 0) == MAP_FAILED) {
@@ -95,8 +95,8 @@ void ClaimFile::let_go(std::uint64_t offset, std::size_t n) const {
     // a page still in use only costs a fault: it comes back from the page
     // cache as it was.)
     const std::uint64_t end = std::min<std::uint64_t>(offset + n, size_);
-    const std::uint64_t from = offset / kHugeBytes * kHugeBytes;
-    const std::uint64_t to = end == size_ ? (end + page_bytes() - 1) / page_bytes() * page_bytes() : end / kHugeBytes * kHugeBytes;
+    const std::uint64_t from = offset / kHugePage * kHugePage;
+    const std::uint64_t to = end == size_ ? (end + page_bytes() - 1) / page_bytes() * page_bytes() : end / kHugePage * kHugePage;
     if (from < to) ::madvise(map_ + from, static_cast<std::size_t>(to - from), MADV_DONTNEED);
 }
 

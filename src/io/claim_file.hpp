@@ -43,7 +43,8 @@ public:
     // if they are gone (the file shrank). Safe from several threads at once.
     void fetch(std::uint64_t offset, std::size_t n) const;
     // Mapped: the process is done with bytes [offset, offset + n) for now
-    // (their whole pages leave it; read again, they come back from the page cache).
+    // (the whole 2 MB units the range reaches the end of leave it, the one it
+    // starts in included; read again, they come back from the page cache).
     void let_go(std::uint64_t offset, std::size_t n) const;
 
     // The line of `length` bytes at `offset`, followed by `readable - length`
@@ -57,8 +58,6 @@ public:
     std::size_t read_some(std::uint64_t at, char* buf, std::size_t n) const;
 
     static constexpr std::size_t padding = StreamBlocks::padding;
-    // The unit of the mapping's address and of what let_go drops.
-    static constexpr std::size_t kHugeBytes = kHugePage;
 
 private:
     [[noreturn]] void shrank() const;
