@@ -43,8 +43,9 @@ public:
     // if they are gone (the file shrank). Safe from several threads at once.
     void fetch(std::uint64_t offset, std::size_t n) const;
     // Mapped: the process is done with bytes [offset, offset + n) for now
-    // (the whole 2 MB units the range reaches the end of leave it, the one it
-    // starts in included; read again, they come back from the page cache).
+    // (the 2 MB units from the one it starts in to the one it ends in leave
+    // it, that last one only if it ends the file; read again, they come back
+    // from the page cache).
     void let_go(std::uint64_t offset, std::size_t n) const;
 
     // The line of `length` bytes at `offset`, followed by `readable - length`
