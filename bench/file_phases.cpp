@@ -10,11 +10,7 @@
 // share of the claims file's page cache held in 2 MB folios (which the
 // settlement maps one page-table entry each: the file paths' system time
 // depends on it, and it depends on how the file came into the cache).
-#include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -25,6 +21,7 @@
 
 #include "claimgraph/claimgraph.hpp"
 #include "engine/page_allocator.hpp"
+#include "io/claim_file.hpp"
 #include "io/file_settle.hpp"
 
 using namespace claimgraph;
@@ -42,27 +39,15 @@ long pmd_mapped_kb() {
 }
 
 // The share of the file's whole 2 MB stretches that its page cache holds in
-// 2 MB folios: mapped at a 2 MB boundary and faulted in, as settle_file
-// maps it, each such folio takes one entry. -1 when this cannot be told.
+// 2 MB folios: mapped as settle_file maps it (ClaimFile) and faulted in,
+// each such folio takes one entry. -1 when this cannot be told.
 double huge_folio_share(const char* path) {
-    const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st {};
-    if (fd < 0 || ::fstat(fd, &st) != 0 || st.st_size < static_cast<off_t>(detail::kHugePage)) {
-        if (fd >= 0) ::close(fd);
-        return -1;
-    }
-    const auto size = static_cast<std::size_t>(st.st_size), units = size / detail::kHugePage;
-    double share = -1;
     const long before = pmd_mapped_kb();
-    void* const at = detail::map_aligned(units * detail::kHugePage, detail::kHugePage, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
-    if (at != MAP_FAILED && ::mmap(at, units * detail::kHugePage, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0) != MAP_FAILED) {
-        ::madvise(at, units * detail::kHugePage, MADV_HUGEPAGE);
-        if (::madvise(at, units * detail::kHugePage, MADV_POPULATE_READ) == 0 && before >= 0)
-            share = static_cast<double>(pmd_mapped_kb() - before) / static_cast<double>(units * (detail::kHugePage / 1024));
-    }
-    if (at != MAP_FAILED) ::munmap(at, units * detail::kHugePage);
-    ::close(fd);
-    return share;
+    const detail::ClaimFile file(path, FileAccess::map);
+    const std::uint64_t units = file.size() / detail::kHugePage;
+    if (file.mapped() == nullptr || units == 0 || before < 0) return -1;
+    file.fetch(0, static_cast<std::size_t>(file.size()));
+    return static_cast<double>(pmd_mapped_kb() - before) / static_cast<double>(units * (detail::kHugePage / 1024));
 }
 
 }  // namespace
