@@ -114,6 +114,38 @@ TEST_CASE("decoder fast path: the shipped claim lines decode as the full decoder
     CHECK(ok == lines.size());  // all of them are good claims
 }
 
+TEST_CASE("decoder: a line decoded with the next one named reads the same, whatever the next one is", "[io][decoder]") {
+    // `next` is only fetched into the cache, a cache line per fee line:
+    // nothing of it may reach the record, and a line with no fee lines or
+    // one that the full decoder reads must leave the rest fetched after it.
+    ClaimDecoder with_next(demo()), without(demo());
+    std::vector<std::string> lines = sample_lines();
+    lines.push_back(R"({"claim_id":"R-1","member_id":"M1","date":"2026-03-01","insutype":"employee","med_type":"inpatient","hosp_lv":2,"region":"local","referred":false,"emergency":false,"retired":false,"tags":[],"hmb_enrolled":false,"hmb_preexisting":false,"items":[]})");
+    lines.push_back(R"({"claim_id":"R-2","items":[{"code":"A\u0031","category":"A","amount":1}]})");  // an error, by the full decoder
+    // The lines one after the other in one buffer, as a mapped file holds them.
+    std::string all;
+    std::vector<std::size_t> at;
+    for (const auto& l : lines) {
+        at.push_back(all.size());
+        all += l;
+        all += '\n';
+    }
+    const std::size_t size = all.size();
+    all.append(ClaimDecoder::padding, ' ');
+    const std::string elsewhere(4096, 'x');
+    ClaimRecord a, b;
+    for (std::size_t k = 0; k < lines.size(); ++k) {
+        const std::string_view line(all.data() + at[k], lines[k].size());
+        const std::size_t readable = all.size() - at[k];
+        without.decode(line, readable, b);
+        for (const std::string_view next : {k + 1 < lines.size() ? std::string_view(all.data() + at[k + 1], lines[k + 1].size()) : std::string_view(),
+                                            std::string_view(), std::string_view(elsewhere), std::string_view(all.data(), size)}) {
+            with_next.decode(line, readable, a, next);
+            check_records(a, b, lines[k]);
+        }
+    }
+}
+
 TEST_CASE("decoder fast path: a record decoded into again keeps nothing of the claim before", "[io][decoder]") {
     // The fast path writes over the fee lines' storage an earlier claim left
     // (longer or shorter, with names where this one has none, decoded by

@@ -45,6 +45,11 @@ public:
     // The same, parsing in place when `readable` >= line.size() + padding
     // bytes may be read from line.data() (a line inside a larger buffer).
     void decode(std::string_view line, std::size_t readable, ClaimRecord& rec);
+    // The same, with `next` (the line to be decoded after this one, not read
+    // here) fetched into the cache meanwhile: its first bytes at once, the
+    // rest a cache line per fee line of this one. A file read in an order
+    // of its own (settle_file) finds each line ready when it gets to it.
+    void decode(std::string_view line, std::size_t readable, ClaimRecord& rec, std::string_view next);
 
 private:
     struct Impl;

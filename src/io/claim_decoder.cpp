@@ -10,6 +10,7 @@
 // characters), and guesses each key from the one that followed the previous
 // key last time: claim files repeat one field order line after line.
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -25,6 +26,7 @@
 #include "claimgraph/error.hpp"
 #include "claimgraph/io.hpp"
 #include "engine/item_columns.hpp"
+#include "engine/prefetch.hpp"
 #include "io/json_text.hpp"
 #include "io/key_lookup.hpp"
 #include "io/plain_claim.hpp"
@@ -166,6 +168,9 @@ std::string_view read_key_string(od::value v, const char* name, const char* expe
 
 struct ClaimDecoder::Impl {
     Impl(const Schema& s, bool fast_path) : s_(s), fast_path_(fast_path), plain_(s), claim_keys_(detail::claim_keys(s)), item_keys_(detail::item_keys(s)) {}
+
+    // What the fee-line loop fetches ahead (ClaimDecoder::decode with `next`).
+    detail::PlainClaimReader::Ahead& ahead() { return plain_.ahead; }
 
     // Decodes one line (`len` bytes at `p`, readable up to `capacity`).
     void decode(const char* p, std::size_t len, std::size_t capacity, ClaimRecord& rec) {
@@ -387,6 +392,18 @@ void ClaimDecoder::decode(std::string_view line, std::size_t readable, ClaimReco
         return;
     }
     decode(line, rec);
+}
+
+void ClaimDecoder::decode(std::string_view line, std::size_t readable, ClaimRecord& rec, std::string_view next) {
+    // Enough for the claim's own fields, which are read first.
+    constexpr std::size_t kAtOnce = 256;
+    const std::size_t now = std::min(next.size(), kAtOnce);
+    detail::prefetch_lines(next.data(), now);
+    auto& ahead = impl_->ahead();
+    ahead = {next.data() + now, next.data() + next.size()};
+    decode(line, readable, rec);
+    if (ahead.p < ahead.end) detail::prefetch_lines(ahead.p, static_cast<std::size_t>(ahead.end - ahead.p));
+    ahead = {};
 }
 
 void ClaimDecoder::decode(std::string_view line, ClaimRecord& rec) {

@@ -264,12 +264,12 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
     // Decodes line i (followed by `readable` bytes), settles it against worker
     // w's ledger and keeps its row.
     auto settle_line = [&](std::size_t w, std::uint32_t i, std::string_view line, std::size_t readable,
-                           detail::RowBlocks* kept_in = nullptr) {
+                           std::string_view next = {}, detail::RowBlocks* kept_in = nullptr) {
         detail::RowBlocks& rows = kept_in != nullptr ? *kept_in : rows_for(w, i);
         Worker& my = *crew[w];
         ClaimRecord& r = my.r;
         Settlement& s = my.s;
-        my.decoder.decode(line, readable, r);
+        my.decoder.decode(line, readable, r, next);
         r.claim.line = index.line(i);
         my.body.clear();
         detail::RowBlocks::Row row;
@@ -446,13 +446,14 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
                 for (std::size_t k = 0; k < todo.size(); ++k) {
                     const Todo& t = todo[k];
                     if (k + 3 < todo.size()) expect(w, todo[k + 3].member_hash);
-                    // The next claim's whole line, not only its first 256 bytes as
-                    // the steps' loop below fetches: mapped, a line comes from
-                    // memory, not from a copy just made in the cache, and waiting
-                    // for it was most of the user time mapping added (1M claims,
-                    // 2 threads, alternating: 1.34 -> 1.08 s, user 2.13 -> 1.73 s).
-                    if (k + 1 < todo.size()) detail::prefetch_lines(todo[k + 1].line, todo[k + 1].length);
-                    settle_line(w, t.i, std::string_view(t.line, t.length), t.readable, t.rows);  // in place: the mapping
+                    // The next claim's whole line fetched while this one is read,
+                    // not only its first 256 bytes as the steps' loop below fetches:
+                    // mapped, a line comes from memory, not from a copy just made in
+                    // the cache, and waiting for it was most of the user time mapping
+                    // added (1M claims, 2 threads, alternating: 1.34 -> 1.08 s, user
+                    // 2.13 -> 1.73 s).
+                    const std::string_view next = k + 1 < todo.size() ? std::string_view(todo[k + 1].line, todo[k + 1].length) : std::string_view();
+                    settle_line(w, t.i, std::string_view(t.line, t.length), t.readable, next, t.rows);  // in place: the mapping
                     if (t.i >= first && t.i < end) ++crew[w]->served;
                 }
                 if (leaving > progress[w].done_to.load(std::memory_order_relaxed))
@@ -533,16 +534,18 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
                     for (std::size_t k = 0; k < todo.size(); ++k) {
                         const Todo& t = todo[k];
                         if (k + 3 < todo.size()) expect(w, todo[k + 3].member_hash);
-                        // Its first lines only: a line's ~20 cache lines at once would
-                        // wait for the cache's few outstanding misses (measured), and once
-                        // the decoder reads on, the hardware fetches the rest ahead of it.
+                        // The next line fetched while this one is read: the whole of it
+                        // from a mapping; from the window's copy, just made, its first
+                        // lines only (the hardware fetches the rest ahead of the decoder).
+                        std::string_view next;
                         if (k + 1 < todo.size() && todo[k + 1].line != nullptr)
-                            detail::prefetch_lines(todo[k + 1].line, file.mapped() != nullptr ? todo[k + 1].length : std::min<std::size_t>(todo[k + 1].length, 256));
+                            next = std::string_view(todo[k + 1].line, file.mapped() != nullptr ? todo[k + 1].length : std::min<std::size_t>(todo[k + 1].length, 256));
                         if (t.line == nullptr) {
+                            detail::prefetch_lines(next.data(), next.size());
                             settle_alone(w, t.i);
                             continue;
                         }
-                        settle_line(w, t.i, std::string_view(t.line, t.length), t.readable);
+                        settle_line(w, t.i, std::string_view(t.line, t.length), t.readable, next);
                         ++crew[w]->served;
                     }
                 },

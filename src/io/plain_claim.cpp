@@ -1187,7 +1187,15 @@ const char* PlainClaimReader::read_rows(Cursor r, Claim& c) {
     std::size_t row = 0;        // the next row's first slot: count * n
     std::size_t value_row = 0;  // and its first value: count * w
     std::size_t room = 0;       // the rows left before room must be made again
+    // A line's ~20 cache lines asked for at once wait for the cache's few
+    // outstanding misses: one a fee line, as this claim is read, does not.
+    const char* ahead_p = ahead.p;
+    const char* const ahead_end = ahead.end;
     for (;;) {
+        if (ahead_p < ahead_end) {
+            __builtin_prefetch(ahead_p);
+            ahead_p += 64;
+        }
         // One test a row: texts' room is made for kRoomRows rows at a time,
         // and the columns grow only for a row that does not fit. They are cut
         // to the claim's rows at its end, and growing zero-fills what is new,
@@ -1248,6 +1256,7 @@ const char* PlainClaimReader::read_rows(Cursor r, Claim& c) {
         if (next < 0) return nullptr;
         break;
     }
+    ahead.p = ahead_p;
     texts.used_ = item_texts.used;
     c.item_count = Narrow ? row / n : count;
     c.items.resize(value_row);

@@ -81,6 +81,14 @@ public:
     // At least 64 bytes past the line's end must be readable
     // (ClaimDecoder::padding); nothing read there counts.
     bool read(std::string_view line, Claim& c);
+    // Bytes to be read after this line (the next claim's): the fee-line loop
+    // asks for one cache line of them per fee line it reads. Left where it
+    // got to; the caller fetches the rest.
+    struct Ahead {
+        const char* p = nullptr;
+        const char* end = nullptr;
+    };
+    Ahead ahead;
 
     // How a key's value is read.
     // A fee line's kinds first: its switch then needs no offset.
