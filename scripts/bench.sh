@@ -41,14 +41,19 @@ say "configure + build ($BUILD_DIR, Release, benchmarks on)"
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DCLAIMGRAPH_BUILD_BENCH=ON \
   -DCLAIMGRAPH_BUILD_TESTS=OFF -DCLAIMGRAPH_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build "$BUILD_DIR" -j"$JOBS" --target claimgraph_cli bench_settle bench_decode bench_compile bench_gen_claims \
-  bench_file_phases >/dev/null
+  bench_file_phases bench_machine_state >/dev/null
 mkdir -p "$OUT"
 
 # --- the machine ------------------------------------------------------------
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+# The core's speed and the memory's latency now, and again after the runs:
+# this VM's end-to-end times move with the memory's latency (the host's
+# shared cache), not with the core's speed (docs/performance.md, session 23).
+state_before=$("$BUILD_DIR/bench_machine_state")
 {
   echo "- CPUs: $(nproc) ($(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1))"
   echo "- memory: $(free -g 2>/dev/null | awk '/^Mem:/{print $2 " GiB"}')"
+  echo "- caches: $(lscpu 2>/dev/null | sed -n 's/^\(L[23]\) cache: *\(.*\)/\1 \2/p' | paste -sd';' | sed 's/;/; /')"
   echo "- compiler: $(${CXX:-c++} --version 2>/dev/null | head -1)"
   echo "- kernel: $(uname -sr)"
   echo "- date: $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (+ local changes)')"
@@ -184,6 +189,7 @@ if [[ -f $OUT/results-tdated2.jsonl ]] && ! cmp -s "$OUT/results-tdated1.jsonl" 
   exit 1
 fi
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "- machine state (\`bench_machine_state\`) before the runs: $state_before; after: $("$BUILD_DIR/bench_machine_state")" >>"$OUT/machine.md"
 
 # --- summary ------------------------------------------------------------------
 python3 - "$OUT" "$CLAIMS_FILE" "$E2E_CLAIMS" "$load_before" "$load_after" "$REPS" "$E2E_RUNS" "${#THREADS[@]}" \
