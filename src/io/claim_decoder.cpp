@@ -399,11 +399,17 @@ void ClaimDecoder::decode(std::string_view line, std::size_t readable, ClaimReco
     constexpr std::size_t kAtOnce = 256;
     const std::size_t now = std::min(next.size(), kAtOnce);
     detail::prefetch_lines(next.data(), now);
-    auto& ahead = impl_->ahead();
-    ahead = {next.data() + now, next.data() + next.size()};
+    // Set for this line only, whatever leaves decode: a later line decoded
+    // without `next` must not fetch this one's.
+    struct Ahead {
+        detail::PlainClaimReader::Ahead& range;
+        ~Ahead() {
+            if (range.p < range.end) detail::prefetch_lines(range.p, static_cast<std::size_t>(range.end - range.p));
+            range = {};
+        }
+    } ahead{impl_->ahead()};
+    ahead.range = {next.data() + now, next.data() + next.size()};
     decode(line, readable, rec);
-    if (ahead.p < ahead.end) detail::prefetch_lines(ahead.p, static_cast<std::size_t>(ahead.end - ahead.p));
-    ahead = {};
 }
 
 void ClaimDecoder::decode(std::string_view line, ClaimRecord& rec) {
