@@ -401,9 +401,9 @@ void ClaimDecoder::decode(std::string_view line, std::size_t readable, ClaimReco
     detail::prefetch_lines(next.data(), now);
     // Set for this line only, whatever leaves decode: a later line decoded
     // without `next` must not fetch this one's.
-    struct Ahead {
+    struct Guard {
         detail::PlainClaimReader::Ahead& range;
-        ~Ahead() {
+        ~Guard() {
             if (range.p < range.end) detail::prefetch_lines(range.p, static_cast<std::size_t>(range.end - range.p));
             range = {};
         }
