@@ -261,15 +261,27 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
         return *slot;
     };
 
-    // Decodes line i (followed by `readable` bytes), settles it against worker
-    // w's ledger and keeps its row.
-    auto settle_line = [&](std::size_t w, std::uint32_t i, std::string_view line, std::size_t readable,
-                           std::string_view next = {}, detail::RowBlocks* kept_in = nullptr) {
-        detail::RowBlocks& rows = kept_in != nullptr ? *kept_in : rows_for(w, i);
+    // The next line as the decoder is told of it: the whole of it from a
+    // mapping; from the window's copy, just made, its first lines only (the
+    // hardware fetches the rest ahead of the decoder).
+    const std::size_t next_cap = file.mapped() != nullptr ? SIZE_MAX : 256;
+    auto next_of = [&](const Todo* next) {
+        return next == nullptr || next->line == nullptr ? std::string_view() : std::string_view(next->line, std::min(next->length, next_cap));
+    };
+    // Decodes claim t's line, settles it against worker w's ledger and keeps
+    // its row; `next` is the claim settled after it, if known.
+    // Three arguments, all in registers: a line and the next passed as
+    // string_views went on the stack in 8-byte halves and were loaded back
+    // 16 bytes at once, which cannot be forwarded from the stores and so
+    // waited for every store before them to reach the cache, a row's and
+    // `span`'s misses included.
+    auto settle_line = [&](std::size_t w, const Todo& t, const Todo* next) {
+        const std::uint32_t i = t.i;
+        detail::RowBlocks& rows = t.rows != nullptr ? *t.rows : rows_for(w, i);
         Worker& my = *crew[w];
         ClaimRecord& r = my.r;
         Settlement& s = my.s;
-        my.decoder.decode(line, readable, r, next);
+        my.decoder.decode(std::string_view(t.line, t.length), t.readable, r, next_of(next));
         r.claim.line = index.line(i);
         my.body.clear();
         detail::RowBlocks::Row row;
@@ -301,7 +313,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
         std::string& buf = crew[w]->buf;
         std::size_t readable = 0;
         const std::string_view line = file.line_at(places[i].offset(), places[i].length, buf, readable);
-        settle_line(w, i, line, readable);
+        settle_line(w, Todo{i, 0, line.data(), line.size(), readable}, nullptr);
     };
 
     // Worker w's claims the window did not serve, one read each, in
@@ -452,8 +464,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
                     // the cache, and waiting for it was most of the user time mapping
                     // added (1M claims, 2 threads, alternating: 1.34 -> 1.08 s, user
                     // 2.13 -> 1.73 s).
-                    const std::string_view next = k + 1 < todo.size() ? std::string_view(todo[k + 1].line, todo[k + 1].length) : std::string_view();
-                    settle_line(w, t.i, std::string_view(t.line, t.length), t.readable, next, t.rows);  // in place: the mapping
+                    settle_line(w, t, k + 1 < todo.size() ? &todo[k + 1] : nullptr);  // in place: the mapping
                     if (t.i >= first && t.i < end) ++crew[w]->served;
                 }
                 if (leaving > progress[w].done_to.load(std::memory_order_relaxed))
@@ -534,18 +545,15 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
                     for (std::size_t k = 0; k < todo.size(); ++k) {
                         const Todo& t = todo[k];
                         if (k + 3 < todo.size()) expect(w, todo[k + 3].member_hash);
-                        // The next line fetched while this one is read: the whole of it
-                        // from a mapping; from the window's copy, just made, its first
-                        // lines only (the hardware fetches the rest ahead of the decoder).
-                        std::string_view next;
-                        if (k + 1 < todo.size() && todo[k + 1].line != nullptr)
-                            next = std::string_view(todo[k + 1].line, file.mapped() != nullptr ? todo[k + 1].length : std::min<std::size_t>(todo[k + 1].length, 256));
+                        // The next line fetched while this one is read.
+                        const Todo* next = k + 1 < todo.size() ? &todo[k + 1] : nullptr;
                         if (t.line == nullptr) {
-                            detail::prefetch_lines(next.data(), next.size());
+                            const std::string_view ahead = next_of(next);
+                            detail::prefetch_lines(ahead.data(), ahead.size());
                             settle_alone(w, t.i);
                             continue;
                         }
-                        settle_line(w, t.i, std::string_view(t.line, t.length), t.readable, next);
+                        settle_line(w, t, next);
                         ++crew[w]->served;
                     }
                 },
