@@ -121,8 +121,10 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
     // Worker w's k-th claim goes to `take`, and after it, while it is among
     // lines [held, to), its member's next claim, and so on; `done` is the
     // state bit that marks them.
+    // A claim of the run among lines (scan, to) is left to the caller's scan,
+    // which reaches it ready and in file order.
     auto take_run = [&](std::size_t w, std::uint32_t k, std::uint32_t held, std::uint32_t to, std::uint8_t done,
-                        auto&& take) {
+                        auto&& take, std::uint32_t scan = UINT32_MAX) {
         const auto& mine = share[w];
         for (std::uint32_t j = mine[k];;) {
             take(j);
@@ -130,7 +132,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
             if (++k == mine.size()) break;
             j = mine[k];
             state[j] |= after_done(done);
-            if (!(state[j] & kFollows) || j < held || j >= to) break;
+            if (!(state[j] & kFollows) || j < held || j >= to || j > scan) break;
         }
     };
     // Worker w's claims among lines [from, to) that are ready (the first of
@@ -148,7 +150,7 @@ BatchCounts detail::settle_file(const Graph& g, const std::string& path, std::sp
                 if (const std::uint32_t k = rank[a] + 1; k < mine.size()) __builtin_prefetch(&state[mine[k]], 1);
             if ((workers > 1 && owner[i] != w) || (state[i] & done)) continue;
             if ((state[i] & kFollows) && !(state[i] & after_done(done))) continue;  // its turn comes with that claim
-            take_run(w, rank[i], held, to, done, take);
+            take_run(w, rank[i], held, to, done, take, i);
         }
     };
     // Worker w's claims among lines [from, to) still waiting for an earlier
